@@ -1,0 +1,46 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "gnll",
+    products: [
+        .library(name: "GaussianNLL", targets: ["GaussianNLL"]),
+        .library(name: "GaussianNLLConformance", targets: ["Judge", "GoldenFiles"]),
+        .executable(name: "gnll", targets: ["gnll"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: [
+        // The reference semantics, the oracle and the value types every other stage shares.
+        .target(name: "GaussianNLL", swiftSettings: strictSettings),
+        // libhdf5 from Debian's libhdf5-dev, through a C shim.
+        .systemLibrary(
+            name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        // A thin, safe reader over libhdf5; knows nothing of the loss.
+        .target(name: "HDF5", dependencies: ["CHDF5"], swiftSettings: strictSettings),
+        // Golden files: HDF5 to cases and expected outcomes.
+        .target(name: "GoldenFiles", dependencies: ["GaussianNLL", "HDF5"], swiftSettings: strictSettings),
+        // The tolerance model.
+        .target(name: "Judge", dependencies: ["GaussianNLL"], swiftSettings: strictSettings),
+        .executableTarget(
+            name: "gnll",
+            dependencies: [
+                "GaussianNLL", "GoldenFiles", "Judge",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings),
+        .testTarget(name: "GaussianNLLTests", dependencies: ["GaussianNLL"], swiftSettings: strictSettings),
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5"], resources: [.copy("Fixtures")], swiftSettings: strictSettings),
+        .testTarget(name: "JudgeTests", dependencies: ["Judge", "GaussianNLL"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "GoldenFilesTests", dependencies: ["GoldenFiles", "Judge", "GaussianNLL"],
+            swiftSettings: strictSettings),
+    ]
+)

@@ -1,0 +1,221 @@
+/// A call that passed the profile's checks: the shapes and dtypes every evaluation works with.
+///
+/// Resolving a layout runs PyTorch's checks in the profile's order, so the first rule a call breaks
+/// is the one reported, with PyTorch's exception type and message.
+struct CallLayout: Sendable {
+    var profile: Profile
+    var reduction: Reduction
+    /// input and target as the element-wise loss sees them (torch-1.8: their `(N, -1)` views).
+    var inputShape: Shape
+    var targetShape: Shape
+    /// var as the element-wise loss sees it: unsqueezed, viewed, or input's shape for a scalar.
+    var varianceShape: Shape
+    /// The broadcast of input and target: the shape of `input - target`.
+    var differenceShape: Shape
+    /// The broadcast of the difference and var: the shape of the element-wise loss.
+    var elementShape: Shape
+    /// The shape of the 'none' loss: `elementShape`, or `(N,)` in torch-1.8.
+    var unreducedShape: Shape
+    /// torch-1.8's D: how many element-wise terms make up each per-sample loss; 1 otherwise.
+    var rowWidth: Int
+    var elementCount: Int
+
+    var inputType: DType
+    var targetType: DType
+    var varianceType: DType
+    /// The dtype of `input - target`.
+    var differenceType: DType
+    /// The dtype of the loss.
+    var resultType: DType
+    /// var's elements (before the clamp); for a scalar var, `var * ones_like(input)`.
+    var varianceValues: [Double]
+    /// Whether var is a tensor, and so gets a gradient.
+    var varianceIsTensor: Bool
+
+    /// The most elements the element-wise loss may have; larger calls are refused as unsupported
+    /// rather than allocated.
+    static let elementLimit = 1 << 26
+
+    /// Runs the profile's checks and, when they pass, the broadcasting that PyTorch's arithmetic does.
+    static func resolve(_ call: LossCase, profile: Profile) -> Result<CallLayout, Rejection> {
+        let reduction = Reduction(rawValue: call.reduction)
+        switch profile {
+        case .torch1_8:
+            return resolvePerSample(call, reduction: reduction)
+        case .torch1_9:
+            guard let variance = call.variance.tensor else { return .failure(.floatHasNoAttribute("size")) }
+            guard let shape = profile.effectiveVarianceShape(variance.shape, input: call.input.shape) else {
+                return .failure(.varSize)
+            }
+            guard let reduction else { return .failure(.invalidReduction(call.reduction)) }
+            guard !hasNegativeEntry(call.variance) else { return .failure(.negativeVar) }
+            return resolveElementwise(call, varianceShape: shape, reduction: reduction, profile: profile)
+        case .torch2_6, .torch2_10:
+            guard !hasNegativeEntry(call.variance) else { return .failure(.negativeVar) }
+            var shape = call.input.shape
+            if let variance = call.variance.tensor {
+                guard let accepted = profile.effectiveVarianceShape(variance.shape, input: call.input.shape) else {
+                    return .failure(.varSize)
+                }
+                shape = accepted
+            }
+            guard let reduction else { return .failure(.invalidReduction(call.reduction)) }
+            return resolveElementwise(call, varianceShape: shape, reduction: reduction, profile: profile)
+        }
+    }
+
+    /// `torch.any(var < 0)`, or `var < 0` for a float: NaN and -0.0 are not negative.
+    private static func hasNegativeEntry(_ variance: Variance) -> Bool {
+        switch variance {
+        case .scalar(let value): value < 0
+        case .tensor(let tensor): tensor.values.contains { $0 < 0 }
+        }
+    }
+
+    private static func resolveElementwise(
+        _ call: LossCase, varianceShape: Shape, reduction: Reduction, profile: Profile
+    ) -> Result<CallLayout, Rejection> {
+        let difference: Shape
+        switch Shape.broadcast(call.input.shape, call.target.shape) {
+        case .success(let shape): difference = shape
+        case .failure(let mismatch): return .failure(.broadcast(mismatch))
+        }
+        let elements: Shape
+        switch Shape.broadcast(difference, varianceShape) {
+        case .success(let shape): elements = shape
+        case .failure(let mismatch): return .failure(.broadcast(mismatch))
+        }
+        return make(
+            call, profile: profile, reduction: reduction, inputShape: call.input.shape,
+            targetShape: call.target.shape, varianceShape: varianceShape, differenceShape: difference,
+            elementShape: elements, unreducedShape: elements, rowWidth: 1)
+    }
+
+    /// torch-1.8: input, target and var are viewed as `(N, -1)`; the loss is summed per sample.
+    private static func resolvePerSample(_ call: LossCase, reduction: Reduction?) -> Result<CallLayout, Rejection> {
+        let input: Shape
+        let target: Shape
+        switch (rowView(call.input.shape), rowView(call.target.shape)) {
+        case (.failure(let rejection), _), (_, .failure(let rejection)): return .failure(rejection)
+        case (.success(let inputView), .success(let targetView)):
+            input = inputView
+            target = targetView
+        }
+        guard input == target else { return .failure(.targetSize) }
+        guard let variance = call.variance.tensor else { return .failure(.floatHasNoAttribute("view")) }
+        let rows = input.dims[0]
+        let varianceCount = variance.elementCount
+        guard varianceCount % rows == 0 else {
+            return .failure(
+                Rejection(
+                    kind: .varSize, exceptionType: "RuntimeError",
+                    message: "shape '[\(rows), -1]' is invalid for input of size \(varianceCount)"))
+        }
+        let varianceView: Shape = [rows, varianceCount / rows]
+        guard varianceView.dims[1] == input.dims[1] || varianceView.dims[1] == 1 else { return .failure(.varSize) }
+        guard let reduction else { return .failure(.invalidReduction(call.reduction)) }
+        guard !hasNegativeEntry(call.variance) else { return .failure(.negativeVar) }
+        return make(
+            call, profile: .torch1_8, reduction: reduction, inputShape: input, targetShape: target,
+            varianceShape: varianceView, differenceShape: input, elementShape: input, unreducedShape: [rows],
+            rowWidth: input.dims[1])
+    }
+
+    /// `t.view(t.size(0), -1)`, with the errors PyTorch raises for a 0-d or an empty first dimension.
+    private static func rowView(_ shape: Shape) -> Result<Shape, Rejection> {
+        guard let rows = shape.dims.first else {
+            return .failure(
+                Rejection(
+                    kind: .targetSize, exceptionType: "IndexError",
+                    message: "Dimension specified as 0 but tensor has no dimensions"))
+        }
+        let count = (try? shape.elementCount()) ?? 0
+        guard rows > 0 else {
+            return .failure(
+                Rejection(
+                    kind: .targetSize, exceptionType: "RuntimeError",
+                    message: "cannot reshape tensor of 0 elements into shape [0, -1] because the unspecified "
+                        + "dimension size -1 can be any value and is ambiguous"))
+        }
+        return .success([rows, count / rows])
+    }
+
+    private static func make(
+        _ call: LossCase, profile: Profile, reduction: Reduction, inputShape: Shape, targetShape: Shape,
+        varianceShape: Shape, differenceShape: Shape, elementShape: Shape, unreducedShape: Shape, rowWidth: Int
+    ) -> Result<CallLayout, Rejection> {
+        guard let count = try? elementShape.elementCount(), count <= elementLimit else {
+            return .failure(
+                Rejection(
+                    kind: .unsupported, exceptionType: "ResourceLimit",
+                    message: "the loss would have shape \(elementShape), more than \(elementLimit) elements"))
+        }
+        let inputType = call.input.dtype
+        let targetType = call.target.dtype
+        let varianceType: DType
+        let varianceValues: [Double]
+        switch call.variance {
+        case .tensor(let tensor):
+            varianceType = tensor.dtype
+            varianceValues = tensor.values
+        case .scalar(let value):
+            // `var * torch.ones_like(input)`: the float is rounded to input's dtype.
+            varianceType = inputType
+            varianceValues = [Double](repeating: inputType.round(value), count: call.input.elementCount)
+        }
+        let differenceType = DType.promote(inputType, targetType)
+        return .success(
+            CallLayout(
+                profile: profile, reduction: reduction, inputShape: inputShape, targetShape: targetShape,
+                varianceShape: varianceShape, differenceShape: differenceShape, elementShape: elementShape,
+                unreducedShape: unreducedShape, rowWidth: rowWidth, elementCount: count, inputType: inputType,
+                targetType: targetType, varianceType: varianceType, differenceType: differenceType,
+                resultType: DType.promote(differenceType, varianceType), varianceValues: varianceValues,
+                varianceIsTensor: call.variance.tensor != nil))
+    }
+
+    /// The clamped variance value: `v < eps ? eps : v` in var's dtype, where NaN stays NaN and a NaN eps
+    /// gives NaN, as PyTorch's `clamp_(min=eps)` does.
+    static func clamp(_ value: Double, floor: Double) -> Double {
+        if floor.isNaN { return .nan }
+        return value < floor ? floor : value
+    }
+}
+
+/// Maps each element of a broadcast result to the element of an operand it reads.
+struct BroadcastIndex: Sendable {
+    /// Operand offsets for each result element, or `nil` when the operand has the result's shape.
+    let offsets: [Int]?
+
+    init(operand: Shape, result: Shape, resultCount: Int) {
+        if operand.dims == result.dims {
+            offsets = nil
+            return
+        }
+        let lead = result.rank - operand.rank
+        let operandStrides = operand.contiguousStrides
+        var strides = [Int](repeating: 0, count: result.rank)
+        for axis in 0..<operand.rank where operand.dims[axis] != 1 {
+            strides[lead + axis] = operandStrides[axis]
+        }
+        var offsets = [Int](repeating: 0, count: resultCount)
+        var counter = [Int](repeating: 0, count: result.rank)
+        var offset = 0
+        for index in 0..<resultCount {
+            offsets[index] = offset
+            var axis = result.rank - 1
+            while axis >= 0 {
+                counter[axis] += 1
+                offset += strides[axis]
+                if counter[axis] < result.dims[axis] { break }
+                offset -= strides[axis] * counter[axis]
+                counter[axis] = 0
+                axis -= 1
+            }
+        }
+        self.offsets = offsets
+    }
+
+    @inline(__always)
+    subscript(_ index: Int) -> Int { offsets?[index] ?? index }
+}
