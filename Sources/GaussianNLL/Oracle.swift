@@ -24,6 +24,17 @@ public struct ExactElement: Sendable, Equatable {
     /// evaluation in that dtype may legitimately give an infinity or NaN here.
     public var overflows: Bool
 
+    public init(
+        value: Float80, errorScale: Float80, magnitude: Float80, summands: Int, rangeSlack: Float80, overflows: Bool
+    ) {
+        self.value = value
+        self.errorScale = errorScale
+        self.magnitude = magnitude
+        self.summands = summands
+        self.rangeSlack = rangeSlack
+        self.overflows = overflows
+    }
+
     /// Whether any intermediate left the dtype's normal range.
     public var leavesNormalRange: Bool { overflows || rangeSlack > 0 }
 }

@@ -1,0 +1,143 @@
+public import GaussianNLL
+
+/// The verdict on one case: whether a candidate's outcome conforms, and by how much.
+public struct CaseJudgement: Sendable, Equatable {
+    /// Passed, failed, or skipped (the candidate answered "unsupported").
+    public enum Status: String, Sendable, Codable {
+        case passed
+        case failed
+        case skipped
+    }
+
+    public var status: Status
+    /// Why the case failed or was skipped; empty when it passed.
+    public var findings: [String]
+    /// The largest |error| / bound per output, for the outputs that were compared.
+    public var worstRatios: [OutputKind: Double]
+    /// For a rejection of the right kind: whether the message is PyTorch's, to the letter.
+    public var messageMatches: Bool?
+
+    /// The largest |error| / bound over all outputs; 0 when none were compared.
+    public var worstRatio: Double { worstRatios.values.max() ?? 0 }
+
+    static func failed(_ finding: String) -> CaseJudgement {
+        CaseJudgement(status: .failed, findings: [finding], worstRatios: [:], messageMatches: nil)
+    }
+}
+
+/// Judges candidate outcomes against the oracle under a tolerance model.
+public struct Judge: Sendable {
+    public var tolerance: ToleranceModel
+
+    public init(tolerance: ToleranceModel = .standard) {
+        self.tolerance = tolerance
+    }
+
+    /// The unit roundoff that bounds a call's errors: the largest among its operands' dtypes.
+    public static func unitRoundoff(of call: LossCase) -> Double {
+        var types = [call.input.dtype, call.target.dtype]
+        if let variance = call.variance.tensor { types.append(variance.dtype) }
+        return types.map(\.unitRoundoff).max() ?? DType.float64.unitRoundoff
+    }
+
+    /// Judges a candidate's outcome for a call against the oracle's.
+    public func judge(_ outcome: LossOutcome, expected: ExactOutcome, call: LossCase) -> CaseJudgement {
+        switch (expected, outcome) {
+        case (_, .rejection(let rejection)) where rejection.kind == .unsupported:
+            return CaseJudgement(
+                status: .skipped, findings: ["unsupported: \(rejection.message)"], worstRatios: [:], messageMatches: nil)
+        case (.rejection(let wanted), .rejection(let got)):
+            return judgeRejection(got, wanted: wanted)
+        case (.rejection(let wanted), .success):
+            return .failed("accepted a call that PyTorch rejects with \(wanted.exceptionType): \(wanted.message)")
+        case (.success, .rejection(let got)):
+            return .failed("rejected a call that PyTorch accepts: \(got.kind.rawValue): \(got.message)")
+        case (.success(let loss, let gradients), .success(let result)):
+            return judgeResult(result, loss: loss, gradients: gradients, call: call)
+        }
+    }
+
+    /// A rejection conforms when its kind is PyTorch's; the message is compared for information.
+    public func judgeRejection(_ got: Rejection, wanted: Rejection) -> CaseJudgement {
+        guard got.kind == wanted.kind else {
+            return .failed(
+                "rejected with kind \(got.kind.rawValue) (\(got.message)), but PyTorch raises "
+                    + "\(wanted.kind.rawValue): \(wanted.exceptionType): \(wanted.message)")
+        }
+        return CaseJudgement(status: .passed, findings: [], worstRatios: [:], messageMatches: got.message == wanted.message)
+    }
+
+    /// Judges a successful result's outputs element by element.
+    public func judgeResult(_ result: LossResult, loss: ExactTensor, gradients: ExactGradients?, call: LossCase)
+        -> CaseJudgement
+    {
+        let u = Self.unitRoundoff(of: call)
+        var findings = [String]()
+        var ratios = [OutputKind: Double]()
+        func compare(_ tensor: Tensor?, _ exact: ExactTensor, _ kind: OutputKind) {
+            guard let tensor else {
+                findings.append("\(kind) is missing")
+                return
+            }
+            let verdict = judgeTensor(tensor, exact: exact, kind: kind, unitRoundoff: u)
+            ratios[kind] = verdict.worstRatio
+            if let finding = verdict.finding { findings.append(finding) }
+        }
+        compare(result.loss, loss, .loss)
+        if let gradients {
+            compare(result.gradients?.input, gradients.input, .gradInput)
+            compare(result.gradients?.target, gradients.target, .gradTarget)
+            if let variance = gradients.variance {
+                compare(result.gradients?.variance, variance, .gradVar)
+            } else if result.gradients?.variance != nil {
+                findings.append("grad_var is present for a scalar var, which has no gradient")
+            }
+        } else if result.gradients != nil {
+            findings.append("gradients are present but were not asked for")
+        }
+        return CaseJudgement(
+            status: findings.isEmpty ? .passed : .failed, findings: findings, worstRatios: ratios, messageMatches: nil)
+    }
+
+    /// Judges one output tensor: dtype, shape, then every element.
+    public func judgeTensor(_ tensor: Tensor, exact: ExactTensor, kind: OutputKind, unitRoundoff: Double)
+        -> TensorJudgement
+    {
+        guard tensor.dtype == exact.dtype else {
+            return TensorJudgement(worstRatio: .infinity, finding: "\(kind) has dtype \(tensor.dtype), expected \(exact.dtype)")
+        }
+        guard tensor.shape == exact.shape else {
+            return TensorJudgement(worstRatio: .infinity, finding: "\(kind) has shape \(tensor.shape), expected \(exact.shape)")
+        }
+        var worst = 0.0
+        var failures = 0
+        var first: String?
+        for (index, (value, element)) in zip(tensor.values, exact.elements).enumerated() {
+            let judgement = tolerance.judge(
+                value, exact: element, kind: kind, dtype: exact.dtype, unitRoundoff: unitRoundoff)
+            worst = Swift.max(worst, judgement.ratio)
+            guard !judgement.passes else { continue }
+            failures += 1
+            if first == nil {
+                let bound = tolerance.bound(for: element, kind: kind, dtype: exact.dtype, unitRoundoff: unitRoundoff)
+                let reason: String
+                switch judgement {
+                case .mismatch(let text): reason = text
+                default: reason = "error \(Double(abs(Float80(value) - element.value))) exceeds the bound \(Double(bound))"
+                }
+                first = "\(kind)[\(index)] = \(value), exact \(Double(element.value)): \(reason)"
+            }
+        }
+        guard let first else { return TensorJudgement(worstRatio: worst, finding: nil) }
+        let more = failures > 1 ? " (and \(failures - 1) more element\(failures == 2 ? "" : "s"))" : ""
+        return TensorJudgement(worstRatio: worst, finding: first + more)
+    }
+}
+
+/// The verdict on one output tensor.
+public struct TensorJudgement: Sendable, Equatable {
+    /// The largest |error| / bound over its elements (infinity for a class mismatch).
+    public var worstRatio: Double
+    /// The first failing element, described; `nil` when every element conforms.
+    public var finding: String?
+}

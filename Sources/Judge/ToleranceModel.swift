@@ -1,0 +1,124 @@
+public import GaussianNLL
+
+/// The outputs of a call that the judge checks.
+public enum OutputKind: String, Sendable, CaseIterable, Codable, CustomStringConvertible {
+    case loss
+    case gradInput = "grad_input"
+    case gradTarget = "grad_target"
+    case gradVar = "grad_var"
+
+    public var description: String { rawValue }
+}
+
+/// When a computed value conforms: |result − exact| ≤ bound, with the bound built from the oracle's
+/// error scale.
+///
+/// For an element with exact value e, error scale S, accumulated magnitude A over m summands and
+/// range slack R (all from ``Oracle``), in an output of dtype with unit roundoff u whose reductions
+/// accumulate with unit roundoff u_acc and whose smallest subnormal is η:
+///
+///     bound = k·u·S + κ·⌈log2 m⌉·u_acc·A + R + m·η
+///
+/// - k is twice the first-order error bound of PyTorch's evaluation order for the output kind
+///   (CONFORMANCE.md derives it), so PyTorch itself stays within half the bound.
+/// - κ·⌈log2 m⌉ covers pairwise or cascade summation (error ≤ u_acc·⌈log2 m⌉·A), with κ = 2 for the
+///   same headroom. Naive left-to-right summation in a 16-bit type does not fit under it, by design:
+///   PyTorch accumulates those in float32.
+/// - R covers intermediates that became subnormal, and m·η the absolute rounding of subnormal results.
+/// - u is the largest unit roundoff among the call's operand dtypes, since a mixed-dtype call may round
+///   intermediates in its narrowest dtype.
+///
+/// NaN matches only NaN and an infinity only itself. An element whose evaluation overflows an
+/// intermediate in its dtype (``ExactElement/overflows``) may also be ±inf or NaN: the formula's own
+/// intermediates overflow there, and PyTorch's float16 gradients do.
+public struct ToleranceModel: Sendable, Equatable {
+    /// k per output kind.
+    public var multipliers: [OutputKind: Double]
+    /// κ, the multiplier of the accumulation term.
+    public var accumulationMultiplier: Double
+
+    public init(multipliers: [OutputKind: Double], accumulationMultiplier: Double) {
+        self.multipliers = multipliers
+        self.accumulationMultiplier = accumulationMultiplier
+    }
+
+    /// The model CONFORMANCE.md derives: k = 12 for the loss, 10 for the input and target gradients,
+    /// 18 for the var gradient, κ = 2.
+    public static let standard = ToleranceModel(
+        multipliers: [.loss: 12, .gradInput: 10, .gradTarget: 10, .gradVar: 18], accumulationMultiplier: 2)
+
+    /// The bound on |result − exact| for one element.
+    public func bound(for element: ExactElement, kind: OutputKind, dtype: DType, unitRoundoff: Double) -> Float80 {
+        let k = Float80(multipliers[kind] ?? 0)
+        let u = Float80(unitRoundoff)
+        let levels = Float80(element.summands > 1 ? (Int.bitWidth - (element.summands - 1).leadingZeroBitCount) : 0)
+        let accumulation = Float80(accumulationMultiplier) * levels
+            * Float80(dtype.accumulationType.unitRoundoff) * element.magnitude
+        let floor = Float80(Swift.max(element.summands, 1)) * Float80(dtype.leastNonzeroMagnitude)
+        return k * u * element.errorScale + accumulation + element.rangeSlack + floor
+    }
+
+    /// Judges one computed value against the oracle's element.
+    public func judge(_ value: Double, exact element: ExactElement, kind: OutputKind, dtype: DType, unitRoundoff: Double)
+        -> ElementJudgement
+    {
+        let exact = element.value
+        if exact.isNaN {
+            return value.isNaN ? .exact : .mismatch("expected NaN")
+        }
+        if exact.isInfinite {
+            return Float80(value) == exact ? .exact : .mismatch("expected \(exact > 0 ? "inf" : "-inf")")
+        }
+        if !value.isFinite {
+            if element.overflows { return .allowedOverflow }
+            if roundsToInfinity(exact, dtype: dtype) && Float80(value) == (exact > 0 ? .infinity : -.infinity) {
+                return .exact
+            }
+            return .mismatch("expected a finite value")
+        }
+        let error = abs(Float80(value) - exact)
+        if error == 0 { return .exact }
+        let bound = bound(for: element, kind: kind, dtype: dtype, unitRoundoff: unitRoundoff)
+        guard bound.isFinite, bound > 0 else { return .mismatch("no error is allowed here") }
+        let ratio = Double(error / bound)
+        return ratio <= 1 ? .within(ratio: ratio) : .beyond(ratio: ratio)
+    }
+
+    /// Whether the correctly rounded value of `x` in `dtype` is an infinity.
+    private func roundsToInfinity(_ x: Float80, dtype: DType) -> Bool {
+        let limit = Float80(dtype.greatestFiniteMagnitude)
+        let halfSpacing = limit * Float80(dtype.unitRoundoff)
+        return abs(x) >= limit + halfSpacing
+    }
+}
+
+/// The judge's finding for one element.
+public enum ElementJudgement: Sendable, Equatable {
+    /// Equal to the exact value, or the same NaN or infinity.
+    case exact
+    /// Within the bound; `ratio` is |error| / bound, at most 1.
+    case within(ratio: Double)
+    /// A non-finite value where an intermediate of the formula overflows its dtype.
+    case allowedOverflow
+    /// Finite, but beyond the bound; `ratio` > 1.
+    case beyond(ratio: Double)
+    /// A NaN, an infinity, or a finite value where the exact value is of another class.
+    case mismatch(String)
+
+    /// Whether the element conforms.
+    public var passes: Bool {
+        switch self {
+        case .exact, .within, .allowedOverflow: true
+        case .beyond, .mismatch: false
+        }
+    }
+
+    /// |error| / bound: 0 for an exact match, infinity for a class mismatch.
+    public var ratio: Double {
+        switch self {
+        case .exact, .allowedOverflow: 0
+        case .within(let ratio), .beyond(let ratio): ratio
+        case .mismatch: .infinity
+        }
+    }
+}

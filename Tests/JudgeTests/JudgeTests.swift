@@ -1,0 +1,116 @@
+import GaussianNLL
+import Judge
+import Testing
+
+@Suite("Tolerance model")
+struct ToleranceModelTests {
+    let model = ToleranceModel.standard
+
+    func element(
+        _ value: Float80, scale: Float80 = 1, magnitude: Float80? = nil, summands: Int = 1, slack: Float80 = 0,
+        overflows: Bool = false
+    ) -> ExactElement {
+        ExactElement(
+            value: value, errorScale: scale, magnitude: magnitude ?? abs(value), summands: summands, rangeSlack: slack,
+            overflows: overflows)
+    }
+
+    @Test("The bound is k·u·S + κ·⌈log2 m⌉·u_acc·A + R + m·η, computed by hand")
+    func boundFormula() {
+        let u = DType.float32.unitRoundoff
+        // Element-wise loss: k = 12, S = 2 → 24u + η.
+        let single = model.bound(for: element(1, scale: 2), kind: .loss, dtype: .float32, unitRoundoff: u)
+        #expect(single == Float80(24 * u) + Float80(DType.float32.leastNonzeroMagnitude))
+        // A sum of 5 summands: ⌈log2 5⌉ = 3, so 2·3·u·A with A = 10 is added.
+        let sum = model.bound(
+            for: element(1, scale: 2, magnitude: 10, summands: 5), kind: .loss, dtype: .float32, unitRoundoff: u)
+        #expect(sum == Float80(24 * u) + Float80(60 * u) + 5 * Float80(DType.float32.leastNonzeroMagnitude))
+    }
+
+    @Test("NaN matches only NaN; an infinity only itself")
+    func nonFinite() {
+        let u = DType.float32.unitRoundoff
+        #expect(model.judge(.nan, exact: element(.nan), kind: .loss, dtype: .float32, unitRoundoff: u) == .exact)
+        #expect(!model.judge(1, exact: element(.nan), kind: .loss, dtype: .float32, unitRoundoff: u).passes)
+        #expect(model.judge(.infinity, exact: element(.infinity), kind: .loss, dtype: .float32, unitRoundoff: u).passes)
+        #expect(!model.judge(-.infinity, exact: element(.infinity), kind: .loss, dtype: .float32, unitRoundoff: u).passes)
+        #expect(!model.judge(.nan, exact: element(.infinity), kind: .loss, dtype: .float32, unitRoundoff: u).passes)
+        #expect(!model.judge(.infinity, exact: element(3), kind: .loss, dtype: .float32, unitRoundoff: u).passes)
+    }
+
+    @Test("An infinity or NaN is allowed where an intermediate overflows its dtype")
+    func overflow() {
+        let u = DType.float16.unitRoundoff
+        let flagged = element(-3300, scale: 3300, overflows: true)
+        #expect(model.judge(-.infinity, exact: flagged, kind: .gradInput, dtype: .float16, unitRoundoff: u) == .allowedOverflow)
+        #expect(model.judge(.nan, exact: flagged, kind: .gradVar, dtype: .float16, unitRoundoff: u) == .allowedOverflow)
+        // A finite value must still be accurate.
+        #expect(!model.judge(-3000, exact: flagged, kind: .gradInput, dtype: .float16, unitRoundoff: u).passes)
+        // An exact value beyond float16's range rounds to inf.
+        #expect(model.judge(.infinity, exact: element(70000), kind: .loss, dtype: .float16, unitRoundoff: u) == .exact)
+    }
+
+    @Test("A finite value passes within the bound and fails beyond it")
+    func finite() {
+        let u = DType.float32.unitRoundoff
+        let exact = element(1, scale: 1)
+        let bound = Double(model.bound(for: exact, kind: .loss, dtype: .float32, unitRoundoff: u))
+        #expect(model.judge(1 + bound * 0.9, exact: exact, kind: .loss, dtype: .float32, unitRoundoff: u).passes)
+        let beyond = model.judge(1 + bound * 1.5, exact: exact, kind: .loss, dtype: .float32, unitRoundoff: u)
+        #expect(!beyond.passes)
+        #expect(beyond.ratio > 1.4 && beyond.ratio < 1.6)
+    }
+}
+
+@Suite("Judge")
+struct JudgeTests {
+    let judge = Judge()
+
+    func call(reduction: String = "sum") -> LossCase {
+        let values = { (v: [Double]) in try! Tensor(dtype: .float32, shape: [2], values: v) }
+        return LossCase(
+            input: values([1, 2]), target: values([0, 0]), variance: .tensor(values([1, 2])), reduction: reduction,
+            gradOutput: .scalar(1, dtype: .float32))
+    }
+
+    @Test("The reference passes, far inside the bound")
+    func referencePasses() {
+        let call = call()
+        let verdict = judge.judge(Reference.evaluate(call), expected: Oracle.evaluate(call), call: call)
+        #expect(verdict.status == .passed)
+        #expect(verdict.worstRatio <= 0.5)
+    }
+
+    @Test("A wrong value, a wrong shape, a missing gradient, a wrong kind and unsupported are judged")
+    func failures() throws {
+        let call = call()
+        let expected = Oracle.evaluate(call)
+        guard case .success(var result) = Reference.evaluate(call) else {
+            Issue.record("expected a result")
+            return
+        }
+        var wrong = result
+        wrong.loss = .scalar(result.loss.values[0] * 1.001, dtype: .float32)
+        #expect(judge.judge(.success(wrong), expected: expected, call: call).status == .failed)
+        wrong = result
+        wrong.loss = try Tensor(dtype: .float32, shape: [1], values: result.loss.values)
+        #expect(judge.judge(.success(wrong), expected: expected, call: call).findings.first?.contains("shape") == true)
+        result.gradients?.variance = nil
+        #expect(judge.judge(.success(result), expected: expected, call: call).findings == ["grad_var is missing"])
+        let rejection = Rejection(kind: .varSize, exceptionType: "ValueError", message: "var is of incorrect size")
+        #expect(judge.judge(.rejection(rejection), expected: expected, call: call).status == .failed)
+        let unsupported = Rejection(kind: .unsupported, exceptionType: "", message: "no float32")
+        #expect(judge.judge(.rejection(unsupported), expected: expected, call: call).status == .skipped)
+    }
+
+    @Test("A rejection of the right kind passes; the message is compared for information")
+    func rejections() {
+        let bad = call(reduction: "avg")
+        let expected = Oracle.evaluate(bad)
+        let verdict = judge.judge(Reference.evaluate(bad), expected: expected, call: bad)
+        #expect(verdict.status == .passed && verdict.messageMatches == true)
+        let paraphrase = Rejection(kind: .reduction, exceptionType: "ValueError", message: "bad reduction")
+        let other = judge.judge(.rejection(paraphrase), expected: expected, call: bad)
+        #expect(other.status == .passed && other.messageMatches == false)
+    }
+}
