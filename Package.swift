@@ -29,15 +29,26 @@ let package = Package(
         .target(name: "GoldenFiles", dependencies: ["GaussianNLL", "HDF5"], swiftSettings: strictSettings),
         // The tolerance model.
         .target(name: "Judge", dependencies: ["GaussianNLL"], swiftSettings: strictSettings),
+        // The candidate protocol's messages: JSON and base64, no processes.
+        .target(name: "CandidateProtocol", dependencies: ["GaussianNLL"], swiftSettings: strictSettings),
+        // Candidates in other processes, spoken to through the protocol.
+        .target(
+            name: "CandidateProcess", dependencies: ["GaussianNLL", "CandidateProtocol"], swiftSettings: strictSettings),
         .executableTarget(
             name: "gnll",
             dependencies: [
-                "GaussianNLL", "GoldenFiles", "Judge",
+                "GaussianNLL", "GoldenFiles", "Judge", "CandidateProtocol", "CandidateProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings),
         .testTarget(name: "GaussianNLLTests", dependencies: ["GaussianNLL"], swiftSettings: strictSettings),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5"], resources: [.copy("Fixtures")], swiftSettings: strictSettings),
+        .testTarget(
+            name: "CandidateProtocolTests", dependencies: ["CandidateProtocol", "GaussianNLL"],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "CandidateProcessTests", dependencies: ["CandidateProcess", "CandidateProtocol", "GaussianNLL"],
+            resources: [.copy("Fixtures")], swiftSettings: strictSettings),
         .testTarget(name: "JudgeTests", dependencies: ["Judge", "GaussianNLL"], swiftSettings: strictSettings),
         .testTarget(
             name: "GoldenFilesTests", dependencies: ["GoldenFiles", "Judge", "GaussianNLL"],

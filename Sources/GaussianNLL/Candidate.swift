@@ -1,0 +1,113 @@
+/// An implementation of the loss under test: anything that maps calls to outcomes.
+///
+/// The suite judges every candidate the same way, whether it runs in this process (a Swift type that
+/// conforms, such as ``ReferenceCandidate``) or behind the candidate protocol in another process.
+///
+/// ```swift
+/// struct MyLoss: Candidate {
+///     let info = CandidateInfo(name: "my-loss", version: "1.0")
+///     func evaluate(_ calls: [LossCase]) -> [CandidateAnswer] {
+///         calls.map { .outcome(myGaussianNLL($0)) }
+///     }
+/// }
+/// ```
+public protocol Candidate {
+    /// What the candidate says about itself in its handshake.
+    var info: CandidateInfo { get }
+
+    /// Evaluates calls in order; returns exactly one answer per call, in the same order.
+    func evaluate(_ calls: [LossCase]) -> [CandidateAnswer]
+}
+
+/// The optional abilities a candidate can declare.
+public enum CandidateFeature: String, Sendable, Hashable, CaseIterable, Codable {
+    /// Gradients with respect to input, target and var.
+    case grad
+    /// A Python-float var (`{"scalar": x}`).
+    case scalarVar = "scalar_var"
+    /// Operands of different dtypes.
+    case mixedDtype = "mixed_dtype"
+}
+
+/// A candidate's handshake: who it is, which profile it follows, and what it supports.
+public struct CandidateInfo: Sendable, Equatable, Codable {
+    public var name: String
+    public var version: String
+    public var profile: Profile
+    public var dtypes: [DType]
+    public var features: [CandidateFeature]
+
+    /// The protocol's defaults: profile torch-2.10, dtypes float32 and float64, feature grad.
+    public init(
+        name: String, version: String, profile: Profile = .current, dtypes: [DType] = [.float32, .float64],
+        features: [CandidateFeature] = [.grad]
+    ) {
+        self.name = name
+        self.version = version
+        self.profile = profile
+        self.dtypes = dtypes
+        self.features = features
+    }
+
+    /// Why a call needs something the candidate did not declare, or `nil` when it can take the call.
+    public func unsupportedReason(for call: LossCase) -> String? {
+        var types = [call.input.dtype, call.target.dtype]
+        if let variance = call.variance.tensor { types.append(variance.dtype) }
+        if let missing = types.first(where: { !dtypes.contains($0) }) { return "dtype \(missing) is not supported" }
+        if call.wantsGradients && !features.contains(.grad) { return "gradients are not supported" }
+        if call.variance.tensor == nil && !features.contains(.scalarVar) { return "a scalar var is not supported" }
+        if Set(types).count > 1 && !features.contains(.mixedDtype) { return "mixed dtypes are not supported" }
+        return nil
+    }
+}
+
+/// What a candidate answered for one call: an outcome, or a fault of the candidate itself.
+public enum CandidateAnswer: Sendable, Equatable {
+    case outcome(LossOutcome)
+    case fault(CandidateFault)
+}
+
+/// A candidate that misbehaved: it crashed, hung, or broke the protocol.
+public struct CandidateFault: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Codable {
+        /// The candidate could not be started, or exited before its handshake.
+        case startFailed = "start_failed"
+        /// The candidate exited while answers were outstanding.
+        case crashed
+        /// No answer within the time limit.
+        case timedOut = "timed_out"
+        /// An answer that is not a valid protocol message: not UTF-8, not JSON, bad base64, too long,
+        /// a wrong id, or fields that are missing or of the wrong type.
+        case protocolViolation = "protocol_violation"
+    }
+
+    public var kind: Kind
+    public var message: String
+    /// The end of what the candidate wrote to stderr, trimmed.
+    public var stderrTail: String
+
+    public init(kind: Kind, message: String, stderrTail: String = "") {
+        self.kind = kind
+        self.message = message
+        self.stderrTail = stderrTail
+    }
+
+    public var description: String {
+        stderrTail.isEmpty ? "\(kind.rawValue): \(message)" : "\(kind.rawValue): \(message); stderr: \(stderrTail)"
+    }
+}
+
+/// The reference as a candidate, in this process.
+public struct ReferenceCandidate: Candidate {
+    public let info: CandidateInfo
+
+    public init(profile: Profile = .current) {
+        info = CandidateInfo(
+            name: "gnll-reference", version: "1", profile: profile, dtypes: DType.allCases,
+            features: CandidateFeature.allCases)
+    }
+
+    public func evaluate(_ calls: [LossCase]) -> [CandidateAnswer] {
+        calls.map { .outcome(Reference.evaluate($0, profile: info.profile)) }
+    }
+}
