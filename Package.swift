@@ -11,7 +11,7 @@ let package = Package(
     name: "gnll",
     products: [
         .library(name: "GaussianNLL", targets: ["GaussianNLL"]),
-        .library(name: "GaussianNLLConformance", targets: ["Judge", "GoldenFiles"]),
+        .library(name: "GaussianNLLConformance", targets: ["Conformance", "Judge", "GoldenFiles"]),
         .executable(name: "gnll", targets: ["gnll"]),
     ],
     dependencies: [
@@ -34,10 +34,13 @@ let package = Package(
         // Candidates in other processes, spoken to through the protocol.
         .target(
             name: "CandidateProcess", dependencies: ["GaussianNLL", "CandidateProtocol"], swiftSettings: strictSettings),
+        // The verify engine: checks, golden replay, results.
+        .target(
+            name: "Conformance", dependencies: ["GaussianNLL", "Judge", "GoldenFiles"], swiftSettings: strictSettings),
         .executableTarget(
             name: "gnll",
             dependencies: [
-                "GaussianNLL", "GoldenFiles", "Judge", "CandidateProtocol", "CandidateProcess",
+                "GaussianNLL", "GoldenFiles", "Judge", "CandidateProtocol", "CandidateProcess", "Conformance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings),

@@ -4,9 +4,9 @@ internal import Glibc
 internal import Darwin
 #endif
 
-/// One operation in a dtype as PyTorch's CPU kernels do it: the operands are widened to the dtype's
-/// compute type (float32 for the 16-bit types), the operation is done there, and the result is rounded
-/// to the dtype.
+/// One operation in a dtype as PyTorch's CPU kernels do it: the operands are cast to the dtype (they can
+/// be wider when a 0-d operand lost the promotion), widened to the dtype's compute type (float32 for the
+/// 16-bit types), the operation is done there, and the result is rounded to the dtype.
 ///
 /// For +, −, ×, ÷ this equals the correctly rounded operation in the dtype, because float32 carries more
 /// than twice the precision of the 16-bit types and double rounding is then innocuous.
@@ -23,24 +23,39 @@ extension DType {
 
 
     func add(_ a: Double, _ b: Double) -> Double {
-        self == .float64 ? a + b : finish(Float(a) + Float(b))
+        self == .float64 ? a + b : finish(Float(round(a)) + Float(round(b)))
     }
 
 
     func subtract(_ a: Double, _ b: Double) -> Double {
-        self == .float64 ? a - b : finish(Float(a) - Float(b))
+        self == .float64 ? a - b : finish(Float(round(a)) - Float(round(b)))
     }
 
 
     func multiply(_ a: Double, _ b: Double) -> Double {
-        self == .float64 ? a * b : finish(Float(a) * Float(b))
+        self == .float64 ? a * b : finish(Float(round(a)) * Float(round(b)))
     }
 
 
     func divide(_ a: Double, _ b: Double) -> Double {
-        self == .float64 ? a / b : finish(Float(a) / Float(b))
+        self == .float64 ? a / b : finish(Float(round(a)) / Float(round(b)))
     }
 
+
+    /// `tensor + scalar`, `tensor * scalar`, `tensor / scalar` with a Python or C++ scalar: the scalar
+    /// is converted to the compute type, never rounded to the dtype (a count of 100,000 stays finite in
+    /// float16 arithmetic).
+    func addScalar(_ a: Double, _ scalar: Double) -> Double {
+        self == .float64 ? a + scalar : finish(Float(round(a)) + Float(scalar))
+    }
+
+    func multiplyScalar(_ a: Double, _ scalar: Double) -> Double {
+        self == .float64 ? a * scalar : finish(Float(round(a)) * Float(scalar))
+    }
+
+    func divideScalar(_ a: Double, _ scalar: Double) -> Double {
+        self == .float64 ? a / scalar : finish(Float(round(a)) / Float(scalar))
+    }
 
     func logarithm(_ a: Double) -> Double {
         self == .float64 ? log(a) : finish(logf(Float(a)))

@@ -127,7 +127,7 @@ struct CallLayout: Sendable {
             return .failure(
                 Rejection(
                     kind: .targetSize, exceptionType: "IndexError",
-                    message: "Dimension specified as 0 but tensor has no dimensions"))
+                    message: "dimension specified as 0 but tensor has no dimensions"))
         }
         let count = (try? shape.elementCount()) ?? 0
         guard rows > 0 else {
@@ -163,14 +163,20 @@ struct CallLayout: Sendable {
             varianceType = inputType
             varianceValues = [Double](repeating: inputType.round(value), count: call.input.elementCount)
         }
-        let differenceType = DType.promote(inputType, targetType)
+        // Promotion counts 0-d operands less, so it follows each operation's operands: input - target,
+        // then (…) / var; log(var) + (…) gives the same dtype as the division.
+        let differenceType = DType.promote(
+            inputType, zeroDimensional: inputShape.rank == 0, targetType, zeroDimensional: targetShape.rank == 0)
+        let resultType = DType.promote(
+            differenceType, zeroDimensional: differenceShape.rank == 0, varianceType,
+            zeroDimensional: varianceShape.rank == 0)
         return .success(
             CallLayout(
                 profile: profile, reduction: reduction, inputShape: inputShape, targetShape: targetShape,
                 varianceShape: varianceShape, differenceShape: differenceShape, elementShape: elementShape,
                 unreducedShape: unreducedShape, rowWidth: rowWidth, elementCount: count, inputType: inputType,
                 targetType: targetType, varianceType: varianceType, differenceType: differenceType,
-                resultType: DType.promote(differenceType, varianceType), varianceValues: varianceValues,
+                resultType: resultType, varianceValues: varianceValues,
                 varianceIsTensor: call.variance.tensor != nil))
     }
 

@@ -322,6 +322,8 @@ private struct OracleEvaluation<W: OracleReal> {
             var differenceRange = RangeCheck<W>()
             differenceRange.note(half, resultType, term: differenceGradient)
             differenceRange.note(squaredGradient, resultType, term: differenceGradient)
+            // It is summed to the difference's shape and cast to the difference's dtype before the product.
+            differenceRange.note(squaredGradient, differenceType, term: differenceGradient)
             differenceRange.note(2 * d, differenceType, term: differenceGradient)
             differenceRange.noteFinal(differenceGradient, differenceType)
             differenceSums[differenceOffset].add(
@@ -340,6 +342,9 @@ private struct OracleEvaluation<W: OracleReal> {
             varianceRange.note(ratio, resultType, term: divisionPart)
             varianceRange.note(quotient, resultType, term: divisionPart)
             varianceRange.noteFinal(divisionPart, resultType)
+            // Both parts are cast to var's dtype before they are added.
+            varianceRange.note(half, varianceType, term: logPart)
+            varianceRange.noteFinal(divisionPart, varianceType)
             let value = logPart + divisionPart
             varianceRange.noteFinal(value, varianceType)
             varianceSums[varianceOffset].add(

@@ -68,7 +68,7 @@ private struct Evaluation {
             let variance = clamped[varianceIndex[position]]
             ratio[position] = resultType.divide(squared[differenceIndex[position]], variance)
             let sum = resultType.add(logVariance[varianceIndex[position]], ratio[position])
-            elementLoss[position] = resultType.multiply(0.5, sum)
+            elementLoss[position] = resultType.multiplyScalar(sum, 0.5)
         }
 
         // torch-1.8 sums each sample's row; full adds its constant afterwards, once per sample.
@@ -77,11 +77,11 @@ private struct Evaluation {
             unreduced = rowSums(elementLoss)
             if call.full {
                 let constant = 0.5 * Double(layout.rowWidth) * logTwoPi
-                unreduced = unreduced.map { resultType.add($0, constant) }
+                unreduced = unreduced.map { resultType.addScalar($0, constant) }
             }
         } else {
             unreduced = elementLoss
-            if call.full { unreduced = unreduced.map { resultType.add($0, halfLogTwoPi) } }
+            if call.full { unreduced = unreduced.map { resultType.addScalar($0, halfLogTwoPi) } }
         }
 
         let loss: Tensor
@@ -93,7 +93,7 @@ private struct Evaluation {
             loss = Tensor(uncheckedDType: resultType, shape: [], values: [total])
         case .mean:
             let total = unreduced.withUnsafeBufferPointer { resultType.accumulate($0) }
-            let mean = resultType.round(resultType.accumulationType.divide(total, Double(unreduced.count)))
+            let mean = resultType.round(resultType.accumulationType.divideScalar(total, Double(unreduced.count)))
             loss = Tensor(uncheckedDType: resultType, shape: [], values: [mean])
         }
 
@@ -150,7 +150,7 @@ private struct Evaluation {
             let value = gradOutput.values[0]
             unreducedGradient = { _ in value }
         case .mean:
-            let value = resultType.divide(gradOutput.values[0], Double(unreducedCount))
+            let value = resultType.divideScalar(gradOutput.values[0], Double(unreducedCount))
             unreducedGradient = { _ in value }
         }
         let width = layout.rowWidth
@@ -160,7 +160,7 @@ private struct Evaluation {
         var squaredGradient = [Double](repeating: 0, count: layout.elementCount)
         var divisionVarianceGradient = [Double](repeating: 0, count: layout.elementCount)
         for position in 0..<layout.elementCount {
-            let gradient = resultType.multiply(unreducedGradient(position / width), 0.5)
+            let gradient = resultType.multiplyScalar(unreducedGradient(position / width), 0.5)
             let variance = clamped[varianceIndex[position]]
             halfGradient[position] = gradient
             squaredGradient[position] = resultType.divide(gradient, variance)
@@ -185,7 +185,7 @@ private struct Evaluation {
             squaredGradient, index: differenceIndex, operandCount: difference.count, type: resultType)
         let differenceGradient = (0..<difference.count).map { position in
             differenceType.multiply(
-                differenceType.round(squaredSum[position]), differenceType.multiply(2, difference[position]))
+                differenceType.round(squaredSum[position]), differenceType.multiplyScalar(difference[position], 2))
         }
 
         // input - target: +grad to input, -grad to target, each summed to its own shape.

@@ -17,6 +17,13 @@ public struct CaseJudgement: Sendable, Equatable {
     /// For a rejection of the right kind: whether the message is PyTorch's, to the letter.
     public var messageMatches: Bool?
 
+    public init(status: Status, findings: [String], worstRatios: [OutputKind: Double], messageMatches: Bool?) {
+        self.status = status
+        self.findings = findings
+        self.worstRatios = worstRatios
+        self.messageMatches = messageMatches
+    }
+
     /// The largest |error| / bound over all outputs; 0 when none were compared.
     public var worstRatio: Double { worstRatios.values.max() ?? 0 }
 

@@ -29,8 +29,9 @@ public enum OutputKind: String, Sendable, CaseIterable, Codable, CustomStringCon
 ///   intermediates in its narrowest dtype.
 ///
 /// NaN matches only NaN and an infinity only itself. An element whose evaluation overflows an
-/// intermediate in its dtype (``ExactElement/overflows``) may also be ±inf or NaN: the formula's own
-/// intermediates overflow there, and PyTorch's float16 gradients do.
+/// intermediate in its dtype (``ExactElement/overflows``) may instead be ±inf or NaN: the formula's own
+/// intermediates overflow there (PyTorch's float16 gradients do), and a sum of such elements can meet
+/// +inf and −inf.
 public struct ToleranceModel: Sendable, Equatable {
     /// k per output kind.
     public var multipliers: [OutputKind: Double]
@@ -67,7 +68,10 @@ public struct ToleranceModel: Sendable, Equatable {
             return value.isNaN ? .exact : .mismatch("expected NaN")
         }
         if exact.isInfinite {
-            return Float80(value) == exact ? .exact : .mismatch("expected \(exact > 0 ? "inf" : "-inf")")
+            if Float80(value) == exact { return .exact }
+            // inf − inf: another summand's intermediate overflowed the other way.
+            if element.overflows && !value.isFinite { return .allowedOverflow }
+            return .mismatch("expected \(exact > 0 ? "inf" : "-inf")")
         }
         if !value.isFinite {
             if element.overflows { return .allowedOverflow }

@@ -1,0 +1,96 @@
+public import GaussianNLL
+internal import Foundation
+
+/// A case in JSON, in the shape of the candidate protocol's eval request (without op and id), so that
+/// a failure recorded in a results file can be replayed and read by people.
+public struct CaseRecord: Sendable, Codable, Equatable {
+    public var input: TensorRecord
+    public var target: TensorRecord
+    public var variance: VarianceRecord
+    public var full: Bool
+    public var eps: Double
+    public var reduction: String
+    public var grad: Bool
+    public var gradOutput: TensorRecord?
+
+    enum CodingKeys: String, CodingKey {
+        case input, target, full, eps, reduction, grad
+        case variance = "var"
+        case gradOutput = "grad_output"
+    }
+
+    public init(_ call: LossCase) {
+        input = TensorRecord(call.input)
+        target = TensorRecord(call.target)
+        switch call.variance {
+        case .tensor(let tensor): variance = .tensor(TensorRecord(tensor))
+        case .scalar(let value): variance = .scalar(value)
+        }
+        full = call.full
+        eps = call.eps
+        reduction = call.reduction
+        grad = call.wantsGradients
+        gradOutput = call.gradOutput.map(TensorRecord.init)
+    }
+
+    /// The case back; throws when a tensor does not decode.
+    public func call() throws -> LossCase {
+        let varianceValue: Variance
+        switch variance {
+        case .tensor(let record): varianceValue = .tensor(try record.tensor())
+        case .scalar(let value): varianceValue = .scalar(value)
+        }
+        return LossCase(
+            input: try input.tensor(), target: try target.tensor(), variance: varianceValue, full: full, eps: eps,
+            reduction: reduction, gradOutput: grad ? try gradOutput?.tensor() : nil)
+    }
+}
+
+/// A tensor as the protocol writes it: dtype, shape and base64 little-endian bytes.
+public struct TensorRecord: Sendable, Codable, Equatable {
+    public var dtype: DType
+    public var shape: [Int]
+    public var data: String
+
+    public init(_ tensor: Tensor) {
+        dtype = tensor.dtype
+        shape = tensor.shape.dims
+        data = Data(tensor.littleEndianBytes).base64EncodedString()
+    }
+
+    public func tensor() throws -> Tensor {
+        guard let bytes = Data(base64Encoded: data) else {
+            throw RecordError(message: "tensor data is not valid base64")
+        }
+        return try Tensor(dtype: dtype, shape: Shape(shape), littleEndianBytes: [UInt8](bytes))
+    }
+}
+
+/// var: a tensor, or `{"scalar": x}`.
+public enum VarianceRecord: Sendable, Codable, Equatable {
+    case tensor(TensorRecord)
+    case scalar(Double)
+
+    private struct Scalar: Codable { var scalar: Double }
+
+    public init(from decoder: any Decoder) throws {
+        if let scalar = try? Scalar(from: decoder) {
+            self = .scalar(scalar.scalar)
+        } else {
+            self = .tensor(try TensorRecord(from: decoder))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        switch self {
+        case .tensor(let record): try record.encode(to: encoder)
+        case .scalar(let value): try Scalar(scalar: value).encode(to: encoder)
+        }
+    }
+}
+
+/// A record that does not describe a case.
+public struct RecordError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}

@@ -1,0 +1,124 @@
+public import GaussianNLL
+public import GoldenFiles
+public import Judge
+
+/// Replays one category of a golden file: the candidate must reject what PyTorch rejected, with the
+/// same kind, and return what PyTorch returned, within the tolerance of the oracle's exact values.
+public struct GoldenReplayCheck: ConformanceCheck {
+    public let id: String
+    public let category = "golden"
+    public let title: String
+    public let cases: [GoldenCase]
+
+    public init(category: String, cases: [GoldenCase], source: String) {
+        id = "golden.\(category)"
+        title = "PyTorch's recorded outcomes for '\(category)' in \(source) are reproduced"
+        self.cases = cases
+    }
+
+    /// One check per category of a golden file, in name order.
+    public static func checks(for file: GoldenFile) -> [GoldenReplayCheck] {
+        let source = file.path.split(separator: "/").last.map(String.init) ?? file.path
+        let grouped = Dictionary(grouping: file.cases, by: \.category)
+        return grouped.keys.sorted().map { GoldenReplayCheck(category: $0, cases: grouped[$0]!, source: source) }
+    }
+
+    public func run(in context: CheckContext) -> CheckResult {
+        var result = CheckResult(id: id, category: category, title: title)
+        var bitExact = 0
+        var compared = 0
+        let command = context.reproduction(id)
+        for replay in Self.replay(cases, in: context) {
+            if let disagreement = replay.disagreement {
+                var failed = CheckResult.error(
+                    id: id, category: category, title: title,
+                    message: "case \(replay.golden.name): the oracle disagrees with PyTorch: \(disagreement)")
+                failed.cases = result.cases
+                return failed
+            }
+            bitExact += replay.bitExactOutputs
+            compared += replay.comparedOutputs
+            result.record(replay.judgement, call: replay.golden.call, reproduction: command)
+        }
+        result.bitExactOutputs = bitExact
+        result.comparedOutputs = compared
+        result.finish()
+        return result
+    }
+
+    /// One golden case replayed against a candidate.
+    public struct Replay: Sendable {
+        public var golden: GoldenCase
+        public var answer: CandidateAnswer
+        public var judgement: CaseJudgement
+        /// Set when the oracle does not agree with what PyTorch recorded: the suite, not the candidate, is wrong.
+        public var disagreement: String?
+        public var bitExactOutputs = 0
+        public var comparedOutputs = 0
+    }
+
+    /// Replays golden cases: each answer is judged against PyTorch's recorded outcome (rejections) or
+    /// the oracle (results), and compared bitwise with PyTorch's outputs for information.
+    public static func replay(_ cases: [GoldenCase], in context: CheckContext) -> [Replay] {
+        let answers = context.answers(cases.map(\.call))
+        return zip(cases, answers).map { golden, answer in
+            let expected: ExactOutcome
+            var replay = Replay(
+                golden: golden, answer: answer,
+                judgement: CaseJudgement(status: .passed, findings: [], worstRatios: [:], messageMatches: nil))
+            switch golden.expected {
+            case .rejection(let rejection):
+                expected = .rejection(rejection)
+            case .success(let recorded):
+                let exact = Oracle.evaluate(golden.call, profile: context.profile)
+                if let disagreement = disagreement(exact, recorded: recorded) {
+                    replay.disagreement = disagreement
+                    return replay
+                }
+                expected = exact
+                if case .outcome(.success(let got)) = answer {
+                    (replay.bitExactOutputs, replay.comparedOutputs) = bitExactCount(got, recorded)
+                }
+            }
+            replay.judgement = context.judge(answer, for: golden.call, expected: expected)
+            replay.judgement.findings = replay.judgement.findings.map { "case \(golden.name): \($0)" }
+            return replay
+        }
+    }
+
+    /// Where the oracle's view of a call differs from what PyTorch recorded: acceptance, shape or dtype.
+    static func disagreement(_ exact: ExactOutcome, recorded: LossResult) -> String? {
+        switch exact {
+        case .rejection(let rejection):
+            return "the oracle rejects (\(rejection)) a call PyTorch accepts"
+        case .success(let loss, let gradients):
+            if loss.shape != recorded.loss.shape || loss.dtype != recorded.loss.dtype {
+                return "loss \(loss.dtype)\(loss.shape) vs PyTorch's \(recorded.loss.dtype)\(recorded.loss.shape)"
+            }
+            if let gradients, let recordedGradients = recorded.gradients {
+                let pairs: [(ExactTensor?, Tensor?)] = [
+                    (gradients.input, recordedGradients.input), (gradients.target, recordedGradients.target),
+                    (gradients.variance, recordedGradients.variance),
+                ]
+                for (exactTensor, tensor) in pairs {
+                    guard exactTensor?.shape == tensor?.shape, exactTensor?.dtype == tensor?.dtype else {
+                        return "a gradient's shape or dtype differs from PyTorch's"
+                    }
+                }
+            }
+            return nil
+        }
+    }
+
+    /// How many outputs are bitwise identical to PyTorch's, out of how many.
+    static func bitExactCount(_ got: LossResult, _ recorded: LossResult) -> (Int, Int) {
+        var pairs: [(Tensor, Tensor?)] = [(recorded.loss, got.loss)]
+        if let gradients = recorded.gradients {
+            pairs.append((gradients.input, got.gradients?.input))
+            pairs.append((gradients.target, got.gradients?.target))
+            if let variance = gradients.variance { pairs.append((variance, got.gradients?.variance)) }
+        }
+        let same = pairs.filter { recordedTensor, tensor in tensor?.isBitwiseIdentical(to: recordedTensor) == true }
+        return (same.count, pairs.count)
+    }
+}

@@ -1,0 +1,200 @@
+public import GaussianNLL
+internal import HDF5
+
+/// A golden file: calls of `gaussian_nll_loss` and what one real PyTorch release returned for them.
+///
+/// The format is written up in CONFORMANCE.md ("Golden file format"); `Tools/export_golden.py` writes it.
+/// Reading validates everything against that schema, so a malformed file gives a ``GoldenFileError``
+/// naming the file and the object, never a crash.
+public struct GoldenFile: Sendable {
+    /// The schema version this reader understands.
+    public static let schemaVersion: Int64 = 1
+
+    public let path: String
+    /// The root attributes: versions, platform, generator, seed, creation time.
+    public let provenance: [String: String]
+    /// The profile the recording PyTorch release follows.
+    public let profile: Profile
+    /// The cases, ordered by name.
+    public let cases: [GoldenCase]
+
+    /// Reads and validates a golden file.
+    public init(path: String) throws(GoldenFileError) {
+        self.path = path
+        let file: HDF5File
+        do { file = try HDF5File(path: path) } catch { throw GoldenFileError(error) }
+        do {
+            let root = file.root
+            var provenance = [String: String]()
+            for name in try root.attributes.names() {
+                provenance[name] = Self.text(try root.attributes.value(name))
+            }
+            self.provenance = provenance
+            let version = try root.attributes.int64("schema_version")
+            guard version == Self.schemaVersion else {
+                throw GoldenFileError(
+                    path: path, object: "/", message: "schema version \(version) is not supported (expected 1)")
+            }
+            let profileName = try root.attributes.string("profile")
+            guard let profile = Profile(rawValue: profileName) else {
+                throw GoldenFileError(path: path, object: "/", message: "unknown profile \"\(profileName)\"")
+            }
+            self.profile = profile
+            let group = try root.group("cases")
+            cases = try group.memberNames().map { name throws(GoldenFileError) in
+                try GoldenCase(group: try Self.wrap { () throws(HDF5Error) in try group.group(name) }, name: name, path: path)
+            }
+        } catch let error as GoldenFileError {
+            throw error
+        } catch let error as HDF5Error {
+            throw GoldenFileError(error)
+        } catch {
+            throw GoldenFileError(path: path, object: "/", message: "\(error)")
+        }
+    }
+
+    /// The profile a golden file records, read from its root attributes alone.
+    public static func profile(ofFileAt path: String) throws(GoldenFileError) -> Profile {
+        let name = try wrap { () throws(HDF5Error) in try HDF5File(path: path).root.attributes.string("profile") }
+        guard let profile = Profile(rawValue: name) else {
+            throw GoldenFileError(path: path, object: "/", message: "unknown profile \"\(name)\"")
+        }
+        return profile
+    }
+
+    static func wrap<T>(_ body: () throws(HDF5Error) -> T) throws(GoldenFileError) -> T {
+        do { return try body() } catch { throw GoldenFileError(error) }
+    }
+
+    private static func text(_ value: HDF5Value) -> String {
+        switch value {
+        case .string(let text): text
+        case .int(let number): String(number)
+        case .float(let number): String(number)
+        default: value.description
+        }
+    }
+}
+
+/// One recorded call and PyTorch's answer to it.
+public struct GoldenCase: Sendable {
+    /// A stable name, the same in every golden file made from the same plan.
+    public let name: String
+    public let category: String
+    public let description: String
+    public let call: LossCase
+    /// What PyTorch returned, or the exception it raised.
+    public let expected: LossOutcome
+
+    init(group: HDF5Group, name: String, path: String) throws(GoldenFileError) {
+        let object = group.path
+        func fail(_ message: String) -> GoldenFileError { GoldenFileError(path: path, object: object, message: message) }
+        let attributes = group.attributes
+        do {
+            self.name = name
+            category = try attributes.string("category")
+            description = try attributes.string("description")
+            let full = try attributes.int64("full")
+            let grad = try attributes.int64("grad")
+            guard full == 0 || full == 1 else { throw fail("attribute full is \(full), not 0 or 1") }
+            guard grad == 0 || grad == 1 else { throw fail("attribute grad is \(grad), not 0 or 1") }
+            let eps = try attributes.double("eps")
+            let reduction = try attributes.string("reduction")
+            let members = Set(try group.memberNames())
+            func tensor(_ dataset: String) throws(GoldenFileError) -> Tensor {
+                guard members.contains(dataset) else { throw fail("dataset \(dataset) is missing") }
+                return try GoldenTensor.read(try GoldenFile.wrap { () throws(HDF5Error) in try group.dataset(dataset) })
+            }
+            let variance: Variance
+            if try attributes.contains("var_scalar") {
+                variance = .scalar(try attributes.double("var_scalar"))
+            } else {
+                variance = .tensor(try tensor("var"))
+            }
+            var call = LossCase(
+                input: try tensor("input"), target: try tensor("target"), variance: variance, full: full == 1, eps: eps,
+                reduction: reduction)
+            switch try attributes.string("outcome") {
+            case "ok":
+                let loss = try tensor("loss")
+                var gradients: Gradients?
+                if grad == 1 {
+                    call.gradOutput = try tensor("grad_output")
+                    gradients = Gradients(
+                        input: try tensor("grad_input"), target: try tensor("grad_target"),
+                        variance: variance.tensor == nil ? nil : try tensor("grad_var"))
+                }
+                expected = .success(LossResult(loss: loss, gradients: gradients))
+            case "error":
+                let kindName = try attributes.string("error_kind")
+                guard let kind = RejectionKind(rawValue: kindName) else { throw fail("unknown error_kind \"\(kindName)\"") }
+                expected = .rejection(
+                    Rejection(
+                        kind: kind, exceptionType: try attributes.string("error_type"),
+                        message: try attributes.string("error_message")))
+                if grad == 1 && members.contains("grad_output") { call.gradOutput = try tensor("grad_output") }
+            case let other:
+                throw fail("outcome is \"\(other)\", not ok or error")
+            }
+            self.call = call
+        } catch let error as GoldenFileError {
+            throw error
+        } catch let error as HDF5Error {
+            throw GoldenFileError(error)
+        } catch {
+            throw fail("\(error)")
+        }
+    }
+}
+
+/// Tensors as the golden files store them.
+enum GoldenTensor {
+    static func read(_ dataset: HDF5Dataset) throws(GoldenFileError) -> Tensor {
+        func fail(_ message: String) -> GoldenFileError {
+            GoldenFileError(path: dataset.filePath, object: dataset.path, message: message)
+        }
+        let dtypeName: String
+        let array: HDF5Array
+        do {
+            dtypeName = try dataset.attributes.string("dtype")
+            array = try dataset.read()
+        } catch {
+            throw GoldenFileError(error)
+        }
+        guard let dtype = DType(rawValue: dtypeName) else { throw fail("unknown dtype \"\(dtypeName)\"") }
+        let values: [Double]
+        switch (dtype, array.storage) {
+        case (.float16, .float16Bits(let bits)): values = bits.map { Double(Float16(bitPattern: $0)) }
+        case (.bfloat16, .uint16(let bits)): values = bits.map(BFloat16Bits.value)
+        case (.float32, .float32(let floats)): values = floats.map(Double.init)
+        case (.float64, .float64(let doubles)): values = doubles
+        default: throw fail("a \(dtype) tensor cannot be stored as \(array.storage.kind)")
+        }
+        do {
+            return try Tensor(dtype: dtype, shape: Shape(array.shape), values: values)
+        } catch {
+            throw fail("\(error)")
+        }
+    }
+}
+
+/// A golden file that cannot be read: the file, the object in it, and what is wrong.
+public struct GoldenFileError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var object: String
+    public var message: String
+
+    public init(path: String, object: String, message: String) {
+        self.path = path
+        self.object = object
+        self.message = message
+    }
+
+    init(_ error: HDF5Error) {
+        self.init(path: error.filePath, object: error.objectPath ?? "/", message: "\(error)")
+    }
+
+    public var description: String {
+        message.hasPrefix(path) ? message : "\(path): \(object): \(message)"
+    }
+}

@@ -1,0 +1,28 @@
+import ArgumentParser
+import Foundation
+
+/// `gnll`: the GaussianNLLLoss conformance suite.
+@main
+struct GNLL: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gnll",
+        abstract: "A conformance suite for PyTorch's GaussianNLLLoss (torch.nn.functional.gaussian_nll_loss).",
+        discussion: """
+            Verify an implementation against PyTorch's semantics, replay golden vectors recorded from real \
+            PyTorch, or serve the reference as a protocol candidate. The protocol and the tolerance model are \
+            described in CONFORMANCE.md.
+
+            Exit codes: 0 conformant, 1 not conformant, 2 usage or infrastructure error.
+            """,
+        subcommands: [Verify.self, Serve.self, Golden.self])
+}
+
+/// Exit code 1: the candidate does not conform.
+let notConformant = ExitCode(1)
+/// Exit code 2: a usage error, or an infrastructure error that prevents a verdict.
+let cannotDecide = ExitCode(2)
+
+/// Prints a line to standard error.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}
