@@ -1,0 +1,68 @@
+"""What only the real-PyTorch candidate does: its declaration, its profile choice, and bfloat16."""
+
+import numpy as np
+import pytest
+from support import Candidate, decode, eval_request, tensor, torch_command
+
+
+def test_hello(torch_candidate):
+    """torch 2.15 declares itself as pytorch, profile torch-2.10, every dtype and feature."""
+    hello = torch_candidate.ask({"op": "hello", "protocol": 1})
+    assert hello["name"] == "pytorch" and hello["version"].startswith("2.15")
+    assert hello["profile"] == "torch-2.10"
+    assert hello["dtypes"] == ["float16", "bfloat16", "float32", "float64"]
+    assert hello["features"] == ["grad", "scalar_var", "mixed_dtype"]
+
+
+def test_profile_override(torch_candidate):
+    """--profile replaces the profile derived from the version."""
+    with Candidate(torch_command("--profile", "torch-1.9")) as candidate:
+        assert candidate.ask({"op": "hello", "protocol": 1})["profile"] == "torch-1.9"
+        assert candidate.close() == 0
+
+
+@pytest.mark.parametrize(
+    "version, profile",
+    [
+        ("1.8.1", "torch-1.8"),
+        ("1.9.0", "torch-1.9"),
+        ("2.5.1+cpu", "torch-1.9"),
+        ("2.6.0", "torch-2.6"),
+        ("2.9.1+cu128", "torch-2.6"),
+        ("2.10.0", "torch-2.10"),
+        ("2.15.0+cu132", "torch-2.10"),
+    ],
+)
+def test_default_profile(version, profile):
+    """Versions map to the profile of the release line whose behaviour they have."""
+    default_profile = pytest.importorskip("torch_candidate").default_profile
+
+    assert default_profile(version) == profile
+
+
+def test_bfloat16_round_trip(torch_candidate):
+    """bfloat16 operands give a bfloat16 loss and gradients; values exact in bfloat16 come back exactly."""
+    d = [1.5, -2.0, 0.5]
+    ones = tensor([1.0, 1.0, 1.0], "bfloat16")
+    request = eval_request(tensor(d, "bfloat16"), tensor([0.0, 0.0, 0.0], "bfloat16"), ones, reduction="none")
+    response = torch_candidate.ask(dict(request, grad=True, grad_output=ones))
+    for name, expected in [
+        ("loss", [1.125, 2.0, 0.125]),
+        ("grad_input", d),
+        ("grad_target", [-1.5, 2.0, -0.5]),
+        ("grad_var", [-0.625, -1.5, 0.375]),
+    ]:
+        assert response[name]["dtype"] == "bfloat16"
+        np.testing.assert_array_equal(decode(response[name]), np.float32(expected))
+
+
+def test_float16_with_bfloat16_promotes_to_float32(torch_candidate):
+    """float16 and bfloat16 operands promote to float32; each gradient keeps its operand's dtype."""
+    request = eval_request(tensor([1.0], "float16"), tensor([0.0], "bfloat16"), tensor([1.0], "float16"))
+    response = torch_candidate.ask(dict(request, grad=True, grad_output=tensor(1.0, "float32")))
+    assert response["loss"]["dtype"] == "float32" and decode(response["loss"]) == np.float32(0.5)
+    assert [response[name]["dtype"] for name in ("grad_input", "grad_target", "grad_var")] == [
+        "float16",
+        "bfloat16",
+        "float16",
+    ]
