@@ -37,10 +37,17 @@ let package = Package(
         // The verify engine: checks, golden replay, results.
         .target(
             name: "Conformance", dependencies: ["GaussianNLL", "Judge", "GoldenFiles"], swiftSettings: strictSettings),
+        // The randomized property tester: generators, properties, shrinking, the regression file.
+        .target(
+            name: "PropertyTesting", dependencies: ["GaussianNLL", "Judge", "Conformance"],
+            swiftSettings: strictSettings),
+        // Plausible wrong implementations of the loss, for mutation analysis.
+        .target(name: "Mutants", dependencies: ["GaussianNLL"], swiftSettings: strictSettings),
         .executableTarget(
             name: "gnll",
             dependencies: [
                 "GaussianNLL", "GoldenFiles", "Judge", "CandidateProtocol", "CandidateProcess", "Conformance",
+                "PropertyTesting", "Mutants",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings),
@@ -52,6 +59,13 @@ let package = Package(
         .testTarget(
             name: "CandidateProcessTests", dependencies: ["CandidateProcess", "CandidateProtocol", "GaussianNLL"],
             resources: [.copy("Fixtures")], swiftSettings: strictSettings),
+        .testTarget(
+            name: "PropertyTestingTests", dependencies: ["PropertyTesting", "Conformance", "Judge", "GaussianNLL"],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "MutantsTests",
+            dependencies: ["Mutants", "PropertyTesting", "Conformance", "GoldenFiles", "Judge", "GaussianNLL"],
+            swiftSettings: strictSettings),
         .testTarget(name: "JudgeTests", dependencies: ["Judge", "GaussianNLL"], swiftSettings: strictSettings),
         .testTarget(
             name: "GoldenFilesTests", dependencies: ["GoldenFiles", "Judge", "GaussianNLL"],
