@@ -37,7 +37,7 @@ public struct GoldenMargins: Sendable {
         for golden in file.cases {
             guard case .success(let recorded) = golden.expected else { continue }
             let exact = Oracle.evaluate(golden.call, profile: file.profile)
-            if let problem = GoldenReplayCheck.disagreement(exact, recorded: recorded) {
+            if let problem = GoldenReplayCheck.structuralDisagreement(exact, recorded: recorded) {
                 disagreements.append("\(golden.name): \(problem)")
                 continue
             }

@@ -71,7 +71,7 @@ public struct GoldenReplayCheck: ConformanceCheck {
                 expected = .rejection(rejection)
             case .success(let recorded):
                 let exact = Oracle.evaluate(golden.call, profile: context.profile)
-                if let disagreement = disagreement(exact, recorded: recorded) {
+                if let disagreement = disagreement(exact, recorded: recorded, call: golden.call, judge: context.judge) {
                     replay.disagreement = disagreement
                     return replay
                 }
@@ -87,7 +87,19 @@ public struct GoldenReplayCheck: ConformanceCheck {
     }
 
     /// Where the oracle's view of a call differs from what PyTorch recorded: acceptance, shape or dtype.
-    static func disagreement(_ exact: ExactOutcome, recorded: LossResult) -> String? {
+    static func disagreement(_ exact: ExactOutcome, recorded: LossResult, call: LossCase, judge: Judge) -> String? {
+        if let structural = structuralDisagreement(exact, recorded: recorded) { return structural }
+        guard case .success(let loss, let gradients) = exact else { return nil }
+        // PyTorch's own values must conform, or the oracle or the tolerance model is wrong.
+        let own = judge.judgeResult(recorded, loss: loss, gradients: gradients, call: call)
+        if own.status != .passed {
+            return "PyTorch's recorded values do not pass: \(own.findings.joined(separator: "; "))"
+        }
+        return nil
+    }
+
+    /// Where the oracle's acceptance, shapes or dtypes differ from what PyTorch recorded.
+    static func structuralDisagreement(_ exact: ExactOutcome, recorded: LossResult) -> String? {
         switch exact {
         case .rejection(let rejection):
             return "the oracle rejects (\(rejection)) a call PyTorch accepts"

@@ -180,10 +180,10 @@ struct CallLayout: Sendable {
                 varianceIsTensor: call.variance.tensor != nil))
     }
 
-    /// The clamped variance value: `v < eps ? eps : v` in var's dtype, where NaN stays NaN and a NaN eps
-    /// gives NaN, as PyTorch's `clamp_(min=eps)` does.
-    static func clamp(_ value: Double, floor: Double) -> Double {
-        if floor.isNaN { return .nan }
+    /// The clamped variance value: `v < eps ? eps : v` in var's dtype, where NaN stays NaN. A NaN eps
+    /// gives NaN from torch 2.10 on and leaves var unclamped before (measured on 2.15.0, 2.9.1, 2.1.2).
+    func clamp(_ value: Double, floor: Double) -> Double {
+        if floor.isNaN { return profile.clampPropagatesNaNFloor ? .nan : value }
         return value < floor ? floor : value
     }
 }

@@ -215,7 +215,7 @@ private struct OracleEvaluation<W: OracleReal> {
         let differenceType = layout.differenceType
         let varianceType = layout.varianceType
         let floor = varianceType.round(call.eps)
-        let clamped = layout.varianceValues.map { W(CallLayout.clamp($0, floor: floor)) }
+        let clamped = layout.varianceValues.map { W(layout.clamp($0, floor: floor)) }
         let difference = differences()
         let constant = W.logarithm(2 * W.pi) / 2
 
@@ -314,12 +314,16 @@ private struct OracleEvaluation<W: OracleReal> {
             let differenceOffset = differenceIndex[position]
             let variance = clamped[varianceOffset]
             let d = difference[differenceOffset]
-            let half = gradientOf(position) / 2
+            let gradient = gradientOf(position)
+            let half = gradient / 2
+            // Under 'mean', grad_output / count is itself rounded to the result's dtype.
+            let meanGradientRounds = layout.reduction == .mean
 
             // d/d(difference) = g·d/v, as PyTorch forms it: (g/2 / v) · (2d).
             let squaredGradient = half / variance
             let differenceGradient = squaredGradient * (2 * d)
             var differenceRange = RangeCheck<W>()
+            if meanGradientRounds { differenceRange.note(gradient, resultType, term: differenceGradient) }
             differenceRange.note(half, resultType, term: differenceGradient)
             differenceRange.note(squaredGradient, resultType, term: differenceGradient)
             // It is summed to the difference's shape and cast to the difference's dtype before the product.
@@ -336,6 +340,7 @@ private struct OracleEvaluation<W: OracleReal> {
             let quotient = ratio / variance
             let divisionPart = -half * quotient
             var varianceRange = RangeCheck<W>()
+            if meanGradientRounds { varianceRange.note(gradient, resultType, term: abs(logPart) + abs(divisionPart)) }
             varianceRange.note(half, resultType, term: abs(logPart) + abs(divisionPart))
             varianceRange.note(logPart, varianceType, term: logPart)
             varianceRange.note(d * d, differenceType, term: divisionPart)

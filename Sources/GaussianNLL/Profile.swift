@@ -44,6 +44,10 @@ public enum Profile: String, CaseIterable, Sendable, Codable, CustomStringConver
     /// Whether a Python float var is accepted.
     public var acceptsScalarVariance: Bool { self == .torch2_6 || self == .torch2_10 }
 
+    /// Whether `clamp_(min=nan)` makes every element NaN (torch 2.10 and later) rather than leaving it
+    /// as it is (measured: 2.9.1 and 2.1.2 leave var unclamped).
+    public var clampPropagatesNaNFloor: Bool { self == .torch2_10 }
+
     /// Whether the loss is summed per sample, so that 'none' gives shape (N,).
     public var sumsPerSample: Bool { self == .torch1_8 }
 

@@ -54,7 +54,7 @@ private struct Evaluation {
 
         // var.clone().clamp_(min=eps), in var's dtype.
         let floor = varianceType.round(call.eps)
-        let clamped = layout.varianceValues.map { CallLayout.clamp($0, floor: floor) }
+        let clamped = layout.varianceValues.map { layout.clamp($0, floor: floor) }
         let logVariance = clamped.map(varianceType.logarithm)
 
         // input - target, then ** 2, on the broadcast of input and target.

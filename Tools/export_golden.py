@@ -1,0 +1,957 @@
+#!/usr/bin/env python3
+"""Export golden vectors for torch.nn.functional.gaussian_nll_loss to HDF5.
+
+The exporter builds a fixed plan of cases from a seed, runs every case through
+the installed PyTorch, and writes inputs, outcomes, losses and gradients in the
+format of docs/golden-format-draft.md (schema version 1).
+
+The plan depends only on the seed: all random values come from a pure-Python
+splitmix64 generator, and every value is rounded to its dtype with integer or
+correctly rounded float32 operations, so the same seed gives the same names,
+parameters and inputs under every torch and numpy version.  Each golden file
+therefore records what one PyTorch release does with the same plan.
+
+Usage:
+    export_golden.py --out FILE [--device cpu|cuda] [--seed N] [--profile-override P]
+"""
+
+import argparse
+import datetime
+import hashlib
+import itertools
+import math
+import os
+import platform
+import re
+import sys
+from array import array
+from dataclasses import dataclass, field
+from typing import Optional, Union
+
+import h5py
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+SCHEMA_VERSION = 1
+GENERATOR_PATH = "Tools/export_golden.py"
+DEFAULT_SEED = 20240917
+PROFILES = ("torch-1.8", "torch-1.9", "torch-2.6", "torch-2.10")
+DTYPES = ("float16", "bfloat16", "float32", "float64")
+REDUCTIONS = ("none", "mean", "sum")
+TORCH_DTYPES = {
+    "float16": torch.float16,
+    "bfloat16": torch.bfloat16,
+    "float32": torch.float32,
+    "float64": torch.float64,
+}
+DTYPE_NAMES = {value: key for key, value in TORCH_DTYPES.items()}
+NUMPY_DTYPES = {"float16": np.float16, "float32": np.float32, "float64": np.float64}
+COMPRESS_MIN_ELEMENTS = 1024
+HDF5_LIBVER = ("v108", "v110")  # compact 1.8 object headers, readable by Debian's libhdf5 1.10
+NAME_PATTERN = re.compile(r"^[a-z0-9_.-]+$")
+BROADCAST_PATTERN = re.compile(
+    r"The size of tensor a \(\d+\) must match the size of tensor b \(\d+\) "
+    r"at non-singleton dimension \d+"
+)
+NAN = float("nan")
+INF = float("inf")
+MASK64 = (1 << 64) - 1
+
+
+# ---------------------------------------------------------------------------
+# Deterministic random numbers
+
+
+class Rng:
+    """splitmix64 generator in pure Python; numpy only receives its bits."""
+
+    def __init__(self, seed: int):
+        """Start the stream at `seed` (taken modulo 2**64)."""
+        self._state = seed & MASK64
+
+    def next_u64(self) -> int:
+        """Return the next 64-bit output as a Python int."""
+        self._state = (self._state + 0x9E3779B97F4A7C15) & MASK64
+        z = self._state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
+        return z ^ (z >> 31)
+
+    def bits(self, count: int) -> np.ndarray:
+        """Return `count` outputs as a uint64 array."""
+        out = array("Q", (self.next_u64() for _ in range(count)))
+        return np.frombuffer(out.tobytes(), dtype=np.uint64)
+
+    def unit(self, count: int) -> np.ndarray:
+        """Return `count` float64 values uniform on [0, 1), 53 random bits each."""
+        return (self.bits(count) >> np.uint64(11)).astype(np.float64) * 2.0**-53
+
+    def uniform(self, shape: tuple, low: float, high: float) -> np.ndarray:
+        """Return float64 values uniform on [low, high) with the given shape."""
+        return (low + (high - low) * self.unit(math.prod(shape))).reshape(shape)
+
+    def grid(self, shape: tuple, low: float, high: float, step: float) -> np.ndarray:
+        """Return values low + k*step (k uniform, value <= high): few distinct values."""
+        steps = int(round((high - low) / step)) + 1
+        k = (self.bits(math.prod(shape)) % np.uint64(steps)).astype(np.float64)
+        return (low + k * step).reshape(shape)
+
+    def below(self, bound: int) -> int:
+        """Return an int in [0, bound)."""
+        return self.next_u64() % bound
+
+    def randint(self, low: int, high: int) -> int:
+        """Return an int in [low, high] inclusive."""
+        return low + self.below(high - low + 1)
+
+    def choice(self, items):
+        """Return one element of the sequence `items`."""
+        return items[self.below(len(items))]
+
+    def chance(self, probability: float) -> bool:
+        """Return True with the given probability."""
+        return (self.next_u64() >> 11) * 2.0**-53 < probability
+
+
+def derive_seed(seed: int, *parts) -> int:
+    """Derive a 64-bit seed from the plan seed and labels (stable per case name)."""
+    text = ":".join([str(seed)] + [str(part) for part in parts])
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
+
+
+# ---------------------------------------------------------------------------
+# Values and dtypes
+
+
+def float32_to_bfloat16_bits(values: np.ndarray) -> np.ndarray:
+    """Round float32 values to bfloat16 (round to nearest even); return uint16 bits."""
+    values = np.asarray(values, dtype=np.float32)
+    bits = values.view(np.uint32).astype(np.uint64)
+    lsb = (bits >> np.uint64(16)) & np.uint64(1)
+    rounded = (bits + np.uint64(0x7FFF) + lsb) >> np.uint64(16)
+    quiet_nan = (bits >> np.uint64(16)) | np.uint64(0x40)
+    return np.where(np.isnan(values), quiet_nan, rounded).astype(np.uint16)
+
+
+def bfloat16_bits_to_float64(bits: np.ndarray) -> np.ndarray:
+    """Widen bfloat16 bits (uint16) to float64 values exactly."""
+    wide = np.asarray(bits, dtype=np.uint16).astype(np.uint32) << np.uint32(16)
+    return wide.view(np.float32).astype(np.float64)
+
+
+def quantize(values, dtype: str) -> np.ndarray:
+    """Round float64 values to the nearest value of `dtype`; return them as float64.
+
+    float16 and bfloat16 go through float32 first, which is correctly rounded
+    everywhere, so the result does not depend on numpy's cast implementation.
+    """
+    values = np.array(values, dtype=np.float64)
+    if dtype == "float64":
+        return values
+    with np.errstate(all="ignore"):
+        single = values.astype(np.float32)
+        if dtype == "float32":
+            return single.astype(np.float64)
+        if dtype == "float16":
+            return single.astype(np.float16).astype(np.float64)
+        return bfloat16_bits_to_float64(float32_to_bfloat16_bits(single))
+
+
+def encode(values: np.ndarray, dtype: str) -> np.ndarray:
+    """Return the stored representation of exactly representable values."""
+    if dtype == "bfloat16":
+        return float32_to_bfloat16_bits(values.astype(np.float32))
+    return values.astype(NUMPY_DTYPES[dtype])
+
+
+def finfo(dtype: str) -> dict:
+    """Return max finite, smallest normal and smallest subnormal values of `dtype`."""
+    if dtype == "bfloat16":
+        return {"max": float(bfloat16_bits_to_float64(np.uint16(0x7F7F))),
+                "tiny": 2.0**-126, "sub": 2.0**-133}
+    info = np.finfo(NUMPY_DTYPES[dtype])
+    return {"max": float(info.max), "tiny": float(info.tiny),
+            "sub": float(info.smallest_subnormal)}
+
+
+def neighbours(value: float, dtype: str) -> list:
+    """Return the dtype value nearest `value` and its non-negative finite neighbours."""
+    nearest = float(quantize(value, dtype))
+    if not math.isfinite(nearest):
+        return []
+    if dtype == "bfloat16":
+        bits = int(float32_to_bfloat16_bits(np.float32(nearest)))
+        candidates = [bits + 1] + ([bits - 1] if bits > 0 else [])
+        others = [float(bfloat16_bits_to_float64(np.uint16(b))) for b in candidates]
+    else:
+        typed = NUMPY_DTYPES[dtype](nearest)
+        others = [float(np.nextafter(typed, NUMPY_DTYPES[dtype](INF))),
+                  float(np.nextafter(typed, NUMPY_DTYPES[dtype](-INF)))]
+    return [v for v in [nearest] + others if v >= 0 and math.isfinite(v)]
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A planned tensor: dtype name and float64 values exactly representable in it."""
+
+    dtype: str
+    values: np.ndarray
+
+    @property
+    def shape(self) -> tuple:
+        """The tensor's shape."""
+        return tuple(self.values.shape)
+
+
+def spec(values, dtype: str) -> Spec:
+    """Make a Spec, rounding the values to `dtype`."""
+    return Spec(dtype, quantize(values, dtype))
+
+
+# ---------------------------------------------------------------------------
+# The plan
+
+
+@dataclass(frozen=True)
+class Case:
+    """One planned call of gaussian_nll_loss."""
+
+    name: str
+    category: str
+    description: str
+    input: Spec
+    target: Spec
+    var: Union[Spec, float]
+    full: bool = False
+    eps: float = 1e-6
+    reduction: str = "mean"
+    grad: bool = True
+    grad_output: str = "random"  # one, random or grid (few distinct values)
+    grad_output_seed: int = 0
+
+
+class Plan:
+    """Collects cases; hands each case a random stream derived from its name."""
+
+    def __init__(self, seed: int):
+        """Start an empty plan for `seed`."""
+        self.seed = seed
+        self.cases = []
+        self._names = set()
+
+    def rng(self, name: str) -> Rng:
+        """Return the value stream of the case called `name`."""
+        return Rng(derive_seed(self.seed, name))
+
+    def add(self, name: str, category: str, description: str, **kwargs) -> None:
+        """Append a case after checking that its name is valid and unique."""
+        if not NAME_PATTERN.match(name) or name in self._names:
+            raise ValueError(f"bad or duplicate case name: {name!r}")
+        self._names.add(name)
+        self.cases.append(Case(name, category, description,
+                               grad_output_seed=derive_seed(self.seed, name, "grad_output"), **kwargs))
+
+
+def tag(shape: tuple) -> str:
+    """Return a name fragment for a shape: 3x4, or scalar for 0-d."""
+    return "x".join(str(d) for d in shape) if shape else "scalar"
+
+
+def normal_values(rng: Rng, shape: tuple, dtype: str, low=-3.0, high=3.0) -> Spec:
+    """Input or target values uniform on [low, high)."""
+    return spec(rng.uniform(shape, low, high), dtype)
+
+
+def var_values(rng: Rng, shape: tuple, dtype: str, low=0.05, high=3.0) -> Spec:
+    """Positive variances uniform on [low, high)."""
+    return spec(rng.uniform(shape, low, high), dtype)
+
+
+def pick_reduction(index: int) -> str:
+    """Rotate through the valid reductions."""
+    return REDUCTIONS[index % 3]
+
+
+def grad_output_mode(reduction: str, index: int) -> str:
+    """Random grad_output for 'none'; alternate 1.0 and random for mean/sum."""
+    if reduction == "none":
+        return "random"
+    return "one" if index % 2 == 0 else "random"
+
+
+BASIC_SHAPES = [(), (7,), (3, 4), (2, 3, 4), (2, 3, 1, 2), (1, 2, 2, 3, 2)]
+ZERO_SHAPES = [(0,), (3, 0), (2, 0, 3), (2, 1, 0, 1, 3)]
+
+
+def add_dtypes(plan: Plan) -> None:
+    """Every dtype, ranks 0 to 5, every reduction, full on and off, same-shape var."""
+    for dtype, shape, reduction, full in itertools.product(DTYPES, BASIC_SHAPES, REDUCTIONS, (0, 1)):
+        name = f"dtypes.{dtype}.{tag(shape)}.{reduction}.full{full}"
+        r = plan.rng(name)
+        plan.add(name, "dtypes",
+                 f"{dtype} rank-{len(shape)} input {shape} with same-shape var, reduction {reduction}, full={full}.",
+                 input=normal_values(r, shape, dtype), target=normal_values(r, shape, dtype),
+                 var=var_values(r, shape, dtype), full=bool(full), reduction=reduction,
+                 grad_output=grad_output_mode(reduction, full))
+
+
+def add_zero_size(plan: Plan) -> None:
+    """Zero-size dimensions with same-shape and homoscedastic var."""
+    for dtype, shape, form, reduction in itertools.product(DTYPES, ZERO_SHAPES, ("same", "homo"), REDUCTIONS):
+        name = f"zero_size.{dtype}.{tag(shape)}.{form}.{reduction}"
+        var_shape = shape if form == "same" else shape[:-1]
+        r = plan.rng(name)
+        plan.add(name, "zero_size",
+                 f"{dtype} input {shape} with a zero-size dimension, var {var_shape}, reduction {reduction}.",
+                 input=normal_values(r, shape, dtype), target=normal_values(r, shape, dtype),
+                 var=var_values(r, var_shape, dtype), reduction=reduction, full=form == "homo",
+                 grad_output=grad_output_mode(reduction, len(shape)))
+
+
+def add_mixed_dtypes(plan: Plan) -> None:
+    """Input, target and var of different dtypes (type promotion)."""
+    for di, dt, dv in itertools.product(DTYPES, repeat=3):
+        if di == dt == dv:
+            continue
+        for variant, var_shape, reduction, full in (("same", (3, 5), "none", False), ("homo", (3,), "sum", True)):
+            name = f"mixed_dtypes.{di}.{dt}.{dv}.{variant}"
+            r = plan.rng(name)
+            plan.add(name, "mixed_dtypes",
+                     f"{di} input, {dt} target, {dv} var {var_shape}, reduction {reduction}.",
+                     input=normal_values(r, (3, 5), di), target=normal_values(r, (3, 5), dt),
+                     var=var_values(r, var_shape, dv), reduction=reduction, full=full)
+    for di, dt in itertools.product(DTYPES, repeat=2):
+        if di == dt:
+            continue
+        name = f"mixed_dtypes.{di}.{dt}.float_var"
+        r = plan.rng(name)
+        plan.add(name, "mixed_dtypes", f"{di} input, {dt} target, Python float var 0.75, reduction mean.",
+                 input=normal_values(r, (3, 5), di), target=normal_values(r, (3, 5), dt),
+                 var=0.75, reduction="mean")
+
+
+VAR_FORMS = [
+    # (key, input shape, target shape, var shape, description)
+    ("same_3x4", (3, 4), (3, 4), (3, 4), "var with the input's shape (heteroscedastic)"),
+    ("same_scalar", (), (), (), "0-d input, target and var"),
+    ("homo_3x4_v3", (3, 4), (3, 4), (3,), "var of shape input.shape[:-1] (homoscedastic, unsqueezed)"),
+    ("homo_2x3x4_v2x3", (2, 3, 4), (2, 3, 4), (2, 3), "var of shape input.shape[:-1]"),
+    ("homo_4x2x3x3_v4x2x3", (4, 2, 3, 3), (4, 2, 3, 3), (4, 2, 3), "var of shape input.shape[:-1]"),
+    ("homo_5_v0d", (5,), (5,), (), "0-d var for a 1-D input (input.shape[:-1] == ())"),
+    ("trail1_3x4_v3x1", (3, 4), (3, 4), (3, 1), "var of shape input.shape[:-1] + (1,)"),
+    ("trail1_2x3x4_v2x3x1", (2, 3, 4), (2, 3, 4), (2, 3, 1), "var of shape input.shape[:-1] + (1,)"),
+    ("trail1_5_v1", (5,), (5,), (1,), "var (1,) for a 1-D input"),
+    ("trail1_4x2x3x3_v4x2x3x1", (4, 2, 3, 3), (4, 2, 3, 3), (4, 2, 3, 1), "var of shape input.shape[:-1] + (1,)"),
+    ("samerank_3x4_v1x4", (3, 4), (3, 4), (1, 4), "same-rank var with a size-1 first dimension (accepted from 2.10)"),
+    ("samerank_4x2x3x3_v4x1x3x3", (4, 2, 3, 3), (4, 2, 3, 3), (4, 1, 3, 3),
+     "same-rank var with one inner size-1 dimension (accepted from 2.10)"),
+    ("samerank_4x3x2x2_v4x3x1x1", (4, 3, 2, 2), (4, 3, 2, 2), (4, 3, 1, 1),
+     "same-rank var with two size-1 dimensions (rejected by 2.10's rule)"),
+    ("samerank_2x3x4_v2x0x1", (2, 3, 4), (2, 3, 4), (2, 0, 1),
+     "var (2,0,1) passes 2.10's size check (mismatched sizes sum to 1) then fails to broadcast"),
+    ("samerank_2x3x4_v1x3x4", (2, 3, 4), (2, 3, 4), (1, 3, 4), "same-rank var with a size-1 first dimension"),
+    ("samerank_2x3x4_v2x1x4", (2, 3, 4), (2, 3, 4), (2, 1, 4), "same-rank var with a size-1 middle dimension"),
+    ("samerank_1x4_v1x1", (1, 4), (1, 4), (1, 1), "var (1,1) for input (1,4)"),
+    ("samerank_3x4_v1x1", (3, 4), (3, 4), (1, 1), "var (1,1) for input (3,4)"),
+    ("samerank_3x1_v1x1", (3, 1), (3, 1), (1, 1), "var (1,1) for input (3,1)"),
+    ("samerank_2x0_v1x0", (2, 0), (2, 0), (1, 0), "var (1,0) for zero-size input (2,0)"),
+    ("samerank_3x0_v3x1", (3, 0), (3, 0), (3, 1), "var (3,1) for zero-size input (3,0)"),
+    ("samerank_2x3x4_v2x3x5", (2, 3, 4), (2, 3, 4), (2, 3, 5), "same-rank var with a wrong last dimension"),
+    ("samerank_2x3x4_v2x3x0", (2, 3, 4), (2, 3, 4), (2, 3, 0), "same-rank var with a zero last dimension"),
+    ("samerank_2x3x4_v2x1x1", (2, 3, 4), (2, 3, 4), (2, 1, 1), "same-rank var with two size-1 dimensions"),
+    ("bigger_3x1_v3x4", (3, 1), (3, 4), (3, 4), "var larger than the input (target broadcast to it)"),
+    ("scalar_input_v1", (), (), (1,), "0-d input with var (1,)"),
+    ("scalar_input_v1x1", (), (), (1, 1), "0-d input with var (1,1)"),
+    ("scalar_input_v3", (), (), (3,), "0-d input with var (3,)"),
+    ("v0d_3x4", (3, 4), (3, 4), (), "0-d var for a 2-D input"),
+    ("v0d_1x4", (1, 4), (1, 4), (), "0-d var for input (1,4)"),
+    ("square_3x3_v3", (3, 3), (3, 3), (3,), "square-input trap: var (3,) for input (3,3) applies per row"),
+    ("square_4x4_v4", (4, 4), (4, 4), (4,), "square-input trap: var (4,) for input (4,4) applies per row"),
+    ("square_2x2x2_v2x2", (2, 2, 2), (2, 2, 2), (2, 2), "square-input trap: var (2,2) for input (2,2,2)"),
+    ("wrong_3x4_v4", (3, 4), (3, 4), (4,), "var (4,) matching the last input dimension (rejected)"),
+    ("wrong_3x4_v3x4x1", (3, 4), (3, 4), (3, 4, 1), "var of higher rank than the input"),
+    ("wrong_3x4_v12", (3, 4), (3, 4), (12,), "var with the input's element count but a flat shape"),
+    ("wrong_3x4_v4x3", (3, 4), (3, 4), (4, 3), "var with transposed shape"),
+    ("wrong_2x3x4_v3x4", (2, 3, 4), (2, 3, 4), (3, 4), "var matching the trailing input dimensions"),
+    ("wrong_2x3x4_v2", (2, 3, 4), (2, 3, 4), (2,), "var two dimensions short"),
+    ("wrong_5_v5x1", (5,), (5,), (5, 1), "var (5,1) for a 1-D input"),
+    ("wrong_5_v2", (5,), (5,), (2,), "var (2,) for input (5,)"),
+    ("wrong_3x4_v1x3x4", (3, 4), (3, 4), (1, 3, 4), "var with a leading size-1 dimension"),
+    ("wrong_3x4_v2x4", (3, 4), (3, 4), (2, 4), "same-rank var with a wrong first dimension"),
+    ("wrong_3x4_v3x2", (3, 4), (3, 4), (3, 2), "same-rank var with a wrong last dimension"),
+    ("zero_3x0_v3", (3, 0), (3, 0), (3,), "homoscedastic var for zero-size input (3,0)"),
+    ("zero_0x4_v0", (0, 4), (0, 4), (0,), "homoscedastic var (0,) for zero-size input (0,4)"),
+]
+
+
+def add_var_forms(plan: Plan) -> None:
+    """Every accepted and rejected shape of a tensor var, in every dtype."""
+    for form_index, (key, in_shape, tgt_shape, var_shape, text) in enumerate(VAR_FORMS):
+        for dtype_index, dtype in enumerate(DTYPES):
+            name = f"var_forms.{key}.{dtype}"
+            reduction = pick_reduction(form_index + dtype_index)
+            r = plan.rng(name)
+            plan.add(name, "var_forms",
+                     f"{text}: {dtype} input {in_shape}, target {tgt_shape}, var {var_shape}, reduction {reduction}.",
+                     input=normal_values(r, in_shape, dtype), target=normal_values(r, tgt_shape, dtype),
+                     var=var_values(r, var_shape, dtype, 0.1, 3.0), reduction=reduction,
+                     full=bool(dtype_index % 2), grad_output=grad_output_mode(reduction, dtype_index))
+
+
+FLOAT_VARS = [
+    ("pos", 0.5), ("one", 1.0), ("third", 1.0 / 3.0), ("zero", 0.0), ("negzero", -0.0),
+    ("neg", -1.0), ("nan", NAN), ("inf", INF), ("neginf", -INF), ("below_eps", 1e-7),
+    ("eps", 1e-6), ("subnormal", 5e-324), ("huge", 1e300),
+]
+
+
+def add_float_var(plan: Plan) -> None:
+    """var given as a Python float (positive, zeros, negative, nan, inf, ...)."""
+    for index, ((key, value), dtype) in enumerate(itertools.product(FLOAT_VARS, DTYPES)):
+        name = f"float_var.{key}.{dtype}.3x4"
+        r = plan.rng(name)
+        reduction = pick_reduction(index)
+        plan.add(name, "float_var",
+                 f"{dtype} input (3,4) with Python float var {value!r}, reduction {reduction}.",
+                 input=normal_values(r, (3, 4), dtype), target=normal_values(r, (3, 4), dtype),
+                 var=value, reduction=reduction, full=key in ("one", "nan"),
+                 grad_output=grad_output_mode(reduction, index // 3))
+    for (in_shape, tgt_shape), dtype in itertools.product((((), ()), ((0, 3), (0, 3)), ((2, 1, 3), (2, 4, 3))), DTYPES):
+        name = f"float_var.pos.{dtype}.{tag(in_shape)}.t{tag(tgt_shape)}"
+        r = plan.rng(name)
+        plan.add(name, "float_var",
+                 f"{dtype} input {in_shape}, target {tgt_shape}, Python float var 0.5, reduction none.",
+                 input=normal_values(r, in_shape, dtype), target=normal_values(r, tgt_shape, dtype),
+                 var=0.5, reduction="none")
+
+
+BROADCAST_PAIRS = [
+    ((2, 1), (2, 5)), ((3, 4), (4,)), ((3, 4), (1,)), ((3, 4), ()), ((3, 4), (3, 1)),
+    ((3, 4), (2, 3, 4)), ((5,), (3, 5)), ((1,), (4,)), ((), (3,)), ((2, 1, 3), (2, 4, 3)),
+    ((1, 4), (3, 1)), ((0, 4), (1, 4)), ((2, 1), (2, 0)),
+    ((3, 4), (5,)), ((3, 4), (3,)), ((2, 3), (3, 2)), ((3, 4), (0, 4)),
+]
+
+
+def add_target_broadcast(plan: Plan) -> None:
+    """Targets that broadcast against the input, including to a larger output, and ones that cannot."""
+    index = 0
+    others = ("float16", "bfloat16", "float64")
+    for pair_index, (in_shape, tgt_shape) in enumerate(BROADCAST_PAIRS):
+        forms = [("same", in_shape), ("float", 0.7)]
+        if in_shape:
+            forms += [("homo", in_shape[:-1]), ("trail1", in_shape[:-1] + (1,))]
+        for (form, var_shape), dtype in itertools.product(forms, ("float32", others[pair_index % 3])):
+            index += 1
+            name = f"target_broadcast.{tag(in_shape)}.t{tag(tgt_shape)}.{form}.{dtype}"
+            r = plan.rng(name)
+            reduction = pick_reduction(index)
+            var = var_shape if form == "float" else var_values(r, var_shape, dtype)
+            plan.add(name, "target_broadcast",
+                     f"{dtype} input {in_shape}, target {tgt_shape}, var {form} {var_shape}, reduction {reduction}.",
+                     input=normal_values(r, in_shape, dtype), target=normal_values(r, tgt_shape, dtype),
+                     var=var, reduction=reduction, full=bool(index % 2),
+                     grad_output=grad_output_mode(reduction, index))
+
+
+def exact_scaled(rng: Rng, low_exp: int, high_exp: int) -> float:
+    """A random positive float m * 2**e with a 10-bit mantissa (exact, libm-free)."""
+    return (512 + rng.below(512)) / 512.0 * 2.0 ** rng.randint(low_exp, high_exp)
+
+
+def eps_values(seed: int) -> list:
+    """The eps values of the eps category: fixed ones plus three random ones.
+
+    eps must fit the var dtype: clamp_ with 1e5 on a float16 var raises RuntimeError
+    "value cannot be converted to type c10::Half without overflow", which no error
+    kind describes, so the largest planned eps is 1e4 (infinities are accepted).
+    """
+    rng = Rng(derive_seed(seed, "eps-values"))
+    return [("default", 1e-6), ("zero", 0.0), ("negzero", -0.0), ("neg_milli", -1e-3), ("neg_one", -1.0),
+            ("tiny", 1e-12), ("below_f16", 1e-8), ("milli", 1e-3), ("one", 1.0), ("big", 1e4),
+            ("rand0", exact_scaled(rng, -30, -1)), ("rand1", exact_scaled(rng, -30, -1)),
+            ("rand2", exact_scaled(rng, -12, 2)), ("nan", NAN), ("inf", INF), ("neginf", -INF)]
+
+
+def eps_probe_vars(eps: float, dtype: str) -> list:
+    """var entries around eps: zeros, eps and its neighbours, halves, doubles, ordinary values."""
+    info = finfo(dtype)
+    probe = abs(eps) if math.isfinite(eps) and eps != 0 else 1e-6
+    values = [0.0, -0.0, info["sub"], info["tiny"], 1e-3, 0.5, 1.0, 3.0]
+    values += neighbours(probe, dtype) + neighbours(probe / 2, dtype) + neighbours(probe * 2, dtype)
+    return values
+
+
+def add_eps(plan: Plan) -> None:
+    """eps values (default, 0, negative, tiny, large, random, nan, inf) against var around eps."""
+    for (key, eps), dtype, reduction in itertools.product(eps_values(plan.seed), DTYPES, ("none", "mean")):
+        name = f"eps.{key}.{dtype}.{reduction}"
+        r = plan.rng(name)
+        var = spec(eps_probe_vars(eps, dtype), dtype)
+        plan.add(name, "eps",
+                 f"{dtype} var at, above and below eps={eps!r}, zeros and subnormals, reduction {reduction}.",
+                 input=normal_values(r, var.shape, dtype, -2, 2), target=normal_values(r, var.shape, dtype, -2, 2),
+                 var=var, eps=eps, reduction=reduction, full=reduction == "mean",
+                 grad_output=grad_output_mode(reduction, len(key)))
+    for (key, eps), (di, dv) in itertools.product(eps_values(plan.seed)[:10],
+                                                    (("float32", "float16"), ("float16", "float32"),
+                                                     ("bfloat16", "float64"))):
+        name = f"eps.{key}.{di}_input.{dv}_var"
+        r = plan.rng(name)
+        var = spec(eps_probe_vars(eps, dv), dv)
+        plan.add(name, "eps", f"{di} input with {dv} var around eps={eps!r} (clamp in the var dtype), reduction none.",
+                 input=normal_values(r, var.shape, di, -2, 2), target=normal_values(r, var.shape, di, -2, 2),
+                 var=var, eps=eps, reduction="none")
+
+
+def special_scenarios(dtype: str) -> list:
+    """(key, input, target, var, eps, text) tuples with NaN, inf, subnormal and extreme values."""
+    info = finfo(dtype)
+    big, sub, tiny = info["max"], info["sub"], info["tiny"]
+    overflow_d = {"float16": 300.0, "bfloat16": 2e19, "float32": 2e19, "float64": 2e154}[dtype]
+    return [
+        ("nan_input", [NAN, 1.0, -NAN, 0.5], [0.0, NAN, 1.0, 0.5], [1.0, 1.0, 2.0, 0.5], 1e-6, "NaN in input and target"),
+        ("nan_var", [1.0, 0.0, 2.0], [0.0, 0.0, 2.0], [NAN, NAN, 1.0], 1e-6, "NaN in var (not negative, so accepted)"),
+        ("inf_input", [INF, -INF, 1.0, INF], [0.0, 0.0, INF, -INF], [1.0, 2.0, 1.0, 1.0], 1e-6, "infinite input and target"),
+        ("inf_minus_inf", [INF, -INF], [INF, -INF], [1.0, 1.0], 1e-6, "inf - inf gives NaN"),
+        ("inf_var", [1.0, INF, 0.0], [0.0, 0.0, 0.0], [INF, INF, INF], 1e-6, "infinite var"),
+        ("zero_var", [0.0, 1.0, -1.0, 0.0], [0.0, 0.0, 0.0, 0.0], [0.0, -0.0, 0.0, -0.0], 1e-6, "var 0 and -0.0 clamped to eps"),
+        ("zero_var_eps0", [0.0, 1.0, -1.0, 0.0], [0.0, 0.0, 0.0, 0.0], [0.0, -0.0, 0.0, -0.0], 0.0, "var 0 and -0.0 with eps 0"),
+        ("subnormal", [sub, -sub, tiny, 2 * sub], [0.0, sub, 0.0, -sub], [1.0, sub, tiny, 1.0], 1e-6, "subnormal values"),
+        ("subnormal_eps0", [sub, -sub, tiny, 1.0], [0.0, sub, 0.0, 0.0], [sub, sub, tiny, sub], 0.0, "subnormal var with eps 0"),
+        ("max_finite", [big, big, -big, big], [-big, big, 0.0, 0.0], [1.0, 1.0, big, big], 1e-6, "largest finite values"),
+        ("d2_overflow", [overflow_d, -overflow_d, overflow_d, 0.0], [0.0, 0.0, -overflow_d, overflow_d],
+         [1.0, big, big, 2.0], 1e-6, "finite difference whose square overflows"),
+        ("d2_over_var_overflow", [1.0, 4.0, -2.0], [0.0, 0.0, 0.0], [sub, tiny, sub], 0.0, "d^2 / var overflows"),
+        ("negzero_diff", [-0.0, 0.0, -0.0], [0.0, -0.0, -0.0], [1.0, 0.5, 2.0], 1e-6, "signed zeros in input and target"),
+    ]
+
+
+def add_special_values(plan: Plan) -> None:
+    """NaN, +-inf, subnormals, largest finite values and overflow of d^2."""
+    for dtype in DTYPES:
+        for key, inp, tgt, var, eps, text in special_scenarios(dtype):
+            for reduction in ("none", "sum", "mean"):
+                name = f"special_values.{key}.{dtype}.{reduction}"
+                plan.add(name, "special_values", f"{text}, {dtype}, eps={eps!r}, reduction {reduction}.",
+                         input=spec(inp, dtype), target=spec(tgt, dtype), var=spec(var, dtype), eps=eps,
+                         reduction=reduction, grad_output=grad_output_mode(reduction, len(key)))
+
+
+INVALID_REDUCTIONS = ["avg", "", "None", "MEAN", "elementwise_mean", "batchmean", " mean", "sum "]
+
+
+def add_reductions(plan: Plan) -> None:
+    """Invalid reduction strings with otherwise valid arguments."""
+    for index, (reduction, dtype) in enumerate(itertools.product(INVALID_REDUCTIONS, ("float32", "bfloat16"))):
+        label = re.sub(r"[^a-z0-9_]", "_", reduction.lower()) or "empty"
+        name = f"reductions.{index:02d}-{label}.{dtype}"
+        r = plan.rng(name)
+        plan.add(name, "reductions", f"invalid reduction {reduction!r} with {dtype} tensors.",
+                 input=normal_values(r, (3, 4), dtype), target=normal_values(r, (3, 4), dtype),
+                 var=var_values(r, (3, 4), dtype), reduction=reduction)
+
+
+ERROR_COMBOS = ["N", "S", "R", "B", "NS", "NR", "SR", "NSR", "BR", "NB", "SB", "NSB", "NBR", "SBR", "NSBR"]
+ERROR_TEXT = {"N": "negative var", "S": "wrongly sized var", "R": "invalid reduction",
+              "B": "target that cannot broadcast", "F": "Python float var",
+              "V": "var (2,0,1) that passes 2.10's size check but cannot broadcast"}
+
+
+def error_case(plan: Plan, name: str, combo: str, dtype: str, layout: str, negative: float = -0.5) -> None:
+    """Add one case that breaks the rules named by the letters of `combo`."""
+    r = plan.rng(name)
+    in_shape, bad_target, wrong_var = {"2d": ((3, 4), (5,), (4,)), "3d": ((2, 3, 4), (2, 5, 4), (3, 4))}[layout]
+    target_shape = bad_target if "B" in combo else in_shape
+    if "V" in combo:
+        in_shape, target_shape = (2, 3, 4), ((2, 5, 4) if "B" in combo else (2, 3, 4))
+        var = var_values(r, (2, 0, 1), dtype)
+    elif "F" in combo:
+        var = negative if "N" in combo else 0.5
+    else:
+        values = var_values(r, wrong_var if "S" in combo else in_shape, dtype).values
+        if "N" in combo:
+            values.flat[r.below(values.size)] = negative
+        var = spec(values, dtype)
+    reduction = "bad" if "R" in combo else "mean"
+    text = ", ".join(ERROR_TEXT[letter] for letter in combo)
+    plan.add(name, "errors", f"{text}: {dtype} input {in_shape}, target {target_shape}, reduction {reduction!r}.",
+             input=normal_values(r, in_shape, dtype), target=normal_values(r, target_shape, dtype),
+             var=var, reduction=reduction)
+
+
+def add_errors(plan: Plan) -> None:
+    """Every error alone and combined, to record each release's error precedence."""
+    for combo, dtype in itertools.product(ERROR_COMBOS, DTYPES):
+        error_case(plan, f"errors.{combo.lower()}.{dtype}.2d", combo, dtype, "2d")
+        if dtype in ("bfloat16", "float32"):
+            error_case(plan, f"errors.{combo.lower()}.{dtype}.3d", combo, dtype, "3d")
+    for combo, dtype in itertools.product(["F", "FN", "FR", "FB", "FNR", "FBR", "FNB", "FNBR", "V", "VR", "VB", "VBR"], DTYPES):
+        error_case(plan, f"errors.{combo.lower()}.{dtype}", combo, dtype, "2d", negative=-1.0)
+    for dtype in DTYPES:
+        for key, negative in (("neginf", -INF), ("negsub", -finfo(dtype)["sub"]), ("neg_big", -finfo(dtype)["max"])):
+            error_case(plan, f"errors.n_{key}.{dtype}", "N", dtype, "2d", negative=negative)
+            error_case(plan, f"errors.ns_{key}.{dtype}", "NS", dtype, "2d", negative=negative)
+        error_case(plan, f"errors.fn_neginf.{dtype}", "FN", dtype, "2d", negative=-INF)
+        error_case(plan, f"errors.fn_negsub.{dtype}", "FN", dtype, "2d", negative=-5e-324)
+        name = f"errors.n_with_nan.{dtype}"
+        r = plan.rng(name)
+        plan.add(name, "errors", f"negative var entry next to NaN entries, {dtype}.",
+                 input=normal_values(r, (4,), dtype), target=normal_values(r, (4,), dtype),
+                 var=spec([NAN, -1.0, NAN, 1.0], dtype))
+
+
+def add_grad_output(plan: Plan) -> None:
+    """0-d grad_output of 1.0 or a random value for mean and sum."""
+    for dtype, reduction, mode, shape in itertools.product(DTYPES, ("mean", "sum"), ("one", "random"), ((4, 5), (0, 3))):
+        name = f"grad_output.{dtype}.{reduction}.{mode}.{tag(shape)}"
+        r = plan.rng(name)
+        plan.add(name, "grad_output", f"{dtype} input {shape}, reduction {reduction}, grad_output {mode}.",
+                 input=normal_values(r, shape, dtype), target=normal_values(r, shape, dtype),
+                 var=var_values(r, shape, dtype), reduction=reduction, grad_output=mode)
+
+
+LARGE_LAYOUTS = [
+    # (key, input shape, target shape, var shape or float)
+    ("l1", (1000, 100), (100,), (1000,)),
+    ("l2", (400, 256), (1,), 0.8),
+    ("l3", (50, 40, 50), (50,), (50, 40)),
+    ("l4", (100003,), (), ()),
+    ("l5", (2, 3, 17, 1000), (1000,), (2, 3, 17, 1)),
+]
+
+
+def large_case(plan: Plan, name: str, dtype: str, layout: tuple, reduction: str, full: bool,
+               grad: bool, grad_output: str) -> None:
+    """Add one case with at least 100,000 elements, values on a coarse grid."""
+    key, in_shape, tgt_shape, var_shape = layout
+    r = plan.rng(name)
+    if isinstance(var_shape, tuple):
+        var = spec(r.grid(var_shape, 1.0 / 16.0, 4.0, 1.0 / 64.0), dtype)
+    else:
+        var = var_shape
+    plan.add(name, "large",
+             f"{dtype} input {in_shape} (>= 100,000 elements), target {tgt_shape}, var {var_shape}, reduction {reduction}.",
+             input=spec(r.grid(in_shape, -4.0, 4.0, 1.0 / 8.0), dtype),
+             target=spec(r.grid(tgt_shape, -2.0, 2.0, 1.0 / 64.0), dtype),
+             var=var, reduction=reduction, full=full, grad=grad, grad_output=grad_output)
+
+
+def add_large(plan: Plan) -> None:
+    """Cases with >= 100,000 elements for reduction accuracy; gradients on a few."""
+    for index, (dtype, layout) in enumerate(itertools.product(DTYPES, LARGE_LAYOUTS)):
+        reduction = ("mean", "sum")[index % 2]
+        large_case(plan, f"large.{layout[0]}.{dtype}.{reduction}", dtype, layout, reduction,
+                   bool(index % 3 == 0), False, "one")
+    for dtype in ("float16", "bfloat16", "float32"):
+        large_case(plan, f"large.l1.{dtype}.mean.grad", dtype, LARGE_LAYOUTS[0], "mean", False, True, "random")
+    large_case(plan, "large.l1.float16.none.grad", "float16", LARGE_LAYOUTS[0], "none", True, True, "grid")
+    large_case(plan, "large.same.float16.sum", "float16",
+               ("same", (250, 400), (250, 400), (250, 400)), "sum", False, False, "one")
+
+
+def fuzz_values(rng: Rng, shape: tuple, dtype: str, positive: bool) -> Spec:
+    """Random values with occasional specials (and occasional negatives in var)."""
+    info = finfo(dtype)
+    values = rng.uniform(shape, 0.0 if positive else -3.0, 3.0)
+    specials = [0.0, -0.0, NAN, INF, info["sub"], 1e-6] if positive else [NAN, INF, -INF, info["max"], info["sub"]]
+    for position in range(values.size):
+        if rng.chance(0.03):
+            values.flat[position] = rng.choice(specials)
+        elif positive and rng.chance(0.005):
+            values.flat[position] = -1.0
+    return spec(values, dtype)
+
+
+def fuzz_var_shape(rng: Rng, shape: tuple):
+    """A var shape or Python float for the input shape, mostly valid for some release."""
+    forms = ["same", "same", "float", "scalar", "wrong"]
+    if shape:
+        forms += ["homo", "homo", "trail1", "samerank"]
+    form = rng.choice(forms)
+    if form == "same":
+        return form, shape
+    if form == "float":
+        return form, rng.choice([0.5, 1.0, 2.0, 0.0, 1e-7])
+    if form == "scalar":
+        return form, ()
+    if form == "homo":
+        return form, shape[:-1]
+    if form == "trail1":
+        return form, shape[:-1] + (1,)
+    if form == "samerank":
+        position = rng.below(len(shape))
+        return form, shape[:position] + (1,) + shape[position + 1:]
+    return form, tuple(rng.randint(1, 4) for _ in range(rng.randint(0, 3)))
+
+
+def fuzz_target_shape(rng: Rng, shape: tuple) -> tuple:
+    """A target shape: mostly the input's, sometimes broadcast smaller or larger."""
+    form = rng.choice(["same", "same", "same", "suffix", "ones", "larger"])
+    if form == "suffix":
+        return shape[rng.randint(0, len(shape)):]
+    if form == "ones":
+        return tuple(1 if rng.chance(0.5) else d for d in shape)
+    if form == "larger":
+        return (rng.randint(1, 3),) + tuple(rng.randint(2, 3) if d == 1 else d for d in shape)
+    return shape
+
+
+def add_fuzz(plan: Plan, count: int = 200) -> None:
+    """Random combinations of rank, dtypes, var form, target broadcast, eps and reduction."""
+    eps_choices = [1e-6, 1e-6, 1e-6, 0.0, 1e-3, 1e-12, 1.0, -1e-3, 0.25]
+    for index in range(count):
+        name = f"fuzz.{index:04d}"
+        r = plan.rng(name)
+        shape = tuple(0 if r.chance(0.05) else r.randint(1, 5) for _ in range(r.randint(0, 5)))
+        if r.chance(0.7):
+            dtypes = (r.choice(DTYPES),) * 3
+        else:
+            dtypes = tuple(r.choice(DTYPES) for _ in range(3))
+        var_form, var_shape = fuzz_var_shape(r, shape)
+        target_shape = fuzz_target_shape(r, shape)
+        reduction = "avg" if r.chance(0.04) else r.choice(REDUCTIONS)
+        var = var_shape if var_form == "float" else fuzz_values(r, var_shape, dtypes[2], True)
+        plan.add(name, "fuzz",
+                 f"random case: {dtypes[0]} input {shape}, {dtypes[1]} target {target_shape}, "
+                 f"{dtypes[2]} var {var_form} {var_shape}, reduction {reduction}.",
+                 input=fuzz_values(r, shape, dtypes[0], False), target=fuzz_values(r, target_shape, dtypes[1], False),
+                 var=var, eps=r.choice(eps_choices), reduction=reduction, full=r.chance(0.5),
+                 grad=r.chance(0.9), grad_output=grad_output_mode(reduction, r.below(2)))
+
+
+def build_plan(seed: int) -> list:
+    """Return every case of the plan for `seed`, in a fixed order."""
+    plan = Plan(seed)
+    for add in (add_dtypes, add_zero_size, add_mixed_dtypes, add_var_forms, add_float_var,
+                add_target_broadcast, add_eps, add_special_values, add_reductions, add_errors,
+                add_grad_output, add_large, add_fuzz):
+        add(plan)
+    return plan.cases
+
+
+# ---------------------------------------------------------------------------
+# Running PyTorch
+
+
+class UnmappedError(Exception):
+    """PyTorch raised an exception that no error kind describes."""
+
+
+@dataclass
+class Outcome:
+    """What PyTorch did with one case: an error or a loss and its gradients."""
+
+    error: Optional[tuple] = None  # (kind, type name, message)
+    tensors: dict = field(default_factory=dict)  # dataset name -> (dtype name, numpy array)
+    missing_grads: list = field(default_factory=list)
+
+
+def to_torch(planned: Spec, device: str, requires_grad: bool) -> torch.Tensor:
+    """Build the torch tensor of a planned spec and check that it holds the planned bits."""
+    stored = encode(planned.values, planned.dtype)
+    if planned.dtype == "bfloat16":
+        tensor = torch.from_numpy(stored.view(np.int16).copy()).view(torch.bfloat16)
+    else:
+        tensor = torch.from_numpy(stored.copy())
+    tensor = tensor.to(device).requires_grad_(requires_grad)
+    if from_torch(tensor)[1].tobytes() != stored.tobytes():
+        raise AssertionError(f"tensor does not hold the planned {planned.dtype} values")
+    return tensor
+
+
+def from_torch(tensor: torch.Tensor) -> tuple:
+    """Return (dtype name, numpy array in the stored representation) of a tensor."""
+    tensor = tensor.detach().to("cpu").contiguous()
+    name = DTYPE_NAMES[tensor.dtype]
+    if name == "bfloat16":
+        return name, tensor.view(torch.int16).numpy().view(np.uint16).copy()
+    return name, tensor.numpy().copy()
+
+
+def classify(exc: Exception, reduction: str) -> str:
+    """Map an exception raised by gaussian_nll_loss to its error kind."""
+    message = str(exc)
+    if isinstance(exc, ValueError):
+        if message == "var has negative entry/entries":
+            return "negative_var"
+        if message == "var is of incorrect size":
+            return "var_size"
+        if message == "input and target must have same size":
+            return "target_size"
+        if message == f"{reduction} is not valid":
+            return "reduction"
+    if isinstance(exc, RuntimeError) and BROADCAST_PATTERN.fullmatch(message):
+        return "broadcast"
+    if isinstance(exc, (AttributeError, TypeError)):
+        return "type"
+    raise UnmappedError(f"{type(exc).__name__}: {message}")
+
+
+def make_grad_output(case: Case, loss: torch.Tensor) -> Spec:
+    """grad_output with the loss's shape and dtype, from the case's own stream."""
+    dtype = DTYPE_NAMES[loss.dtype]
+    shape = tuple(loss.shape)
+    rng = Rng(case.grad_output_seed)
+    if case.grad_output == "one":
+        values = np.ones(shape)
+    elif case.grad_output == "grid":
+        values = rng.grid(shape, -2.0, 2.0, 1.0 / 16.0)
+    else:
+        values = rng.uniform(shape, -2.0, 2.0)
+    return spec(values, dtype)
+
+
+def run_case(case: Case, device: str) -> Outcome:
+    """Call gaussian_nll_loss (and backward when requested) and record the outcome."""
+    inp = to_torch(case.input, device, case.grad)
+    tgt = to_torch(case.target, device, case.grad)
+    var = case.var if isinstance(case.var, float) else to_torch(case.var, device, case.grad)
+    try:
+        loss = F.gaussian_nll_loss(inp, tgt, var, full=case.full, eps=case.eps, reduction=case.reduction)
+    except Exception as exc:  # every exception is classified or re-raised
+        return Outcome(error=(classify(exc, case.reduction), type(exc).__name__, str(exc)))
+    outcome = Outcome(tensors={"loss": from_torch(loss)})
+    if case.grad:
+        grad_output = make_grad_output(case, loss)
+        loss.backward(to_torch(grad_output, device, False))
+        outcome.tensors["grad_output"] = (grad_output.dtype, encode(grad_output.values, grad_output.dtype))
+        operands = {"grad_input": inp, "grad_target": tgt}
+        if isinstance(var, torch.Tensor):
+            operands["grad_var"] = var
+        for key, operand in operands.items():
+            if operand.grad is None:
+                outcome.missing_grads.append(key)
+                outcome.tensors[key] = from_torch(torch.zeros_like(operand))
+            else:
+                outcome.tensors[key] = from_torch(operand.grad)
+    return outcome
+
+
+# ---------------------------------------------------------------------------
+# Writing HDF5
+
+
+def write_tensor(group: h5py.Group, name: str, dtype: str, data: np.ndarray) -> None:
+    """Write one tensor dataset; compress those with at least 1024 elements."""
+    options = {}
+    if data.size >= COMPRESS_MIN_ELEMENTS:
+        options = {"chunks": True, "shuffle": True, "compression": "gzip", "compression_opts": 9}
+    dataset = group.create_dataset(name, data=data, **options)
+    dataset.attrs["dtype"] = dtype
+
+
+def write_case(cases: h5py.Group, case: Case, outcome: Outcome) -> None:
+    """Write one case group: attributes, inputs and (when ok) results."""
+    group = cases.create_group(case.name)
+    attrs = group.attrs
+    attrs["category"] = case.category
+    attrs["description"] = case.description
+    attrs["full"] = np.int64(case.full)
+    attrs["eps"] = np.float64(case.eps)
+    attrs["reduction"] = case.reduction
+    attrs["grad"] = np.int64(case.grad and outcome.error is None)
+    if isinstance(case.var, float):
+        attrs["var_scalar"] = np.float64(case.var)
+    attrs["outcome"] = "ok" if outcome.error is None else "error"
+    if outcome.error is not None:
+        attrs["error_kind"], attrs["error_type"], attrs["error_message"] = outcome.error
+    operands = {"input": case.input, "target": case.target}
+    if isinstance(case.var, Spec):
+        operands["var"] = case.var
+    for key, planned in operands.items():
+        write_tensor(group, key, planned.dtype, encode(planned.values, planned.dtype))
+    for key, (dtype, data) in outcome.tensors.items():
+        write_tensor(group, key, dtype, data)
+
+
+def profile_for(version: str) -> str:
+    """Map a torch version string to its behaviour profile."""
+    major, minor = (int(part) for part in re.match(r"(\d+)\.(\d+)", version).groups())
+    if (major, minor) < (1, 9):
+        return "torch-1.8"
+    if (major, minor) < (2, 6):
+        return "torch-1.9"
+    if (major, minor) < (2, 10):
+        return "torch-2.6"
+    return "torch-2.10"
+
+
+def file_sha256(path: str) -> str:
+    """Return the hex sha256 of a file."""
+    with open(path, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
+
+
+def write_root_attributes(handle: h5py.File, profile: str, note: str, device: str, seed: int, count: int) -> None:
+    """Write the file-level attributes of the format."""
+    root = handle.attrs
+    root["schema_version"] = np.int64(SCHEMA_VERSION)
+    root["profile"] = profile
+    root["torch_version"] = str(torch.__version__)
+    root["torch_git_version"] = str(torch.version.git_version)
+    root["python_version"] = platform.python_version()
+    root["numpy_version"] = np.__version__
+    root["h5py_version"] = h5py.__version__
+    root["platform"] = platform.platform()
+    root["device"] = device
+    root["generator_path"] = GENERATOR_PATH
+    root["generator_sha256"] = file_sha256(os.path.abspath(__file__))
+    root["seed"] = np.int64(seed)
+    root["created_at"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    root["case_count"] = np.int64(count)
+    root["provenance_note"] = note
+
+
+def export(out: str, device: str, seed: int, profile_override: Optional[str]) -> None:
+    """Build the plan, run it on `device` and write the golden file to `out`.
+
+    The file is written beside `out` and renamed into place only when every case
+    ran, so a failed export never leaves a partial golden file.
+    """
+    torch.set_num_threads(1)
+    cases = build_plan(seed)
+    profile = profile_for(torch.__version__)
+    note = ""
+    if profile_override:
+        note = f"profile overridden from {profile} to {profile_override} with --profile-override"
+        profile = profile_override
+    partial = out + ".partial"
+    ok = 0
+    try:
+        with h5py.File(partial, "w", libver=HDF5_LIBVER) as handle:
+            write_root_attributes(handle, profile, note, device, seed, len(cases))
+            group = handle.create_group("cases")
+            for case in cases:
+                try:
+                    outcome = run_case(case, device)
+                except UnmappedError as exc:
+                    raise SystemExit(f"case {case.name}: unmapped exception {exc}") from exc
+                for key in outcome.missing_grads:
+                    print(f"warning: case {case.name}: PyTorch gave no {key}; recorded zeros", file=sys.stderr)
+                write_case(group, case, outcome)
+                ok += outcome.error is None
+        os.replace(partial, out)
+    finally:
+        if os.path.exists(partial):
+            os.remove(partial)
+    print(f"{out}: torch {torch.__version__} ({profile}, {device}), {len(cases)} cases, "
+          f"{ok} ok, {len(cases) - ok} errors, {os.path.getsize(out)} bytes")
+
+
+def main() -> None:
+    """Parse the command line and export."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", required=True, help="HDF5 file to write")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="device to run on (default cpu)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"plan seed (default {DEFAULT_SEED})")
+    parser.add_argument("--profile-override", choices=PROFILES, help="profile attribute to write instead of the derived one")
+    args = parser.parse_args()
+    if args.device == "cuda" and not torch.cuda.is_available():
+        parser.error("--device cuda: CUDA is not available")
+    export(args.out, args.device, args.seed, args.profile_override)
+
+
+if __name__ == "__main__":
+    main()

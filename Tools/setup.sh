@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Install what the suite needs on a Debian machine with the Swift toolchain, skipping what is there:
+#   system: libhdf5-dev and pkg-config (the golden file reader);
+#   with --torch: the virtual environment .venv-torch with the pinned PyTorch, NumPy and h5py
+#   (Tools/requirements.txt) plus pytest, for the PyTorch candidate and the golden exporter.
+# Usage: Tools/setup.sh [--torch]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+for package in libhdf5-dev pkg-config; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "setup: installing ${missing[*]}"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ "${1:-}" = "--torch" ]; then
+    venv=.venv-torch
+    if ! "$venv/bin/python" -c 'import torch, h5py, numpy, pytest' >/dev/null 2>&1; then
+        echo "setup: creating $venv (PyTorch from Tools/requirements.txt; a few minutes)"
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install --quiet --disable-pip-version-check -r Tools/requirements.txt pytest
+    fi
+fi

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone on a Debian machine with the Swift toolchain:
+# installs what is missing (Tools/setup.sh --torch), then runs every stage below and closes with
+# "N passed, N failed" over the stages. Exits non-zero when any stage fails.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+bash Tools/setup.sh --torch || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+export PATH="$PWD/.build/release:$PATH"
+torch_python="$PWD/.venv-torch/bin/python"
+
+passed=0
+failed=0
+failures=()
+stage() {
+    local name="$1"
+    shift
+    echo "=== $name"
+    local started=$SECONDS
+    if "$@"; then
+        passed=$((passed + 1))
+        echo "--- $name: ok ($((SECONDS - started)) s)"
+    else
+        failed=$((failed + 1))
+        failures+=("$name")
+        echo "--- $name: FAILED ($((SECONDS - started)) s)"
+    fi
+}
+
+verify_candidate() {
+    local name="$1" command="$2"
+    local results
+    results="$(mktemp -d)/$name.json"
+    gnll verify --candidate "$command" --budget default --json "$results"
+}
+
+stage "swift format lint" swift format lint -r -s --configuration .swift-format Sources Tests
+stage "swift build (release)" swift build -c release --product gnll
+stage "swift test" swift test
+stage "golden replay against the reference" gnll golden verify
+stage "golden reproducibility (torch 2.15.0 re-export)" bash Tools/check_reproducible.sh
+stage "python candidate tests" "$torch_python" -m pytest -q -p no:cacheprovider Tools/candidates/tests
+stage "verify: reference via gnll serve" verify_candidate served "gnll serve"
+stage "verify: numpy candidate" verify_candidate numpy "python3 Tools/candidates/numpy_candidate.py"
+stage "verify: real PyTorch 2.15.0" verify_candidate torch "$torch_python Tools/candidates/torch_candidate.py"
+
+if [ "$failed" -gt 0 ]; then echo "failed stages: ${failures[*]}"; fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
