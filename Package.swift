@@ -68,7 +68,7 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(name: "JudgeTests", dependencies: ["Judge", "GaussianNLL"], swiftSettings: strictSettings),
         .testTarget(
-            name: "GoldenFilesTests", dependencies: ["GoldenFiles", "Judge", "GaussianNLL"],
-            swiftSettings: strictSettings),
+            name: "GoldenFilesTests", dependencies: ["GoldenFiles", "Conformance", "Judge", "GaussianNLL"],
+            resources: [.copy("Fixtures")], swiftSettings: strictSettings),
     ]
 )

@@ -74,6 +74,9 @@ public struct GoldenComparison: Sendable {
                 guard let first, let second, let exactTensor else { continue }
                 for (index, (p, q)) in zip(first.values, second.values).enumerated() {
                     if p.isNaN && q.isNaN || p == q { continue }
+                    if !p.isFinite || !q.isFinite {
+                        return "\(name)[\(index)] \(p) → \(q)"
+                    }
                     let element = exactTensor.elements[index]
                     let bound = Double(tolerance.bound(for: element, kind: kind, dtype: first.dtype, unitRoundoff: u))
                     if !(abs(p - q) <= 2 * bound) {

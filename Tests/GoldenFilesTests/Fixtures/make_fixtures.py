@@ -1,0 +1,75 @@
+"""Write the small golden files the GoldenFiles tests read: one valid file and malformed variants.
+
+Run with any Python that has h5py and numpy: `python make_fixtures.py` (from this folder). The values are
+stated here and in GoldenFileTests.swift.
+"""
+import h5py
+import numpy as np
+
+
+def tensor(group, name, values, dtype):
+    """A tensor dataset as the exporter writes it."""
+    array = np.asarray(values, dtype={"float16": np.float16, "float32": np.float32, "float64": np.float64}[dtype])
+    dataset = group.create_dataset(name, data=array)
+    dataset.attrs["dtype"] = dtype
+    return dataset
+
+
+def root(f, schema_version=1, profile="torch-2.10"):
+    """Root attributes."""
+    f.attrs["schema_version"] = np.int64(schema_version)
+    f.attrs["profile"] = profile
+    f.attrs["torch_version"] = "2.15.0"
+    f.attrs["seed"] = np.int64(7)
+
+
+def case(cases, name, category="basic", outcome="ok", grad=1, **extra):
+    """A case group with the usual attributes."""
+    group = cases.create_group(name)
+    group.attrs["category"] = category
+    group.attrs["description"] = f"fixture {name}"
+    group.attrs["full"] = np.int64(0)
+    group.attrs["eps"] = np.float64(1e-6)
+    group.attrs["reduction"] = extra.pop("reduction", "sum")
+    group.attrs["grad"] = np.int64(grad)
+    group.attrs["outcome"] = outcome
+    for key, value in extra.items():
+        group.attrs[key] = value
+    return group
+
+
+def valid(path):
+    """Two cases: a float32 result with gradients, and a float16 rejection."""
+    with h5py.File(path, "w") as f:
+        root(f)
+        cases = f.create_group("cases")
+        ok = case(cases, "a.ok")
+        tensor(ok, "input", [1.0, 2.0], "float32")
+        tensor(ok, "target", [0.0, 0.0], "float32")
+        tensor(ok, "var", [1.0, 2.0], "float32")
+        tensor(ok, "loss", 0.5 * (0 + 1) + 0.5 * (np.log(np.float32(2)) + 2), "float32")
+        tensor(ok, "grad_output", 1.0, "float32")
+        tensor(ok, "grad_input", [1.0, 1.0], "float32")
+        tensor(ok, "grad_target", [-1.0, -1.0], "float32")
+        tensor(ok, "grad_var", [0.0, -0.25], "float32")
+        bad = case(cases, "b.error", category="errors", outcome="error", grad=0, reduction="avg",
+                   error_kind="reduction", error_type="ValueError", error_message="avg is not valid")
+        tensor(bad, "input", [[1.0]], "float16")
+        tensor(bad, "target", [[1.0]], "float16")
+        tensor(bad, "var", [[1.0]], "float16")
+
+
+def malformed(path, mutate):
+    """The valid file with one change."""
+    valid(path)
+    with h5py.File(path, "r+") as f:
+        mutate(f)
+
+
+valid("valid.h5")
+malformed("schema2.h5", lambda f: f.attrs.__setitem__("schema_version", np.int64(2)))
+malformed("no_outcome.h5", lambda f: f["cases/a.ok"].attrs.__delitem__("outcome"))
+malformed("bad_dtype.h5", lambda f: f["cases/a.ok/input"].attrs.__setitem__("dtype", "int8"))
+malformed("wrong_storage.h5", lambda f: f["cases/a.ok/input"].attrs.__setitem__("dtype", "float64"))
+malformed("bad_kind.h5", lambda f: f["cases/b.error"].attrs.__setitem__("error_kind", "explosion"))
+malformed("missing_loss.h5", lambda f: f["cases/a.ok"].__delitem__("loss"))

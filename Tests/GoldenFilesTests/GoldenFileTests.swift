@@ -1,0 +1,123 @@
+import Conformance
+import Foundation
+import GaussianNLL
+import GoldenFiles
+import Judge
+import Testing
+
+/// The fixture folder, written by Fixtures/make_fixtures.py.
+private func fixture(_ name: String) -> String {
+    Bundle.module.path(forResource: name, ofType: nil, inDirectory: "Fixtures")!
+}
+
+/// The repository's golden folder.
+private let goldenDirectory = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("golden").path
+
+@Suite("Golden file reader")
+struct GoldenFileTests {
+    @Test("A valid file reads back exactly what make_fixtures.py wrote")
+    func valid() throws {
+        let file = try GoldenFile(path: fixture("valid.h5"))
+        #expect(file.profile == .torch2_10)
+        #expect(file.provenance["torch_version"] == "2.15.0")
+        #expect(file.provenance["seed"] == "7")
+        #expect(file.cases.map(\.name) == ["a.ok", "b.error"])
+        let ok = file.cases[0]
+        #expect(ok.category == "basic")
+        #expect(ok.call.input.values == [1, 2])
+        #expect(ok.call.variance.tensor?.values == [1, 2])
+        #expect(ok.call.reduction == "sum")
+        #expect(ok.call.gradOutput?.shape == [])
+        guard case .success(let result) = ok.expected else {
+            Issue.record("expected a result")
+            return
+        }
+        #expect(result.loss.dtype == .float32 && result.loss.shape == [])
+        #expect(result.gradients?.variance?.values == [0, -0.25])
+        let error = file.cases[1]
+        #expect(error.call.input.dtype == .float16 && error.call.input.shape == [1, 1])
+        #expect(error.call.gradOutput == nil)
+        #expect(
+            error.expected
+                == .rejection(Rejection(kind: .reduction, exceptionType: "ValueError", message: "avg is not valid")))
+    }
+
+    @Test(
+        "A malformed file gives an error that names the file, the object and the problem",
+        arguments: [
+            ("schema2.h5", "/", "schema version 2 is not supported"),
+            ("no_outcome.h5", "/cases/a.ok", "outcome"),
+            ("bad_dtype.h5", "/cases/a.ok/input", "unknown dtype \"int8\""),
+            ("wrong_storage.h5", "/cases/a.ok/input", "a float64 tensor cannot be stored as float32"),
+            ("bad_kind.h5", "/cases/b.error", "unknown error_kind \"explosion\""),
+            ("missing_loss.h5", "/cases/a.ok", "dataset loss is missing"),
+        ])
+    func malformed(name: String, object: String, problem: String) {
+        do {
+            _ = try GoldenFile(path: fixture(name))
+            Issue.record("\(name) was accepted")
+        } catch {
+            let text = error.description
+            #expect(text.contains(name), "\(text)")
+            #expect(text.contains(object), "\(text)")
+            #expect(text.contains(problem), "\(text)")
+        }
+    }
+
+    @Test("A truncated file is an error at every cut, never a crash")
+    func truncated() throws {
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: fixture("valid.h5")))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gnll-golden-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for cut in stride(from: 0, to: bytes.count, by: max(1, bytes.count / 40)) {
+            let path = folder.appendingPathComponent("cut-\(cut).h5").path
+            try bytes.prefix(cut).write(to: URL(fileURLWithPath: path))
+            #expect(throws: GoldenFileError.self) { try GoldenFile(path: path) }
+        }
+    }
+
+    @Test("A missing file is an error naming it")
+    func missing() {
+        do {
+            _ = try GoldenFile(path: "/nonexistent/golden.h5")
+            Issue.record("a missing file was accepted")
+        } catch {
+            #expect(error.description.contains("/nonexistent/golden.h5"))
+        }
+    }
+}
+
+@Suite("Golden replay")
+struct GoldenReplayTests {
+    /// Every committed golden file replays against the reference with 0 failures, and PyTorch's own
+    /// values pass the tolerance model (the replay reports an oracle disagreement otherwise).
+    @Test("The reference reproduces every committed golden file", arguments: ["torch-2.15.0", "torch-2.9.1", "torch-2.1.2"])
+    func replay(release: String) throws {
+        let file = try GoldenFile(path: "\(goldenDirectory)/\(release).h5")
+        #expect(file.cases.count >= 1000)
+        let context = CheckContext(
+            candidate: ReferenceCandidate(profile: file.profile), profile: file.profile, seed: 0, casesPerProperty: 0,
+            reproduction: { _ in "" })
+        var failures = [String]()
+        for replay in GoldenReplayCheck.replay(file.cases, in: context) {
+            if let disagreement = replay.disagreement { failures.append("\(replay.golden.name): \(disagreement)") }
+            if replay.judgement.status != .passed { failures.append(contentsOf: replay.judgement.findings) }
+            if replay.judgement.messageMatches == false { failures.append("\(replay.golden.name): message differs") }
+        }
+        #expect(failures.isEmpty, "\(failures.prefix(5))")
+    }
+
+    @Test("gnll golden diff's comparison rediscovers the 2.10 changes")
+    func diff() throws {
+        let old = try GoldenFile(path: "\(goldenDirectory)/torch-2.9.1.h5")
+        let new = try GoldenFile(path: "\(goldenDirectory)/torch-2.15.0.h5")
+        let changes = GoldenComparison(old: old, new: new).changes
+        let categories = Set(changes.map(\.category))
+        #expect(categories.isSuperset(of: ["var_forms", "errors", "eps"]))
+        // (1,4) for (3,4): rejected by 2.9.1, accepted by 2.15.0.
+        #expect(changes.contains { $0.summary.hasPrefix("error var_size") && $0.summary.contains("→ ok") })
+    }
+}
