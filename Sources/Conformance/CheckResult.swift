@@ -1,3 +1,4 @@
+internal import Foundation
 public import GaussianNLL
 public import Judge
 
@@ -37,6 +38,8 @@ public struct CheckResult: Sendable, Codable, Equatable {
     public var comparedOutputs: Int?
     /// The smallest failing case, when the check failed; or why the check could not run.
     public var failure: CheckFailure?
+    /// Per loss dtype: how many compared cases fell into each bin of |error| / bound (see ``RatioHistogram``).
+    public var ratioHistograms: [String: RatioHistogram]
 
     public init(id: String, category: String, title: String) {
         self.id = id
@@ -49,6 +52,7 @@ public struct CheckResult: Sendable, Codable, Equatable {
         skippedCases = 0
         worstRatio = 0
         messageMismatches = 0
+        ratioHistograms = [:]
     }
 
     /// Counts one judged case.
@@ -56,6 +60,9 @@ public struct CheckResult: Sendable, Codable, Equatable {
         cases += 1
         if judgement.messageMatches == false { messageMismatches += 1 }
         if judgement.worstRatio.isFinite { worstRatio = Swift.max(worstRatio, judgement.worstRatio) }
+        if let dtype = judgement.dtype, !judgement.worstRatios.isEmpty {
+            ratioHistograms[dtype.rawValue, default: RatioHistogram()].add(judgement.worstRatio)
+        }
         switch judgement.status {
         case .passed:
             passedCases += 1
@@ -102,4 +109,47 @@ public struct CheckFailure: Sendable, Codable, Equatable {
     public var caseSize: Int
     /// A one-line command that reruns the failing check.
     public var reproduction: String?
+
+    public init(message: String, call: CaseRecord?, caseSize: Int, reproduction: String?) {
+        self.message = message
+        self.call = call
+        self.caseSize = caseSize
+        self.reproduction = reproduction
+    }
+}
+
+/// A histogram of |error| / bound (each case's worst output): bin 0 counts exact results, bin i (1…20) counts
+/// ratios in (2^(i−21), 2^(i−20)], so bin 20 is (1/2, 1]; bin 21 counts ratios above 1 (failures) and bin 22
+/// NaN or infinite ratios (a NaN, infinity or finite value where the exact value is of another class).
+/// Ratios below 2^−20 fall in bin 1.
+public struct RatioHistogram: Sendable, Codable, Equatable {
+    public static let binCount = 23
+    public var counts: [Int]
+    /// The largest finite ratio seen.
+    public var maximum: Double
+
+    public init() {
+        counts = [Int](repeating: 0, count: Self.binCount)
+        maximum = 0
+    }
+
+    /// The bin a ratio falls in.
+    public static func bin(for ratio: Double) -> Int {
+        if !ratio.isFinite { return 22 }
+        if ratio == 0 { return 0 }
+        if ratio > 1 { return 21 }
+        let exponent = Int((Foundation.log2(ratio)).rounded(.up))
+        return Swift.min(20, Swift.max(1, exponent + 20))
+    }
+
+    public mutating func add(_ ratio: Double) {
+        counts[Self.bin(for: ratio)] += 1
+        if ratio.isFinite { maximum = Swift.max(maximum, ratio) }
+    }
+
+    /// Adds another histogram's counts (for merging shards).
+    public mutating func merge(_ other: RatioHistogram) {
+        for index in counts.indices where index < other.counts.count { counts[index] += other.counts[index] }
+        maximum = Swift.max(maximum, other.maximum)
+    }
 }

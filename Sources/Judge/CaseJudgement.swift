@@ -16,12 +16,17 @@ public struct CaseJudgement: Sendable, Equatable {
     public var worstRatios: [OutputKind: Double]
     /// For a rejection of the right kind: whether the message is PyTorch's, to the letter.
     public var messageMatches: Bool?
+    /// The loss's dtype, for results that were compared: reports group error ratios by it.
+    public var dtype: DType?
 
-    public init(status: Status, findings: [String], worstRatios: [OutputKind: Double], messageMatches: Bool?) {
+    public init(
+        status: Status, findings: [String], worstRatios: [OutputKind: Double], messageMatches: Bool?, dtype: DType? = nil
+    ) {
         self.status = status
         self.findings = findings
         self.worstRatios = worstRatios
         self.messageMatches = messageMatches
+        self.dtype = dtype
     }
 
     /// The largest |error| / bound over all outputs; 0 when none were compared.
@@ -103,7 +108,8 @@ public struct Judge: Sendable {
             findings.append("gradients are present but were not asked for")
         }
         return CaseJudgement(
-            status: findings.isEmpty ? .passed : .failed, findings: findings, worstRatios: ratios, messageMatches: nil)
+            status: findings.isEmpty ? .passed : .failed, findings: findings, worstRatios: ratios, messageMatches: nil,
+            dtype: loss.dtype)
     }
 
     /// Judges one output tensor: dtype, shape, then every element.
