@@ -41,13 +41,15 @@ let package = Package(
         .target(
             name: "PropertyTesting", dependencies: ["GaussianNLL", "Judge", "Conformance"],
             swiftSettings: strictSettings),
+        // Reports (JSON, JUnit XML, Markdown, HTML), expected-failure lists, shards and merging.
+        .target(name: "Reporting", dependencies: ["Conformance", "GaussianNLL"], swiftSettings: strictSettings),
         // Plausible wrong implementations of the loss, for mutation analysis.
         .target(name: "Mutants", dependencies: ["GaussianNLL"], swiftSettings: strictSettings),
         .executableTarget(
             name: "gnll",
             dependencies: [
                 "GaussianNLL", "GoldenFiles", "Judge", "CandidateProtocol", "CandidateProcess", "Conformance",
-                "PropertyTesting", "Mutants",
+                "PropertyTesting", "Mutants", "Reporting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings),
@@ -66,6 +68,9 @@ let package = Package(
             name: "MutantsTests",
             dependencies: ["Mutants", "PropertyTesting", "Conformance", "GoldenFiles", "Judge", "GaussianNLL"],
             swiftSettings: strictSettings),
+        .testTarget(
+            name: "ReportingTests", dependencies: ["Reporting", "Conformance", "GaussianNLL"],
+            resources: [.copy("Fixtures")], swiftSettings: strictSettings),
         .testTarget(name: "JudgeTests", dependencies: ["Judge", "GaussianNLL"], swiftSettings: strictSettings),
         .testTarget(
             name: "GoldenFilesTests", dependencies: ["GoldenFiles", "Conformance", "Judge", "GaussianNLL"],
