@@ -1,5 +1,5 @@
-public import GaussianNLL
 internal import Foundation
+public import GaussianNLL
 
 /// A case in JSON, in the shape of the candidate protocol's eval request (without op and id), so that
 /// a failure recorded in a results file can be replayed and read by people.

@@ -32,7 +32,8 @@ public struct GoldenComparison: Sendable {
 
     static func describe(_ outcome: LossOutcome) -> String {
         switch outcome {
-        case .rejection(let rejection): "error \(rejection.kind.rawValue): \(rejection.exceptionType): \(rejection.message)"
+        case .rejection(let rejection):
+            "error \(rejection.kind.rawValue): \(rejection.exceptionType): \(rejection.message)"
         case .success(let result): "ok, loss \(result.loss.dtype)\(result.loss.shape)"
         }
     }

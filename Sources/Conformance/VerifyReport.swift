@@ -1,5 +1,5 @@
-public import GaussianNLL
 public import Foundation
+public import GaussianNLL
 
 /// The results of `gnll verify`: the candidate's handshake, what ran, and the outcome of every check.
 public struct VerifyReport: Sendable, Codable, Equatable {

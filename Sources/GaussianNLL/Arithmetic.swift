@@ -21,26 +21,21 @@ extension DType {
         }
     }
 
-
     func add(_ a: Double, _ b: Double) -> Double {
         self == .float64 ? a + b : finish(Float(round(a)) + Float(round(b)))
     }
-
 
     func subtract(_ a: Double, _ b: Double) -> Double {
         self == .float64 ? a - b : finish(Float(round(a)) - Float(round(b)))
     }
 
-
     func multiply(_ a: Double, _ b: Double) -> Double {
         self == .float64 ? a * b : finish(Float(round(a)) * Float(round(b)))
     }
 
-
     func divide(_ a: Double, _ b: Double) -> Double {
         self == .float64 ? a / b : finish(Float(round(a)) / Float(round(b)))
     }
-
 
     /// `tensor + scalar`, `tensor * scalar`, `tensor / scalar` with a Python or C++ scalar: the scalar
     /// is converted to the compute type, never rounded to the dtype (a count of 100,000 stays finite in

@@ -87,7 +87,9 @@ public enum DType: String, CaseIterable, Sendable, Hashable, Codable, CustomStri
     /// PyTorch's type promotion between two tensor operands, where 0-d tensors count less: when one
     /// operand is 0-d and the other is not, the dimensioned operand's dtype wins (all four dtypes are of
     /// one category, floating point). The result is 0-d only when both operands are.
-    public static func promote(_ a: DType, zeroDimensional aIsZeroDim: Bool, _ b: DType, zeroDimensional bIsZeroDim: Bool)
+    public static func promote(
+        _ a: DType, zeroDimensional aIsZeroDim: Bool, _ b: DType, zeroDimensional bIsZeroDim: Bool
+    )
         -> DType
     {
         if aIsZeroDim == bIsZeroDim { return promote(a, b) }

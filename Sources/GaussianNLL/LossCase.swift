@@ -131,7 +131,8 @@ public struct Rejection: Error, Sendable, Equatable, CustomStringConvertible {
         Rejection(kind: .broadcast, exceptionType: "RuntimeError", message: mismatch.message)
     }
     static func floatHasNoAttribute(_ attribute: String) -> Rejection {
-        Rejection(kind: .type, exceptionType: "AttributeError", message: "'float' object has no attribute '\(attribute)'")
+        Rejection(
+            kind: .type, exceptionType: "AttributeError", message: "'float' object has no attribute '\(attribute)'")
     }
 }
 

@@ -269,12 +269,14 @@ private struct OracleEvaluation<W: OracleReal> {
             loss = ExactTensor(dtype: resultType, shape: [], elements: [total.element(type: resultType)])
         case .mean:
             let count = W(unreducedCount)
-            loss = ExactTensor(dtype: resultType, shape: [], elements: [total.element(dividedBy: count, type: resultType)])
+            loss = ExactTensor(
+                dtype: resultType, shape: [], elements: [total.element(dividedBy: count, type: resultType)])
         }
         guard let gradOutput = call.gradOutput else { return .success(loss: loss, gradients: nil) }
         return .success(
             loss: loss,
-            gradients: backward(gradOutput: gradOutput, unreducedCount: unreducedCount, clamped: clamped,
+            gradients: backward(
+                gradOutput: gradOutput, unreducedCount: unreducedCount, clamped: clamped,
                 difference: difference))
     }
 
@@ -356,7 +358,8 @@ private struct OracleEvaluation<W: OracleReal> {
                 value, scale: abs(logPart) + abs(divisionPart), slack: varianceRange.slack,
                 overflows: varianceRange.overflows)
             // The two parts are accumulated separately, so both count towards the accumulation error.
-            varianceSums[varianceOffset].magnitude += abs(logPart) + abs(divisionPart) - (value.isFinite ? abs(value) : 0)
+            varianceSums[varianceOffset].magnitude +=
+                abs(logPart) + abs(divisionPart) - (value.isFinite ? abs(value) : 0)
         }
 
         let differenceElements = differenceSums.map { $0.element(type: differenceType) }

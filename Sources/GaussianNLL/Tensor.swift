@@ -38,7 +38,8 @@ public struct Tensor: Sendable, Equatable {
     /// A tensor filled with one value.
     public static func filled(_ value: Double, dtype: DType, shape: Shape) throws(ShapeError) -> Tensor {
         let count = try shape.elementCount()
-        return Tensor(uncheckedDType: dtype, shape: shape, values: [Double](repeating: dtype.round(value), count: count))
+        return Tensor(
+            uncheckedDType: dtype, shape: shape, values: [Double](repeating: dtype.round(value), count: count))
     }
 
     /// The number of elements.

@@ -42,7 +42,8 @@ public struct GoldenFile: Sendable {
             self.profile = profile
             let group = try root.group("cases")
             cases = try group.memberNames().map { name throws(GoldenFileError) in
-                try GoldenCase(group: try Self.wrap { () throws(HDF5Error) in try group.group(name) }, name: name, path: path)
+                try GoldenCase(
+                    group: try Self.wrap { () throws(HDF5Error) in try group.group(name) }, name: name, path: path)
             }
         } catch let error as GoldenFileError {
             throw error
@@ -88,7 +89,9 @@ public struct GoldenCase: Sendable {
 
     init(group: HDF5Group, name: String, path: String) throws(GoldenFileError) {
         let object = group.path
-        func fail(_ message: String) -> GoldenFileError { GoldenFileError(path: path, object: object, message: message) }
+        func fail(_ message: String) -> GoldenFileError {
+            GoldenFileError(path: path, object: object, message: message)
+        }
         let attributes = group.attributes
         do {
             self.name = name
@@ -127,7 +130,9 @@ public struct GoldenCase: Sendable {
                 expected = .success(LossResult(loss: loss, gradients: gradients))
             case "error":
                 let kindName = try attributes.string("error_kind")
-                guard let kind = RejectionKind(rawValue: kindName) else { throw fail("unknown error_kind \"\(kindName)\"") }
+                guard let kind = RejectionKind(rawValue: kindName) else {
+                    throw fail("unknown error_kind \"\(kindName)\"")
+                }
                 expected = .rejection(
                     Rejection(
                         kind: kind, exceptionType: try attributes.string("error_type"),

@@ -20,7 +20,8 @@ public struct CaseJudgement: Sendable, Equatable {
     public var dtype: DType?
 
     public init(
-        status: Status, findings: [String], worstRatios: [OutputKind: Double], messageMatches: Bool?, dtype: DType? = nil
+        status: Status, findings: [String], worstRatios: [OutputKind: Double], messageMatches: Bool?,
+        dtype: DType? = nil
     ) {
         self.status = status
         self.findings = findings
@@ -57,7 +58,8 @@ public struct Judge: Sendable {
         switch (expected, outcome) {
         case (_, .rejection(let rejection)) where rejection.kind == .unsupported:
             return CaseJudgement(
-                status: .skipped, findings: ["unsupported: \(rejection.message)"], worstRatios: [:], messageMatches: nil)
+                status: .skipped, findings: ["unsupported: \(rejection.message)"], worstRatios: [:], messageMatches: nil
+            )
         case (.rejection(let wanted), .rejection(let got)):
             return judgeRejection(got, wanted: wanted)
         case (.rejection(let wanted), .success):
@@ -76,11 +78,14 @@ public struct Judge: Sendable {
                 "rejected with kind \(got.kind.rawValue) (\(got.message)), but PyTorch raises "
                     + "\(wanted.kind.rawValue): \(wanted.exceptionType): \(wanted.message)")
         }
-        return CaseJudgement(status: .passed, findings: [], worstRatios: [:], messageMatches: got.message == wanted.message)
+        return CaseJudgement(
+            status: .passed, findings: [], worstRatios: [:], messageMatches: got.message == wanted.message)
     }
 
     /// Judges a successful result's outputs element by element.
-    public func judgeResult(_ result: LossResult, loss: ExactTensor, gradients: ExactGradients?, call: LossCase)
+    public func judgeResult(
+        _ result: LossResult, loss: ExactTensor, gradients: ExactGradients?, call: LossCase
+    )
         -> CaseJudgement
     {
         let u = Self.unitRoundoff(of: call)
@@ -113,14 +118,18 @@ public struct Judge: Sendable {
     }
 
     /// Judges one output tensor: dtype, shape, then every element.
-    public func judgeTensor(_ tensor: Tensor, exact: ExactTensor, kind: OutputKind, unitRoundoff: Double)
+    public func judgeTensor(
+        _ tensor: Tensor, exact: ExactTensor, kind: OutputKind, unitRoundoff: Double
+    )
         -> TensorJudgement
     {
         guard tensor.dtype == exact.dtype else {
-            return TensorJudgement(worstRatio: .infinity, finding: "\(kind) has dtype \(tensor.dtype), expected \(exact.dtype)")
+            return TensorJudgement(
+                worstRatio: .infinity, finding: "\(kind) has dtype \(tensor.dtype), expected \(exact.dtype)")
         }
         guard tensor.shape == exact.shape else {
-            return TensorJudgement(worstRatio: .infinity, finding: "\(kind) has shape \(tensor.shape), expected \(exact.shape)")
+            return TensorJudgement(
+                worstRatio: .infinity, finding: "\(kind) has shape \(tensor.shape), expected \(exact.shape)")
         }
         var worst = 0.0
         var failures = 0
@@ -136,7 +145,8 @@ public struct Judge: Sendable {
                 let reason: String
                 switch judgement {
                 case .mismatch(let text): reason = text
-                default: reason = "error \(Double(abs(Float80(value) - element.value))) exceeds the bound \(Double(bound))"
+                default:
+                    reason = "error \(Double(abs(Float80(value) - element.value))) exceeds the bound \(Double(bound))"
                 }
                 first = "\(kind)[\(index)] = \(value), exact \(Double(element.value)): \(reason)"
             }

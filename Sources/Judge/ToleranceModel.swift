@@ -53,14 +53,17 @@ public struct ToleranceModel: Sendable, Equatable {
         let k = Float80(multipliers[kind] ?? 0)
         let u = Float80(unitRoundoff)
         let levels = Float80(element.summands > 1 ? (Int.bitWidth - (element.summands - 1).leadingZeroBitCount) : 0)
-        let accumulation = Float80(accumulationMultiplier) * levels
+        let accumulation =
+            Float80(accumulationMultiplier) * levels
             * Float80(dtype.accumulationType.unitRoundoff) * element.magnitude
         let floor = Float80(Swift.max(element.summands, 1)) * Float80(dtype.leastNonzeroMagnitude)
         return k * u * element.errorScale + accumulation + element.rangeSlack + floor
     }
 
     /// Judges one computed value against the oracle's element.
-    public func judge(_ value: Double, exact element: ExactElement, kind: OutputKind, dtype: DType, unitRoundoff: Double)
+    public func judge(
+        _ value: Double, exact element: ExactElement, kind: OutputKind, dtype: DType, unitRoundoff: Double
+    )
         -> ElementJudgement
     {
         let exact = element.value

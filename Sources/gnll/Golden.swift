@@ -55,7 +55,9 @@ struct GoldenVerify: ParsableCommand {
                 reproduction: { _ in "gnll golden verify \(path)" })
             for replay in GoldenReplayCheck.replay(file.cases, in: context) {
                 var problems = replay.judgement.findings
-                if let disagreement = replay.disagreement { problems.append("oracle disagrees with PyTorch: \(disagreement)") }
+                if let disagreement = replay.disagreement {
+                    problems.append("oracle disagrees with PyTorch: \(disagreement)")
+                }
                 if replay.judgement.messageMatches == false, case .outcome(.rejection(let got)) = replay.answer {
                     problems.append("case \(replay.golden.name): message \"\(got.message)\" is not PyTorch's")
                 }
@@ -131,8 +133,9 @@ struct GoldenDiff: ParsableCommand {
             for change in list { print("  \(change.name): \(change.summary)") }
         }
         let shared = Set(a.cases.map(\.name)).intersection(b.cases.map(\.name)).count
-        print("\(a.profile) (\(a.provenance["torch_version"] ?? "?")) → \(b.profile) (\(b.provenance["torch_version"] ?? "?")): "
-            + "\(shared) cases compared, \(changes.count) changed")
+        print(
+            "\(a.profile) (\(a.provenance["torch_version"] ?? "?")) → \(b.profile) (\(b.provenance["torch_version"] ?? "?")): "
+                + "\(shared) cases compared, \(changes.count) changed")
         if !changes.isEmpty { throw notConformant }
     }
 }

@@ -177,8 +177,10 @@ final class Interruption: @unchecked Sendable {
             return latest
         }
         if let resultsPath {
-            var partial = report ?? VerifyReport(
-                candidate: CandidateInfo(name: "unknown", version: ""), profile: .current, seed: 0, budget: "")
+            var partial =
+                report
+                ?? VerifyReport(
+                    candidate: CandidateInfo(name: "unknown", version: ""), profile: .current, seed: 0, budget: "")
             partial.incomplete = true
             try? partial.write(to: resultsPath)
         }

@@ -24,7 +24,8 @@ struct OracleTests {
                 for (value, element) in zip(tensor.values, exact.elements) {
                     // float16 intermediates such as d²/v² overflow where the exact value is finite.
                     if element.overflows && !value.isFinite { continue }
-                    let levels = Double(max(1, element.summands).bitWidth - (max(1, element.summands) - 1).leadingZeroBitCount)
+                    let levels = Double(
+                        max(1, element.summands).bitWidth - (max(1, element.summands) - 1).leadingZeroBitCount)
                     let allowed =
                         8 * dtype.unitRoundoff * Double(element.errorScale)
                         + 2 * levels * dtype.accumulationType.unitRoundoff * Double(element.magnitude)

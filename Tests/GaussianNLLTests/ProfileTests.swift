@@ -80,7 +80,8 @@ struct ProfileTests {
         let loss = try #require(
             Reference.evaluate(
                 LossCase(
-                    input: .filled(1, dtype: .float32, shape: [4, 3]), target: .filled(0, dtype: .float32, shape: [4, 3]),
+                    input: .filled(1, dtype: .float32, shape: [4, 3]),
+                    target: .filled(0, dtype: .float32, shape: [4, 3]),
                     variance: .tensor(.filled(1, dtype: .float32, shape: [4, 1])), full: true, reduction: "none"),
                 profile: .torch1_8
             ).result?.loss)
@@ -93,9 +94,15 @@ struct ProfileTests {
     func scalarVariance() throws {
         let input = tensor([1, 2])
         let target = tensor([0, 0])
-        let make = { (value: Double) in LossCase(input: input, target: target, variance: .scalar(value), reduction: "sum") }
-        #expect(Reference.evaluate(make(1), profile: .torch1_9).rejection?.message == "'float' object has no attribute 'size'")
-        #expect(Reference.evaluate(make(1), profile: .torch1_8).rejection?.message == "'float' object has no attribute 'view'")
+        let make = { (value: Double) in
+            LossCase(input: input, target: target, variance: .scalar(value), reduction: "sum")
+        }
+        #expect(
+            Reference.evaluate(make(1), profile: .torch1_9).rejection?.message
+                == "'float' object has no attribute 'size'")
+        #expect(
+            Reference.evaluate(make(1), profile: .torch1_8).rejection?.message
+                == "'float' object has no attribute 'view'")
         #expect(Reference.evaluate(make(1), profile: .torch1_9).rejection?.kind == .type)
         #expect(Reference.evaluate(make(-1), profile: .torch2_6).rejection?.kind == .negativeVar)
         let result = try #require(Reference.evaluate(make(4), profile: .torch2_10).result)
@@ -130,7 +137,8 @@ struct ProfileTests {
 
     @Test("NaN and -0.0 in var are not negative")
     func notNegative() {
-        let outcome = Reference.evaluate(call(tensor([1, 1]), tensor([0, 0]), tensor([.nan, -0.0]), reduction: "none"))
+        let outcome = Reference.evaluate(
+            call(tensor([1, 1]), tensor([0, 0]), tensor([.nan, -0.0]), reduction: "none"))
         let loss = outcome.result?.loss.values ?? []
         #expect(loss.count == 2 && loss[0].isNaN)
         // -0.0 is clamped to eps = 1e-6 (float32): 0.5·(log eps + 1/eps).

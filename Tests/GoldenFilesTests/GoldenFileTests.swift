@@ -94,7 +94,9 @@ struct GoldenFileTests {
 struct GoldenReplayTests {
     /// Every committed golden file replays against the reference with 0 failures, and PyTorch's own
     /// values pass the tolerance model (the replay reports an oracle disagreement otherwise).
-    @Test("The reference reproduces every committed golden file", arguments: ["torch-2.15.0", "torch-2.9.1", "torch-2.1.2"])
+    @Test(
+        "The reference reproduces every committed golden file",
+        arguments: ["torch-2.15.0", "torch-2.9.1", "torch-2.1.2"])
     func replay(release: String) throws {
         let file = try GoldenFile(path: "\(goldenDirectory)/\(release).h5")
         #expect(file.cases.count >= 1000)

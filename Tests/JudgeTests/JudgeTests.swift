@@ -33,7 +33,8 @@ struct ToleranceModelTests {
         #expect(model.judge(.nan, exact: element(.nan), kind: .loss, dtype: .float32, unitRoundoff: u) == .exact)
         #expect(!model.judge(1, exact: element(.nan), kind: .loss, dtype: .float32, unitRoundoff: u).passes)
         #expect(model.judge(.infinity, exact: element(.infinity), kind: .loss, dtype: .float32, unitRoundoff: u).passes)
-        #expect(!model.judge(-.infinity, exact: element(.infinity), kind: .loss, dtype: .float32, unitRoundoff: u).passes)
+        #expect(
+            !model.judge(-.infinity, exact: element(.infinity), kind: .loss, dtype: .float32, unitRoundoff: u).passes)
         #expect(!model.judge(.nan, exact: element(.infinity), kind: .loss, dtype: .float32, unitRoundoff: u).passes)
         #expect(!model.judge(.infinity, exact: element(3), kind: .loss, dtype: .float32, unitRoundoff: u).passes)
     }
@@ -42,7 +43,9 @@ struct ToleranceModelTests {
     func overflow() {
         let u = DType.float16.unitRoundoff
         let flagged = element(-3300, scale: 3300, overflows: true)
-        #expect(model.judge(-.infinity, exact: flagged, kind: .gradInput, dtype: .float16, unitRoundoff: u) == .allowedOverflow)
+        #expect(
+            model.judge(-.infinity, exact: flagged, kind: .gradInput, dtype: .float16, unitRoundoff: u)
+                == .allowedOverflow)
         #expect(model.judge(.nan, exact: flagged, kind: .gradVar, dtype: .float16, unitRoundoff: u) == .allowedOverflow)
         // A finite value must still be accurate.
         #expect(!model.judge(-3000, exact: flagged, kind: .gradInput, dtype: .float16, unitRoundoff: u).passes)
