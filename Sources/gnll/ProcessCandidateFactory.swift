@@ -1,8 +1,15 @@
+import CandidateProcess
 import GaussianNLL
 
-/// Starts protocol candidates (wired to CandidateProcess).
+extension ProcessCandidate: ClosableCandidate {}
+
+/// Starts protocol candidates.
 enum ProcessCandidateFactory {
+    /// Starts `/bin/sh -c command` and does the handshake; throws a `CandidateFault` when it cannot start.
     static func make(command: String, profile: Profile?, timeout: Double) throws -> any Candidate {
-        throw CandidateFault(kind: .startFailed, message: "protocol candidates are not available in this build")
+        var options = ProcessCandidate.Options()
+        options.caseTimeout = .milliseconds(Int64(timeout * 1000))
+        options.profile = profile
+        return try ProcessCandidate(command: command, options: options)
     }
 }

@@ -1,0 +1,351 @@
+public import GaussianNLL
+
+/// The messages of the candidate protocol, version 1, for both sides.
+///
+/// Every message is one line of UTF-8 JSON ending in `"\n"`. The suite sends a `hello`, any number of
+/// `eval` requests, and a `bye`; the candidate answers each `hello` and `eval` in order. The encoders
+/// return the complete line, newline included; the decoders take a line with or without its newline.
+///
+/// Suite side:
+///
+/// ```swift
+/// write(ProtocolMessages.helloRequest)
+/// let info = try ProtocolMessages.decodeHelloResponse(readLine())
+/// write(try ProtocolMessages.evalRequest(id: 1, call: call))
+/// let outcome = try ProtocolMessages.decodeEvalResponse(readLine(), expectedID: 1, call: call)
+/// ```
+///
+/// Candidate side: ``decodeRequest(_:)``, ``encodeHelloResponse(_:)``, ``encodeEvalResponse(id:outcome:)``
+/// and ``encodeErrorResponse(id:kind:message:)``, or ``ProtocolServer`` to do it all.
+///
+/// Decoders ignore members they do not know, so that later versions can add optional fields.
+public enum ProtocolMessages {
+    /// The protocol version these messages implement.
+    public static let version = 1
+
+    /// `{"op":"hello","protocol":1}` and a newline.
+    public static let helloRequest: [UInt8] = Array(#"{"op":"hello","protocol":1}"#.utf8) + [0x0A]
+
+    /// `{"op":"bye"}` and a newline.
+    public static let byeRequest: [UInt8] = Array(#"{"op":"bye"}"#.utf8) + [0x0A]
+
+    /// A request, as the candidate reads it.
+    public enum Request: Sendable, Equatable {
+        /// The handshake, with the protocol version the suite speaks.
+        case hello(protocol: Int)
+        /// One call to evaluate.
+        case eval(id: Int, call: LossCase)
+        /// The end: the candidate exits.
+        case bye
+    }
+}
+
+// MARK: - Suite side
+
+extension ProtocolMessages {
+    /// The line of an `eval` request; `grad` is true exactly when the call has a `gradOutput`.
+    ///
+    /// - Throws: ``ProtocolError`` when eps or a scalar var is not finite: JSON cannot express it.
+    public static func evalRequest(id: Int, call: LossCase) throws(ProtocolError) -> [UInt8] {
+        var writer = JSONWriter(capacity: estimatedRequestSize(call))
+        try appendEvalRequest(id: id, call: call, to: &writer)
+        return writer.bytes
+    }
+
+    static func appendEvalRequest(id: Int, call: LossCase, to writer: inout JSONWriter) throws(ProtocolError) {
+        let subject = "request \(id)"
+        guard call.eps.isFinite else {
+            throw ProtocolError(
+                subject: subject, field: "eps", problem: "\(call.eps) cannot be written in JSON", id: id)
+        }
+        if case .scalar(let value) = call.variance, !value.isFinite {
+            throw ProtocolError(
+                subject: subject, field: "var.scalar", problem: "\(value) cannot be written in JSON", id: id)
+        }
+        writer.raw(#"{"op":"eval","id":"#)
+        writer.write(id)
+        writer.raw(#","input":"#)
+        writer.write(call.input)
+        writer.raw(#","target":"#)
+        writer.write(call.target)
+        writer.raw(#","var":"#)
+        switch call.variance {
+        case .tensor(let tensor):
+            writer.write(tensor)
+        case .scalar(let value):
+            writer.raw(#"{"scalar":"#)
+            try? writer.write(value)
+            writer.raw("}")
+        }
+        writer.raw(call.full ? #","full":true,"eps":"# : #","full":false,"eps":"#)
+        try? writer.write(call.eps)
+        writer.raw(#","reduction":"#)
+        writer.write(call.reduction)
+        if let gradOutput = call.gradOutput {
+            writer.raw(#","grad":true,"grad_output":"#)
+            writer.write(gradOutput)
+        } else {
+            writer.raw(#","grad":false"#)
+        }
+        writer.raw("}\n")
+    }
+
+    /// About how many bytes the request for a call takes: enough to write it without regrowing.
+    static func estimatedRequestSize(_ call: LossCase) -> Int {
+        var bytes = 256 + call.reduction.utf8.count
+        for tensor in [call.input, call.target, call.variance.tensor, call.gradOutput] {
+            guard let tensor else { continue }
+            bytes +=
+                64 + 21 * tensor.shape.rank
+                + (Base64.encodedLength(of: tensor.elementCount * tensor.dtype.byteWidth) ?? 0)
+        }
+        return bytes
+    }
+
+    /// Reads a `hello` response.
+    ///
+    /// `ok` must be true and `protocol` must be 1; `name` and `version` are required strings. Absent
+    /// fields take the protocol's defaults: profile torch-2.10, dtypes float32 and float64, features
+    /// grad. An unknown profile, dtype or feature is an error.
+    public static func decodeHelloResponse(_ line: some Collection<UInt8>) throws(ProtocolError) -> CandidateInfo {
+        let reader = MessageReader(subject: "hello response")
+        let object = try reader.object(from: line)
+        let ok = try reader.bool(reader.required(object, "ok", path: "ok"), path: "ok")
+        guard ok else {
+            let message = object["error"]?["message"]?.stringValue ?? "no message"
+            throw reader.error(nil, "the candidate refused the handshake: \(quoted(message))")
+        }
+        let version = try reader.integer(reader.required(object, "protocol", path: "protocol"), path: "protocol")
+        guard version == Self.version else {
+            throw reader.error("protocol", "the candidate speaks protocol \(version); the suite speaks \(Self.version)")
+        }
+        let name = try reader.string(reader.required(object, "name", path: "name"), path: "name")
+        let candidateVersion = try reader.string(reader.required(object, "version", path: "version"), path: "version")
+        var info = CandidateInfo(name: name, version: candidateVersion)
+        if let value = object["profile"] {
+            let text = try reader.string(value, path: "profile")
+            guard let profile = Profile(rawValue: text) else {
+                throw reader.error("profile", "unknown profile \(quoted(text))")
+            }
+            info.profile = profile
+        }
+        if let value = object["dtypes"] {
+            info.dtypes = try names(value, path: "dtypes", kind: "dtype", reader: reader)
+        }
+        if let value = object["features"] {
+            info.features = try names(value, path: "features", kind: "feature", reader: reader)
+        }
+        return info
+    }
+
+    private static func names<Name: RawRepresentable<String>>(
+        _ value: JSONValue, path: String, kind: String, reader: MessageReader
+    ) throws(ProtocolError) -> [Name] {
+        guard let elements = value.arrayValue else {
+            throw reader.error(path, "expected an array of strings, not \(value.kindDescription)")
+        }
+        var names: [Name] = []
+        for (position, element) in elements.enumerated() {
+            let text = try reader.string(element, path: "\(path)[\(position)]")
+            guard let name = Name(rawValue: text) else {
+                throw reader.error("\(path)[\(position)]", "unknown \(kind) \(quoted(text))")
+            }
+            names.append(name)
+        }
+        return names
+    }
+
+    /// Reads the response to an `eval` request and checks that it is well formed.
+    ///
+    /// The id must be `expectedID`. A success has a well-formed `loss` tensor and, exactly when the call
+    /// asked for gradients, `grad_input` and `grad_target` tensors and a `grad_var` that is a tensor for a
+    /// tensor var and null for a scalar var. A rejection has one of the seven kinds and a message; its
+    /// exception type is not on the wire and decodes as "". Values, dtypes and shapes are not compared
+    /// with what the call should give: that is the judge's work.
+    public static func decodeEvalResponse(
+        _ line: some Collection<UInt8>, expectedID: Int, call: LossCase
+    ) throws(ProtocolError) -> LossOutcome {
+        var reader = MessageReader(subject: "response \(expectedID)")
+        let object = try reader.object(from: line)
+        let idValue = try reader.required(object, "id", path: "id")
+        guard idValue.integerValue == expectedID else {
+            var problem =
+                "expected id \(expectedID), got \(idValue.integerValue.map(String.init) ?? idValue.kindDescription)"
+            if let message = object["error"]?["message"]?.stringValue {
+                problem += "; the error message was \(quoted(message))"
+            }
+            throw reader.error("id", problem)
+        }
+        reader.id = expectedID
+        let ok = try reader.bool(reader.required(object, "ok", path: "ok"), path: "ok")
+        if !ok { return .rejection(try rejection(in: object, reader: reader)) }
+
+        let loss = try reader.tensor(reader.required(object, "loss", path: "loss"), path: "loss")
+        guard call.wantsGradients else {
+            for key in ["grad_input", "grad_target", "grad_var"] where object[key] != nil {
+                throw reader.error(key, "present, but no gradients were asked for")
+            }
+            return .success(LossResult(loss: loss))
+        }
+        let input = try reader.tensor(reader.required(object, "grad_input", path: "grad_input"), path: "grad_input")
+        let target = try reader.tensor(
+            reader.required(object, "grad_target", path: "grad_target"), path: "grad_target")
+        let varianceValue = try reader.required(object, "grad_var", path: "grad_var")
+        let variance: Tensor?
+        if call.variance.tensor == nil {
+            guard varianceValue.isNull else {
+                throw reader.error("grad_var", "expected null for a scalar var, not \(varianceValue.kindDescription)")
+            }
+            variance = nil
+        } else {
+            variance = try reader.tensor(varianceValue, path: "grad_var")
+        }
+        return .success(LossResult(loss: loss, gradients: Gradients(input: input, target: target, variance: variance)))
+    }
+
+    private static func rejection(in object: JSONValue, reader: MessageReader) throws(ProtocolError) -> Rejection {
+        let error = try reader.required(object, "error", path: "error")
+        guard case .object = error else {
+            throw reader.error("error", "expected an object, not \(error.kindDescription)")
+        }
+        let message = try reader.string(reader.required(error, "message", path: "error.message"), path: "error.message")
+        let kindName = try reader.string(reader.required(error, "kind", path: "error.kind"), path: "error.kind")
+        guard let kind = RejectionKind(rawValue: kindName) else {
+            throw reader.error(
+                "error.kind", "unknown kind \(quoted(kindName)); the candidate's message was \(quoted(message))")
+        }
+        return Rejection(kind: kind, exceptionType: "", message: message)
+    }
+}
+
+// MARK: - Candidate side
+
+extension ProtocolMessages {
+    /// Reads a request line, as a candidate does.
+    ///
+    /// An `eval` request needs every field: `id`, `input`, `target`, `var` (a tensor or `{"scalar": x}`),
+    /// `full`, `eps`, `reduction` and `grad`, and `grad_output` exactly when `grad` is true.
+    ///
+    /// - Throws: ``ProtocolError``; its ``ProtocolError/id`` is set when the id could be read.
+    public static func decodeRequest(_ line: some Collection<UInt8>) throws(ProtocolError) -> Request {
+        var reader = MessageReader(subject: "request")
+        let object = try reader.object(from: line)
+        let op = try reader.string(reader.required(object, "op", path: "op"), path: "op")
+        switch op {
+        case "hello":
+            return .hello(
+                protocol: try reader.integer(reader.required(object, "protocol", path: "protocol"), path: "protocol"))
+        case "bye":
+            return .bye
+        case "eval":
+            let id = try reader.integer(reader.required(object, "id", path: "id"), path: "id")
+            reader.subject = "request \(id)"
+            reader.id = id
+            let input = try reader.tensor(reader.required(object, "input", path: "input"), path: "input")
+            let target = try reader.tensor(reader.required(object, "target", path: "target"), path: "target")
+            let varianceValue = try reader.required(object, "var", path: "var")
+            let variance: Variance
+            if let scalar = varianceValue["scalar"] {
+                variance = .scalar(try reader.number(scalar, path: "var.scalar"))
+            } else {
+                variance = .tensor(try reader.tensor(varianceValue, path: "var"))
+            }
+            let full = try reader.bool(reader.required(object, "full", path: "full"), path: "full")
+            let eps = try reader.number(reader.required(object, "eps", path: "eps"), path: "eps")
+            let reduction = try reader.string(
+                reader.required(object, "reduction", path: "reduction"), path: "reduction")
+            let grad = try reader.bool(reader.required(object, "grad", path: "grad"), path: "grad")
+            var gradOutput: Tensor?
+            if grad {
+                gradOutput = try reader.tensor(
+                    reader.required(object, "grad_output", path: "grad_output"), path: "grad_output")
+            } else if object["grad_output"] != nil {
+                throw reader.error("grad_output", "present, but grad is false")
+            }
+            let call = LossCase(
+                input: input, target: target, variance: variance, full: full, eps: eps, reduction: reduction,
+                gradOutput: gradOutput)
+            return .eval(id: id, call: call)
+        default:
+            throw reader.error("op", "unknown op \(quoted(op))")
+        }
+    }
+
+    /// The line of a successful `hello` response, with every field written out.
+    public static func encodeHelloResponse(_ info: CandidateInfo) -> [UInt8] {
+        var writer = JSONWriter()
+        writer.raw(#"{"ok":true,"protocol":"#)
+        writer.write(version)
+        writer.raw(#","name":"#)
+        writer.write(info.name)
+        writer.raw(#","version":"#)
+        writer.write(info.version)
+        writer.raw(#","profile":"#)
+        writer.write(info.profile.rawValue)
+        writer.raw(#","dtypes":["#)
+        for (position, dtype) in info.dtypes.enumerated() {
+            if position > 0 { writer.raw(",") }
+            writer.write(dtype.rawValue)
+        }
+        writer.raw(#"],"features":["#)
+        for (position, feature) in info.features.enumerated() {
+            if position > 0 { writer.raw(",") }
+            writer.write(feature.rawValue)
+        }
+        writer.raw("]}\n")
+        return writer.bytes
+    }
+
+    /// The line of the response to an `eval` request: the result, or the rejection.
+    ///
+    /// Gradients are written when the result has them, `grad_var` as null when it has none.
+    public static func encodeEvalResponse(id: Int, outcome: LossOutcome) -> [UInt8] {
+        var writer = JSONWriter()
+        appendEvalResponse(id: id, outcome: outcome, to: &writer)
+        return writer.bytes
+    }
+
+    /// Appends the line of an `eval` response; see ``encodeEvalResponse(id:outcome:)``.
+    package static func appendEvalResponse(id: Int, outcome: LossOutcome, to writer: inout JSONWriter) {
+        switch outcome {
+        case .rejection(let rejection):
+            appendErrorResponse(id: id, kind: rejection.kind.rawValue, message: rejection.message, to: &writer)
+        case .success(let result):
+            writer.raw(#"{"id":"#)
+            writer.write(id)
+            writer.raw(#","ok":true,"loss":"#)
+            writer.write(result.loss)
+            if let gradients = result.gradients {
+                writer.raw(#","grad_input":"#)
+                writer.write(gradients.input)
+                writer.raw(#","grad_target":"#)
+                writer.write(gradients.target)
+                writer.raw(#","grad_var":"#)
+                if let variance = gradients.variance { writer.write(variance) } else { writer.raw("null") }
+            }
+            writer.raw("}\n")
+        }
+    }
+
+    /// The line of an error response: `{"id":N,"ok":false,"error":{"kind":K,"message":S}}`.
+    ///
+    /// - Parameter id: the request's id, or `nil` (written as null) when it is not known.
+    public static func encodeErrorResponse(id: Int?, kind: RejectionKind, message: String) -> [UInt8] {
+        var writer = JSONWriter()
+        appendErrorResponse(id: id, kind: kind.rawValue, message: message, to: &writer)
+        return writer.bytes
+    }
+
+    /// An error response with any kind, including the non-standard `bad_request` and `internal` that a
+    /// server uses for a malformed request and a candidate fault (the suite reports those as protocol
+    /// violations, with the message).
+    package static func appendErrorResponse(id: Int?, kind: String, message: String, to writer: inout JSONWriter) {
+        writer.raw(#"{"id":"#)
+        if let id { writer.write(id) } else { writer.raw("null") }
+        writer.raw(#","ok":false,"error":{"kind":"#)
+        writer.write(kind)
+        writer.raw(#","message":"#)
+        writer.write(message)
+        writer.raw("}}\n")
+    }
+}
