@@ -43,13 +43,15 @@ let package = Package(
             swiftSettings: strictSettings),
         // Reports (JSON, JUnit XML, Markdown, HTML), expected-failure lists, shards and merging.
         .target(name: "Reporting", dependencies: ["Conformance", "GaussianNLL"], swiftSettings: strictSettings),
+        // The differential fuzzer behind `gnll fuzz`, and its reproducer files.
+        .target(name: "Fuzzing", dependencies: ["GaussianNLL", "Judge", "Conformance"], swiftSettings: strictSettings),
         // Plausible wrong implementations of the loss, for mutation analysis.
         .target(name: "Mutants", dependencies: ["GaussianNLL"], swiftSettings: strictSettings),
         .executableTarget(
             name: "gnll",
             dependencies: [
                 "GaussianNLL", "GoldenFiles", "Judge", "CandidateProtocol", "CandidateProcess", "Conformance",
-                "PropertyTesting", "Mutants", "Reporting",
+                "PropertyTesting", "Mutants", "Reporting", "Fuzzing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings),
@@ -71,9 +73,31 @@ let package = Package(
         .testTarget(
             name: "ReportingTests", dependencies: ["Reporting", "Conformance", "GaussianNLL"],
             resources: [.copy("Fixtures")], swiftSettings: strictSettings),
+        .testTarget(
+            name: "FuzzingTests", dependencies: ["Fuzzing", "Conformance", "Judge", "GaussianNLL"],
+            swiftSettings: strictSettings),
         .testTarget(name: "JudgeTests", dependencies: ["Judge", "GaussianNLL"], swiftSettings: strictSettings),
         .testTarget(
             name: "GoldenFilesTests", dependencies: ["GoldenFiles", "Conformance", "Judge", "GaussianNLL"],
             resources: [.copy("Fixtures")], swiftSettings: strictSettings),
     ]
 )
+
+// libFuzzer targets (Fuzz/README.md): executables without a main, built only when GNLL_FUZZ=1, with
+//   GNLL_FUZZ=1 swift build -c release --sanitize fuzzer --sanitize address --product NAME --scratch-path .build-fuzz
+if Context.environment["GNLL_FUZZ"] == "1" {
+    let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+        ("FuzzGoldenReader", ["GoldenFiles", "GaussianNLL"]),
+        ("FuzzResponseDecoder", ["CandidateProtocol", "GaussianNLL"]),
+        ("FuzzShapes", ["GaussianNLL"]),
+        ("FuzzJudge", ["Judge", "GaussianNLL"]),
+        ("FuzzReference", ["Judge", "GaussianNLL"]),
+    ]
+    for target in fuzzTargets {
+        package.targets.append(
+            .executableTarget(
+                name: target.name, dependencies: target.dependencies, path: "Fuzz/Targets/\(target.name)",
+                swiftSettings: strictSettings))
+        package.products.append(.executable(name: target.name, targets: [target.name]))
+    }
+}
