@@ -76,6 +76,7 @@ let package = Package(
         .testTarget(
             name: "FuzzingTests", dependencies: ["Fuzzing", "Conformance", "Judge", "GaussianNLL"],
             swiftSettings: strictSettings),
+        .testTarget(name: "CLITests", dependencies: ["gnll"], swiftSettings: strictSettings),
         .testTarget(name: "JudgeTests", dependencies: ["Judge", "GaussianNLL"], swiftSettings: strictSettings),
         .testTarget(
             name: "GoldenFilesTests", dependencies: ["GoldenFiles", "Conformance", "Judge", "GaussianNLL"],

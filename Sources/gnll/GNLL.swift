@@ -15,6 +15,22 @@ struct GNLL: ParsableCommand {
             Exit codes: 0 conformant, 1 not conformant, 2 usage or infrastructure error.
             """,
         subcommands: [Verify.self, Serve.self, Golden.self])
+
+    /// Runs the command, mapping ArgumentParser's usage errors (64) to this tool's 2.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                exit(withError: error)
+            }
+            let message = fullMessage(for: error)
+            if !message.isEmpty { printError(message) }
+            Foundation.exit(code == .validationFailure ? cannotDecide.rawValue : code.rawValue)
+        }
+    }
 }
 
 /// Exit code 1: the candidate does not conform.

@@ -1,7 +1,13 @@
 import CandidateProcess
 import GaussianNLL
+import Glibc
 
-extension ProcessCandidate: ClosableCandidate {}
+extension ProcessCandidate: ClosableCandidate {
+    /// Kills the candidate's process group.
+    func kill() {
+        if let processID { _ = Glibc.kill(-processID, SIGKILL) }
+    }
+}
 
 /// Starts protocol candidates.
 enum ProcessCandidateFactory {

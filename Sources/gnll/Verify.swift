@@ -56,6 +56,8 @@ struct Verify: ParsableCommand {
     }
 
     func run() throws {
+        // First, so that a signal at any point leaves a results file marked incomplete.
+        let interruption = Interruption(resultsPath: json)
         let candidate: any Candidate
         do {
             candidate = try makeCandidate()
@@ -63,6 +65,9 @@ struct Verify: ParsableCommand {
             printError("error: \(error)")
             throw cannotDecide
         }
+        // Read from the signal's thread only to kill the process group, which is safe at any moment.
+        nonisolated(unsafe) let running = candidate
+        interruption.onExit = { (running as? any ClosableCandidate)?.kill() }
         let profile = self.profile ?? candidate.info.profile
         let checks: [any ConformanceCheck]
         do {
@@ -76,7 +81,6 @@ struct Verify: ParsableCommand {
         let context = CheckContext(
             candidate: candidate, profile: profile, seed: seed, casesPerProperty: cases ?? budget.casesPerProperty,
             reproduction: { [self] in reproduction(check: $0, profile: profile) })
-        let interruption = Interruption(resultsPath: json)
         let report = Verifier(checks: checks).run(
             in: context, budget: cases.map { "\($0) cases" } ?? budget.rawValue,
             progress: { report in
@@ -142,7 +146,10 @@ func shellQuoted(_ text: String) -> String {
 
 /// A candidate that holds resources to release when the run ends.
 protocol ClosableCandidate: Candidate {
+    /// Ends the candidate politely (bye, then a deadline).
     func close()
+    /// Ends the candidate at once, from any thread (on SIGINT or SIGTERM).
+    func kill()
 }
 
 /// SIGINT and SIGTERM: stop between checks, and write the results so far, marked incomplete.
@@ -152,6 +159,8 @@ final class Interruption: @unchecked Sendable {
     private var stop = false
     private let resultsPath: String?
     private var sources: [any DispatchSourceSignal] = []
+    /// Run before exiting on a signal: ends the candidate's processes.
+    var onExit: @Sendable () -> Void = {}
 
     init(resultsPath: String?) {
         self.resultsPath = resultsPath
@@ -184,6 +193,7 @@ final class Interruption: @unchecked Sendable {
             partial.incomplete = true
             try? partial.write(to: resultsPath)
         }
+        onExit()
         printError("interrupted: results so far written\(resultsPath.map { " to \($0)" } ?? ""), marked incomplete")
         exit(128 + signalNumber)
     }

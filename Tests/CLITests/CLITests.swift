@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+
+/// Runs the built `gnll` (a sibling of the test bundle) and returns its exit status and output.
+func gnll(
+    _ arguments: [String], signalAfter seconds: Double? = nil
+) throws -> (status: Int32, stdout: String, stderr: String) {
+    let process = Process()
+    process.executableURL = productsDirectory.appendingPathComponent("gnll")
+    process.arguments = arguments
+    process.currentDirectoryURL = repositoryRoot
+    var environment = ProcessInfo.processInfo.environment
+    environment["PATH"] = productsDirectory.path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
+    process.environment = environment
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    if let seconds {
+        Thread.sleep(forTimeInterval: seconds)
+        kill(process.processIdentifier, SIGTERM)
+    }
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+}
+
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+let productsDirectory: URL = {
+    var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    while url.path != "/" {
+        if FileManager.default.isExecutableFile(atPath: url.appendingPathComponent("gnll").path) { return url }
+        url.deleteLastPathComponent()
+    }
+    return URL(fileURLWithPath: repositoryRoot.path + "/.build/debug")
+}()
+
+func temporaryFile(_ name: String) -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("gnll-cli-\(getpid())-\(name)").path
+}
+
+@Suite("gnll command line", .serialized)
+struct CLITests {
+    @Test("verify --reference: golden replay passes, closing line, exit 0, results JSON")
+    func verifyReference() throws {
+        let results = temporaryFile("reference.json")
+        defer { try? FileManager.default.removeItem(atPath: results) }
+        let run = try gnll(["verify", "--reference", "--budget", "quick", "--json", results])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let last = run.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(last.hasSuffix("0 failed, 0 skipped"), "\(last)")
+        let json =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: results))) as? [String: Any]
+        #expect(json?["schemaVersion"] as? Int == 1)
+        #expect((json?["checks"] as? [Any])?.isEmpty == false)
+        #expect((json?["summary"] as? [String: Int])?["failed"] == 0)
+    }
+
+    @Test("verify through the protocol against gnll serve passes")
+    func verifyServed() throws {
+        let run = try gnll(["verify", "--candidate", "gnll serve", "--budget", "quick", "--check", "golden.errors"])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("1 passed, 0 failed, 0 skipped"))
+    }
+
+    @Test("A candidate that declares another profile is judged under it and fails")
+    func wrongProfile() throws {
+        let run = try gnll([
+            "verify", "--candidate", "gnll serve --profile torch-2.6", "--profile", "torch-2.10", "--check",
+            "golden.var_forms",
+        ])
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("FAIL golden.var_forms"))
+        #expect(run.stdout.contains("reproduce: gnll verify --candidate"))
+    }
+
+    @Test("Usage errors and candidates that cannot start exit 2 with a clear message")
+    func usageErrors() throws {
+        let neither = try gnll(["verify"])
+        #expect(neither.status == 2)
+        #expect(neither.stderr.contains("exactly one of --candidate CMD or --reference"))
+        let garbage = try gnll(["verify", "--candidate", "echo garbage"])
+        #expect(garbage.status == 2)
+        #expect(garbage.stderr.contains("start_failed"))
+        let unknown = try gnll(["verify", "--reference", "--check", "no.such.check"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("no.such.check"))
+    }
+
+    @Test("SIGTERM writes the results so far, marked incomplete")
+    func interrupted() throws {
+        let results = temporaryFile("interrupted.json")
+        defer { try? FileManager.default.removeItem(atPath: results) }
+        // A candidate that answers the handshake and then never answers an evaluation.
+        let silent =
+            "python3 -c \"import sys; sys.stdin.readline(); print('{\\\"ok\\\":true,\\\"protocol\\\":1,"
+            + "\\\"name\\\":\\\"x\\\",\\\"version\\\":\\\"0\\\"}', flush=True); import time; time.sleep(60)\""
+        let run = try gnll(["verify", "--candidate", silent, "--json", results, "--timeout", "30"], signalAfter: 3)
+        #expect(run.status == 128 + SIGTERM)
+        let json =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: results))) as? [String: Any]
+        #expect(json?["incomplete"] as? Bool == true)
+    }
+
+    @Test("golden verify replays every file; golden diff lists the 2.10 changes and exits 1")
+    func golden() throws {
+        let verify = try gnll(["golden", "verify", "golden/torch-2.15.0.h5"])
+        #expect(verify.status == 0)
+        #expect(verify.stdout.hasSuffix("1513 passed, 0 failed\n"))
+        let diff = try gnll(["golden", "diff", "golden/torch-2.9.1.h5", "golden/torch-2.15.0.h5"])
+        #expect(diff.status == 1)
+        #expect(diff.stdout.contains("== var_forms"))
+        #expect(diff.stdout.contains("1513 cases compared, 61 changed"))
+    }
+}
