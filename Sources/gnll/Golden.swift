@@ -9,7 +9,7 @@ import Judge
 struct Golden: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Replay the golden files against the reference, or compare two of them.",
-        subcommands: [GoldenVerify.self, GoldenDiff.self])
+        subcommands: [GoldenVerify.self, GoldenDiff.self, GoldenProbe.self])
 }
 
 /// `gnll golden verify`: replay golden files against the reference.
@@ -45,7 +45,7 @@ struct GoldenVerify: ParsableCommand {
         var measured: GoldenMargins?
         for path in paths {
             let file: GoldenFile
-            do { file = try GoldenFile(path: path) } catch {
+            do { file = try GoldenLoading.load(path) } catch {
                 printError("error: \(error)")
                 throw cannotDecide
             }
@@ -119,8 +119,8 @@ struct GoldenDiff: ParsableCommand {
         let a: GoldenFile
         let b: GoldenFile
         do {
-            a = try GoldenFile(path: old)
-            b = try GoldenFile(path: new)
+            a = try GoldenLoading.load(old)
+            b = try GoldenLoading.load(new)
         } catch {
             printError("error: \(error)")
             throw cannotDecide

@@ -24,6 +24,6 @@ struct GoldenDirectoryOption: ParsableArguments {
 
     /// The golden files that record a profile.
     func files(for profile: Profile) throws -> [String] {
-        try files().filter { try GoldenFile.profile(ofFileAt: $0) == profile }
+        try files().filter { try GoldenLoading.profile(ofFileAt: $0) == profile }
     }
 }

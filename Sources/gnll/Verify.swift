@@ -111,7 +111,7 @@ struct Verify: ParsableCommand {
     private func selectedChecks(for profile: Profile) throws -> [any ConformanceCheck] {
         var checks = [any ConformanceCheck]()
         for path in try golden.files(for: profile) {
-            checks += GoldenReplayCheck.checks(for: try GoldenFile(path: path))
+            checks += GoldenReplayCheck.checks(for: try GoldenLoading.load(path))
         }
         guard !onlyChecks.isEmpty else { return checks }
         let known = Set(checks.map(\.id))
