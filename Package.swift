@@ -71,7 +71,7 @@ let package = Package(
             dependencies: ["Mutants", "PropertyTesting", "Conformance", "GoldenFiles", "Judge", "GaussianNLL"],
             swiftSettings: strictSettings),
         .testTarget(
-            name: "ReportingTests", dependencies: ["Reporting", "Conformance", "GaussianNLL"],
+            name: "ReportingTests", dependencies: ["Reporting", "Conformance", "GoldenFiles", "GaussianNLL"],
             resources: [.copy("Fixtures")], swiftSettings: strictSettings),
         .testTarget(
             name: "FuzzingTests", dependencies: ["Fuzzing", "Conformance", "Judge", "GaussianNLL"],

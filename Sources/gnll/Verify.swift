@@ -4,6 +4,8 @@ import Dispatch
 import Foundation
 import GaussianNLL
 import GoldenFiles
+import PropertyTesting
+import Reporting
 
 /// `gnll verify`: judge a candidate against every check.
 struct Verify: ParsableCommand {
@@ -45,6 +47,37 @@ struct Verify: ParsableCommand {
     @Option(name: .customLong("check"), help: "Run only this check (repeatable); ids as printed in results.")
     var onlyChecks: [String] = []
 
+    @Option(name: .long, help: "Also write the results as JUnit XML here.")
+    var junit: String?
+
+    @Option(name: .long, help: "Also write a Markdown summary here (for a CI step summary).")
+    var markdown: String?
+
+    @Option(name: .long, help: "Also write a self-contained HTML report here.")
+    var html: String?
+
+    @Option(
+        name: .customLong("expected-failures"),
+        help: "A list of check ids expected to fail, one per line, '#' for the reason (see README).")
+    var expectedFailures: String?
+
+    @Flag(name: .customLong("fix-expected-failures"), help: "Rewrite the expected-failures list to match this run.")
+    var fixExpectedFailures = false
+
+    @Option(name: .long, help: "Run only shard K of N (1-based), e.g. 2/4; merge with 'gnll report merge'.")
+    var shard: ShardSpec?
+
+    @Option(
+        name: .customLong("regressions"),
+        help: "The regression file: failures are stored there, and later runs replay them first.")
+    var regressions: String = ".gnll/regressions.json"
+
+    @Flag(name: .long, help: "Print only the closing line (and errors).")
+    var quiet = false
+
+    @Flag(name: .long, help: "Print a line for every check, passed or not.")
+    var verbose = false
+
     @OptionGroup var golden: GoldenDirectoryOption
 
     func validate() throws {
@@ -53,11 +86,29 @@ struct Verify: ParsableCommand {
         }
         if let cases, cases < 0 { throw ValidationError("--cases must not be negative.") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive.") }
+        if fixExpectedFailures && expectedFailures == nil {
+            throw ValidationError("--fix-expected-failures needs --expected-failures FILE.")
+        }
+        if fixExpectedFailures && shard != nil {
+            throw ValidationError(
+                "--fix-expected-failures cannot be used with --shard: merge the shards, then run "
+                    + "'gnll report gate merged.json --expected-failures FILE --fix-expected-failures'.")
+        }
+        if quiet && verbose { throw ValidationError("--quiet and --verbose exclude each other.") }
     }
 
     func run() throws {
         // First, so that a signal at any point leaves a results file marked incomplete.
         let interruption = Interruption(resultsPath: json)
+        var list = ExpectedFailures()
+        if let expectedFailures {
+            do {
+                list = try readExpectedFailures(expectedFailures, missingIsEmpty: fixExpectedFailures)
+            } catch {
+                printError("error: \(error)")
+                throw cannotDecide
+            }
+        }
         let candidate: any Candidate
         do {
             candidate = try makeCandidate()
@@ -68,39 +119,80 @@ struct Verify: ParsableCommand {
         // Read from the signal's thread only to kill the process group, which is safe at any moment.
         nonisolated(unsafe) let running = candidate
         interruption.onExit = { (running as? any ClosableCandidate)?.kill() }
+        defer { (candidate as? any ClosableCandidate)?.close() }
         let profile = self.profile ?? candidate.info.profile
-        let checks: [any ConformanceCheck]
+        let database: RegressionDatabase?
         do {
-            checks = try selectedChecks(for: profile)
-        } catch let error as ValidationError {
-            throw error
+            database = try RegressionDatabase.load(from: regressions)
+        } catch {
+            printError("error: cannot read the regression file \(regressions): \(error)")
+            throw cannotDecide
+        }
+        let allChecks: [any ConformanceCheck]
+        do {
+            allChecks = try checks(for: profile, database: database)
         } catch {
             printError("error: \(error)")
             throw cannotDecide
         }
+        let allIDs = allChecks.map(\.id)
+        if let unknown = list.unknownEntries(knownIDs: allIDs).first {
+            printError("error: unknown id in \(list.location(of: unknown)): no check is named '\(unknown.id)'")
+            throw cannotDecide
+        }
+        var selected = allChecks
+        if !onlyChecks.isEmpty {
+            if let unknown = onlyChecks.first(where: { !allIDs.contains($0) }) {
+                printError("error: no check has the id '\(unknown)' under \(profile)")
+                throw cannotDecide
+            }
+            selected = selected.filter { onlyChecks.contains($0.id) }
+        }
+        if let shard { selected = shard.select(selected, id: \.id) }
+
         let context = CheckContext(
             candidate: candidate, profile: profile, seed: seed, casesPerProperty: cases ?? budget.casesPerProperty,
             reproduction: { [self] in reproduction(check: $0, profile: profile) })
-        let report = Verifier(checks: checks).run(
+        let progress = ProgressLine(total: selected.count, enabled: !quiet && isatty(2) != 0)
+        let report = Verifier(checks: selected).run(
             in: context, budget: cases.map { "\($0) cases" } ?? budget.rawValue,
             progress: { report in
                 interruption.update(report)
-                if let last = report.checks.last { printResult(last) }
+                progress.update(report)
+                if let last = report.checks.last, !quiet { printResult(last) }
             },
             shouldStop: { interruption.requested })
-        (candidate as? any ClosableCandidate)?.close()
-        if let json {
-            do { try report.write(to: json) } catch {
-                printError("error: cannot write \(json): \(error)")
+        progress.finish()
+
+        if fixExpectedFailures {
+            let fix = list.fixed(for: report)
+            do { try fix.write() } catch {
+                printError("error: cannot write \(list.path): \(error)")
                 throw cannotDecide
             }
+            fix.lines.forEach { print($0) }
+            list = fix.list
         }
-        let summary = report.summary
-        if summary.errors > 0 { print("\(summary.errors) check(s) could not run") }
-        print("\(summary.passed) passed, \(summary.failed + summary.errors) failed, \(summary.skipped) skipped")
-        if report.incomplete { throw cannotDecide }
-        if summary.errors > 0 { throw cannotDecide }
-        if summary.failed > 0 { throw notConformant }
+        let verdict = list.gate(report, knownIDs: Set(allIDs))
+        do {
+            if let json {
+                if let shard {
+                    try ShardedReport(report: report, shard: ShardRecord(shard: shard, checks: allIDs)).write(to: json)
+                } else {
+                    try report.write(to: json)
+                }
+            }
+            for (path, format) in [(junit, ReportFormat.junit), (markdown, .markdown), (html, .html)] {
+                if let path { try writeOutput(try format.render(report, verdict: verdict), to: path) }
+            }
+        } catch {
+            printError("error: cannot write the results: \(error)")
+            throw cannotDecide
+        }
+        if !quiet { verdict.lines.forEach { print($0) } }
+        if let line = verdict.expectedFailureLine { print(line) }
+        print(verdict.closingLine)
+        if verdict.exitCode != 0 { throw ExitCode(verdict.exitCode) }
     }
 
     private func makeCandidate() throws -> any Candidate {
@@ -108,17 +200,13 @@ struct Verify: ParsableCommand {
         return try ProcessCandidateFactory.make(command: candidate!, profile: profile, timeout: timeout)
     }
 
-    private func selectedChecks(for profile: Profile) throws -> [any ConformanceCheck] {
+    /// Every check for the profile: golden replay for the profile's golden files, then the properties.
+    private func checks(for profile: Profile, database: RegressionDatabase?) throws -> [any ConformanceCheck] {
         var checks = [any ConformanceCheck]()
         for path in try golden.files(for: profile) {
             checks += GoldenReplayCheck.checks(for: try GoldenLoading.load(path))
         }
-        guard !onlyChecks.isEmpty else { return checks }
-        let known = Set(checks.map(\.id))
-        if let unknown = onlyChecks.first(where: { !known.contains($0) }) {
-            throw ValidationError("No check has the id '\(unknown)' under \(profile).")
-        }
-        return checks.filter { onlyChecks.contains($0.id) }
+        return checks + PropertySuite.checks(for: profile, database: database)
     }
 
     /// The one-line command that reruns a check against the same candidate.
@@ -130,7 +218,11 @@ struct Verify: ParsableCommand {
     private func printResult(_ result: CheckResult) {
         switch result.status {
         case .passed, .skipped:
-            return
+            if verbose {
+                print(
+                    "\(result.status == .passed ? "pass" : "skip") \(result.id): \(result.cases) cases, worst "
+                        + "|error|/bound \(result.worstRatio)")
+            }
         case .failed, .error:
             let message = result.failure?.message ?? ""
             print("\(result.status == .error ? "ERROR" : "FAIL") \(result.id): \(message)")
@@ -196,5 +288,31 @@ final class Interruption: @unchecked Sendable {
         onExit()
         printError("interrupted: results so far written\(resultsPath.map { " to \($0)" } ?? ""), marked incomplete")
         exit(128 + signalNumber)
+    }
+}
+
+/// The live progress line on a terminal: checks done out of the total, failures so far, the rate.
+final class ProgressLine: @unchecked Sendable {
+    private let total: Int
+    private let enabled: Bool
+    private let started = Date()
+
+    init(total: Int, enabled: Bool) {
+        self.total = total
+        self.enabled = enabled
+    }
+
+    func update(_ report: VerifyReport) {
+        guard enabled else { return }
+        let done = report.checks.count
+        let cases = report.checks.reduce(0) { $0 + $1.cases }
+        let failures = report.summary.failed + report.summary.errors
+        let rate = Double(cases) / max(Date().timeIntervalSince(started), 0.001)
+        let text = "\r\u{1B}[K\(done)/\(total) checks, \(cases) cases, \(failures) failing, \(Int(rate)) cases/s"
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    func finish() {
+        if enabled { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
     }
 }

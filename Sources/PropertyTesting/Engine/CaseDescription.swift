@@ -1,0 +1,99 @@
+public import GaussianNLL
+
+/// Cases written out in full as Python, so that a failure can be pasted into a PyTorch session.
+public enum CaseDescription {
+    /// The calls of a case as a PyTorch snippet, numbered when there are several.
+    public static func python(_ calls: [LossCase], profile: Profile) -> String {
+        var lines = ["Case (profile \(profile.rawValue)), as PyTorch code:", "import torch, torch.nn.functional as F"]
+        for (index, call) in calls.enumerated() {
+            let suffix = calls.count > 1 ? "\(index + 1)" : ""
+            if calls.count > 1 { lines.append("# call \(index + 1)") }
+            lines += python(call, suffix: suffix)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// One call as PyTorch code; `suffix` tells the variables of several calls apart.
+    public static func python(_ call: LossCase, suffix: String = "") -> [String] {
+        let grad = call.wantsGradients
+        var lines = [
+            "input\(suffix) = \(python(call.input, requiresGrad: grad))",
+            "target\(suffix) = \(python(call.target, requiresGrad: grad))",
+        ]
+        switch call.variance {
+        case .tensor(let tensor): lines.append("var\(suffix) = \(python(tensor, requiresGrad: grad))")
+        case .scalar(let value): lines.append("var\(suffix) = \(pythonFloat(value))")
+        }
+        lines.append(
+            "loss\(suffix) = F.gaussian_nll_loss(input\(suffix), target\(suffix), var\(suffix), "
+                + "full=\(call.full ? "True" : "False"), eps=\(pythonFloat(call.eps)), "
+                + "reduction=\(pythonString(call.reduction)))")
+        if let gradOutput = call.gradOutput {
+            lines.append("loss\(suffix).backward(\(python(gradOutput, requiresGrad: false)))")
+        }
+        return lines
+    }
+
+    /// A tensor literal: `torch.tensor([[1.0, 2.0]], dtype=torch.float32)`.
+    public static func python(_ tensor: Tensor, requiresGrad: Bool = false) -> String {
+        let options = "dtype=torch.\(tensor.dtype.rawValue)" + (requiresGrad ? ", requires_grad=True" : "")
+        let dims = tensor.shape.dims
+        if dims.contains(0) {
+            return "torch.empty((\(dims.map(String.init).joined(separator: ", "))\(dims.count == 1 ? "," : "")), \(options))"
+        }
+        let text = tensor.values.map { literal($0, dtype: tensor.dtype) }
+        return "torch.tensor(\(nested(text[...], dims: dims[...])), \(options))"
+    }
+
+    private static func nested(_ values: ArraySlice<String>, dims: ArraySlice<Int>) -> String {
+        guard let first = dims.first else { return values.first ?? "0.0" }
+        let inner = dims.dropFirst().reduce(1, *)
+        let parts = (0..<first).map { index -> String in
+            let start = values.startIndex + index * inner
+            return nested(values[start..<start + inner], dims: dims.dropFirst())
+        }
+        return "[" + parts.joined(separator: ", ") + "]"
+    }
+
+    /// The shortest decimal that rounds back to the value in its dtype, as Python reads it.
+    static func literal(_ value: Double, dtype: DType) -> String {
+        if value.isNaN { return "float('nan')" }
+        if value.isInfinite { return value > 0 ? "float('inf')" : "float('-inf')" }
+        let text: String
+        switch dtype {
+        case .float64: text = "\(value)"
+        case .float32, .bfloat16: text = "\(Float(value))"
+        case .float16: text = "\(Float16(value))"
+        }
+        return text
+    }
+
+    static func pythonFloat(_ value: Double) -> String {
+        literal(value, dtype: .float64)
+    }
+
+    static func pythonString(_ text: String) -> String {
+        var escaped = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\\": escaped += "\\\\"
+            case "'": escaped += "\\'"
+            case "\n": escaped += "\\n"
+            case "\t": escaped += "\\t"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    escaped += "\\x" + String(scalar.value, radix: 16).leftPadded(to: 2)
+                } else {
+                    escaped.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return "'" + escaped + "'"
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

@@ -1,0 +1,90 @@
+/// Where a generator's random choices come from, and the record of every choice it made.
+///
+/// Generators never see a random number generator: they ask a choice source for integers below a bound.
+/// A fresh source draws them from ``SplitMix64``; a replaying source hands back a recorded sequence, and
+/// zeros once it runs out. Shrinking edits the recorded sequence (deletes, zeroes and lowers choices) and
+/// replays it, so a generator written with its simplest option at choice 0 shrinks for free, in the
+/// style of Hypothesis's choice sequences.
+///
+/// Generators therefore list options simplest first: rank 0 before rank 6, size 1 before size 5,
+/// float32 before float16, eps 1e-6 before eps 0, plain values before special ones.
+public struct ChoiceSource: Sendable {
+    /// Every choice made so far, in order.
+    public private(set) var choices: [UInt64] = []
+    private let prefix: [UInt64]
+    private var generator: SplitMix64?
+
+    /// A source of fresh random choices.
+    public init(seed: UInt64) {
+        prefix = []
+        generator = SplitMix64(seed: seed)
+    }
+
+    /// A source that replays recorded choices, clamped to each bound, then answers 0 for every choice.
+    public init(replaying choices: [UInt64]) {
+        prefix = choices
+        generator = nil
+    }
+
+    /// A choice in `0..<bound`; `bound` must be positive.
+    public mutating func choice(below bound: UInt64) -> UInt64 {
+        precondition(bound > 0, "a choice needs at least one option")
+        let value: UInt64
+        if choices.count < prefix.count {
+            value = Swift.min(prefix[choices.count], bound - 1)
+        } else if var random = generator {
+            value = random.below(bound)
+            generator = random
+        } else {
+            value = 0
+        }
+        choices.append(value)
+        return value
+    }
+
+    /// An integer in a range; shrinks toward the lower end.
+    public mutating func int(in range: ClosedRange<Int>) -> Int {
+        let width = UInt64(range.upperBound - range.lowerBound) + 1
+        return range.lowerBound + Int(choice(below: width))
+    }
+
+    /// An index into a collection of `count` elements; shrinks toward 0.
+    public mutating func index(_ count: Int) -> Int {
+        Int(choice(below: UInt64(Swift.max(count, 1))))
+    }
+
+    /// One of the elements, the first being the simplest.
+    public mutating func element<T>(_ options: [T]) -> T {
+        options[index(options.count)]
+    }
+
+    /// True with probability `probability`; shrinks toward false.
+    public mutating func chance(_ probability: Double) -> Bool {
+        let resolution: UInt64 = 1 << 20
+        let threshold = UInt64((1 - Swift.min(Swift.max(probability, 0), 1)) * Double(resolution))
+        return choice(below: resolution) >= threshold
+    }
+
+    /// One option with probability proportional to its weight; options come simplest first.
+    public mutating func weighted<T>(_ options: [(Double, T)]) -> T {
+        let resolution = 1 << 16
+        let total = options.reduce(0) { $0 + Swift.max($1.0, 0) }
+        guard total > 0 else { return options[0].1 }
+        var ticks = [Int]()
+        var running = 0.0
+        for option in options {
+            running += Swift.max(option.0, 0)
+            ticks.append(Int((running / total * Double(resolution)).rounded()))
+        }
+        let drawn = Int(choice(below: UInt64(resolution)))
+        for (position, tick) in ticks.enumerated() where drawn < tick {
+            return options[position].1
+        }
+        return options[options.count - 1].1
+    }
+
+    /// A double in [0, 1) with 53 bits; shrinks toward 0.
+    public mutating func unitInterval() -> Double {
+        Double(choice(below: 1 << 53)) * 0x1p-53
+    }
+}

@@ -1,0 +1,136 @@
+/// Shrinks a failing choice sequence toward the simplest one that still fails.
+///
+/// A sequence is simpler when it is shorter, or as long and lexicographically smaller ("shortlex"), so every
+/// accepted step makes progress and shrinking ends. The passes, repeated until none helps or the budget is
+/// spent:
+/// 1. the empty sequence (every generator's defaults) and halved prefixes;
+/// 2. zeroing blocks of 8, 4, 2 and 1 choices;
+/// 3. deleting blocks of 8, 4, 2 and 1 choices;
+/// 4. lowering single choices: to 0, to 1, halved, and by one.
+///
+/// Candidate sequences are tested in batches, so that a candidate in another process answers one batch of
+/// calls per shrink round rather than one call at a time.
+struct Shrinker {
+    /// The most candidate sequences tested in all.
+    var maximumAttempts: Int
+    /// How many candidates one batch tests.
+    var batchSize: Int
+    /// Tests candidates; for each, the choices the generator actually consumed when the candidate still fails,
+    /// or `nil` when it passes.
+    var test: ([[UInt64]]) -> [[UInt64]?]
+
+    private(set) var attempts = 0
+    private(set) var improvements = 0
+
+    init(maximumAttempts: Int = 300, batchSize: Int = 24, test: @escaping ([[UInt64]]) -> [[UInt64]?]) {
+        self.maximumAttempts = maximumAttempts
+        self.batchSize = batchSize
+        self.test = test
+    }
+
+    /// Whether `a` is simpler than `b`.
+    static func isSimpler(_ a: [UInt64], than b: [UInt64]) -> Bool {
+        if a.count != b.count { return a.count < b.count }
+        return a.lexicographicallyPrecedes(b)
+    }
+
+    /// The simplest failing sequence found, starting from a failing one.
+    mutating func shrink(_ start: [UInt64]) -> [UInt64] {
+        var current = Self.trimmed(start)
+        var progressed = true
+        while progressed && attempts < maximumAttempts {
+            progressed = false
+            for pass in Pass.allCases {
+                // Candidates before the cursor failed to improve; after an improvement the list is rebuilt
+                // for the new sequence and the search goes on from about the same place.
+                var cursor = 0
+                while attempts < maximumAttempts {
+                    let candidates = Self.candidates(pass, from: current)
+                    guard cursor < candidates.count else { break }
+                    let end = Swift.min(cursor + batchSize, candidates.count, cursor + maximumAttempts - attempts)
+                    if let better = simplestFailure(Array(candidates[cursor..<end]), over: current) {
+                        current = better
+                        progressed = true
+                    } else {
+                        cursor = end
+                    }
+                }
+            }
+        }
+        return current
+    }
+
+    /// Tests one batch; returns the simplest candidate that still fails and is simpler than `current`.
+    private mutating func simplestFailure(_ batch: [[UInt64]], over current: [UInt64]) -> [UInt64]? {
+        let useful = batch.filter { Self.isSimpler($0, than: current) }
+        guard !useful.isEmpty else { return nil }
+        attempts += useful.count
+        var best: [UInt64]?
+        for (candidate, consumed) in zip(useful, test(useful)) {
+            guard let consumed else { continue }
+            // The choices the generator read, or the candidate itself when it read past its end.
+            let effective = Self.trimmed(consumed.count <= candidate.count ? consumed : candidate)
+            let simplest = Self.isSimpler(effective, than: candidate) ? effective : Self.trimmed(candidate)
+            guard Self.isSimpler(simplest, than: current) else { continue }
+            if best == nil || Self.isSimpler(simplest, than: best!) { best = simplest }
+        }
+        if best != nil { improvements += 1 }
+        return best
+    }
+
+    /// Trailing zeros are what a replay reads past the end anyway.
+    static func trimmed(_ choices: [UInt64]) -> [UInt64] {
+        var result = choices
+        while result.last == 0 { result.removeLast() }
+        return result
+    }
+
+    enum Pass: CaseIterable {
+        case prefixes
+        case zeroBlocks
+        case deleteBlocks
+        case lowerChoices
+    }
+
+    /// The candidates of one pass, in the order they are tried.
+    static func candidates(_ pass: Pass, from current: [UInt64]) -> [[UInt64]] {
+        let count = current.count
+        var result = [[UInt64]]()
+        switch pass {
+        case .prefixes:
+            result.append([])
+            var length = count / 2
+            while length > 0 {
+                result.append(Array(current[..<length]))
+                length /= 2
+            }
+        case .zeroBlocks:
+            for size in [8, 4, 2, 1] where size <= count {
+                for start in stride(from: 0, through: count - size, by: Swift.max(size / 2, 1)) {
+                    guard current[start..<start + size].contains(where: { $0 != 0 }) else { continue }
+                    var zeroed = current
+                    for position in start..<start + size { zeroed[position] = 0 }
+                    result.append(zeroed)
+                }
+            }
+        case .deleteBlocks:
+            for size in [8, 4, 2, 1] where size <= count {
+                for start in stride(from: 0, through: count - size, by: 1) {
+                    var shorter = current
+                    shorter.removeSubrange(start..<start + size)
+                    result.append(shorter)
+                }
+            }
+        case .lowerChoices:
+            for position in 0..<count where current[position] != 0 {
+                let value = current[position]
+                for lowered in Set([0, 1, value / 2, value - 1]).sorted() where lowered < value {
+                    var smaller = current
+                    smaller[position] = lowered
+                    result.append(smaller)
+                }
+            }
+        }
+        return result
+    }
+}

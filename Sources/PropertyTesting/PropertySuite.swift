@@ -1,0 +1,51 @@
+public import Conformance
+public import GaussianNLL
+
+/// The randomized properties of `gaussian_nll_loss`, as conformance checks.
+///
+/// Each property draws `casesPerProperty` cases (the budget) from the run's seed, sends them to the candidate
+/// in batches, and judges the answers against the oracle and against each other. The cases are drawn for the
+/// candidate's declared dtypes and features, so a float32/float64-only candidate still gets real checks.
+///
+/// ```swift
+/// let database = try RegressionDatabase.load()
+/// let checks = PropertySuite.checks(for: .torch2_10, database: database)
+/// let report = Verifier(checks: checks).run(in: context, budget: "default")
+/// ```
+public enum PropertySuite {
+    /// The property checks for a profile; with a database, each replays its stored failures first and stores
+    /// new ones.
+    public static func checks(for profile: Profile, database: RegressionDatabase?) -> [any ConformanceCheck] {
+        var properties: [Property] = [
+            randomOracle(database),
+            homoscedasticEqualsExpanded(database),
+            varianceShapeRule(database),
+            targetBroadcast(database),
+            squareRows(database),
+            clampEquivalence(database),
+            nonPositiveEps(database),
+            specialVariance(database),
+            gradientIgnoresClamp(database),
+            finiteDifferences(database),
+            linearInGradOutput(database),
+            sumOfNone(database),
+            meanOverCount(database),
+            meanGradient(database),
+            permutationInvariance(database),
+            emptyOutputs(database),
+            invalidReductionRejected(database),
+            fullAddsConstant(database),
+            swapSymmetry(database),
+            promotion(database),
+            halfAccumulation(database),
+            errorPrecedence(database),
+        ]
+        if profile.acceptsScalarVariance { properties.append(scalarEqualsFilledTensor(database)) }
+        return properties
+    }
+
+    /// The ids of the property checks for a profile.
+    public static func checkIDs(for profile: Profile) -> [String] {
+        checks(for: profile, database: nil).map(\.id)
+    }
+}

@@ -1,0 +1,145 @@
+public import Conformance
+public import Foundation
+
+/// Which shard of a run a results file holds, and every check id of the whole run in run order, so that
+/// shards can be merged back into the order of an unsharded run.
+///
+/// In JSON it is the results file's `shard` member: `{"index": 2, "count": 4, "checks": [...]}`.
+public struct ShardRecord: Sendable, Codable, Equatable {
+    /// Which shard, from 1 to ``count``.
+    public var index: Int
+    /// How many shards the run was split into.
+    public var count: Int
+    /// The ids of every check of the whole run, in the order an unsharded run runs them.
+    public var checks: [String]
+
+    public init(shard: ShardSpec, checks: [String]) {
+        index = shard.index
+        count = shard.count
+        self.checks = checks
+    }
+
+    /// The shard, when ``index`` and ``count`` make one.
+    public var spec: ShardSpec? { try? ShardSpec(index: index, count: count) }
+}
+
+/// A results file that may hold one shard of a run: the results (``VerifyReport``) plus, for a shard, a
+/// `shard` member (``ShardRecord``) beside the results' own members.
+///
+/// A results file without `shard` reads as a report with ``shard`` `nil`, and a ``VerifyReport`` reads a
+/// shard's file, ignoring the member; both match `Schemas/results.schema.json`.
+public struct ShardedReport: Sendable, Equatable, Codable {
+    public var report: VerifyReport
+    public var shard: ShardRecord?
+
+    public init(report: VerifyReport, shard: ShardRecord? = nil) {
+        self.report = report
+        self.shard = shard
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case shard
+    }
+
+    public init(from decoder: any Decoder) throws {
+        report = try VerifyReport(from: decoder)
+        shard = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(ShardRecord.self, forKey: .shard)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try report.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(shard, forKey: .shard)
+    }
+
+    /// The results as pretty-printed JSON with sorted keys, as ``VerifyReport/jsonData()`` writes them.
+    public func jsonData() throws -> Data {
+        try ResultsCoding.encoder().encode(self)
+    }
+
+    /// Reads a results file.
+    ///
+    /// - Throws: ``ResultsFileError``, saying which file and, for a file that is not results, which member.
+    public static func read(from path: String) throws(ResultsFileError) -> ShardedReport {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            let reason = FileManager.default.fileExists(atPath: path) ? "it cannot be read" : "no such file"
+            throw ResultsFileError(path: path, message: "cannot read \(path): \(reason)")
+        }
+        let results: ShardedReport
+        do { results = try ResultsCoding.decoder().decode(ShardedReport.self, from: data) } catch let error
+            as DecodingError
+        {
+            throw ResultsFileError(
+                path: path, message: "\(path) is not a results file: \(ResultsFileError.describe(error))")
+        } catch {
+            throw ResultsFileError(path: path, message: "\(path) is not a results file: \(error)")
+        }
+        guard results.report.schemaVersion == VerifyReport.currentSchemaVersion else {
+            throw ResultsFileError(
+                path: path,
+                message: "\(path) has results schema version \(results.report.schemaVersion); this gnll reads version "
+                    + "\(VerifyReport.currentSchemaVersion)")
+        }
+        return results
+    }
+
+    /// Writes the results atomically.
+    public func write(to path: String) throws {
+        try AtomicFile.write(try jsonData(), to: path)
+    }
+}
+
+/// A results file that cannot be read.
+public struct ResultsFileError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var path: String
+    public var message: String
+
+    public var description: String { message }
+
+    /// What is wrong, and where in the JSON: `checks[3].status: …`.
+    static func describe(_ error: DecodingError) -> String {
+        func location(_ path: [any CodingKey]) -> String {
+            var text = ""
+            for key in path {
+                if let index = key.intValue {
+                    text += "[\(index)]"
+                } else {
+                    text += (text.isEmpty ? "" : ".") + key.stringValue
+                }
+            }
+            return text.isEmpty ? "the top level" : text
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return "\(location(context.codingPath + [key])) is missing"
+        case .valueNotFound(_, let context), .typeMismatch(_, let context):
+            return "\(location(context.codingPath)): \(context.debugDescription)"
+        case .dataCorrupted(let context):
+            let underlying = context.underlyingError.map { " (\($0.localizedDescription))" } ?? ""
+            return context.codingPath.isEmpty
+                ? "not valid JSON\(underlying)" : "\(location(context.codingPath)): \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+}
+
+/// The JSON settings of results files: sorted keys, and non-finite numbers as "inf", "-inf" and "nan".
+enum ResultsCoding {
+    static func encoder(pretty: Bool = true) -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting =
+            pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return encoder
+    }
+
+    static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return decoder
+    }
+}

@@ -1,0 +1,188 @@
+import Conformance
+import Foundation
+import GaussianNLL
+import GoldenFiles
+
+/// The repository root, found from this file's path.
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent()
+
+/// The reference with some outputs corrupted, so that a run has failures of several kinds: float32 losses
+/// of cases with a multiple of three input elements are 1% off (over the bound); float16 sums are NaN (a
+/// value of the wrong class); bfloat16 gradients with respect to var are a little off on cases whose
+/// eps is not the default. It takes neither mixed dtypes nor a scalar var, so some cases are skipped.
+struct CorruptingCandidate: Candidate {
+    let reference: ReferenceCandidate
+    let info: CandidateInfo
+
+    init(profile: Profile = .current) {
+        reference = ReferenceCandidate(profile: profile)
+        info = CandidateInfo(
+            name: "corrupting-reference", version: "0.1 <test> & \"quotes\"\tand\na newline", profile: profile,
+            dtypes: DType.allCases, features: [.grad])
+    }
+
+    func evaluate(_ calls: [LossCase]) -> [CandidateAnswer] {
+        zip(calls, reference.evaluate(calls)).map { call, answer in
+            guard case .outcome(.success(var result)) = answer else { return answer }
+            let dtype = result.loss.dtype
+            if dtype == .float32 && call.input.elementCount % 3 == 0 {
+                result.loss = scaled(result.loss, by: 1.01)
+            } else if dtype == .float16 && call.reduction == "sum" {
+                result.loss = scaled(result.loss, by: .nan)
+            } else if dtype == .bfloat16, call.eps != LossCase.defaultEps, let gradients = result.gradients,
+                let variance = gradients.variance
+            {
+                result.gradients?.variance = scaled(variance, by: 1.0625)
+            }
+            return .outcome(.success(result))
+        }
+    }
+
+    private func scaled(_ tensor: Tensor, by factor: Double) -> Tensor {
+        (try? Tensor(dtype: tensor.dtype, shape: tensor.shape, values: tensor.values.map { $0 * factor })) ?? tensor
+    }
+}
+
+/// A small, fast pseudo-random generator (SplitMix64), so that hand-made checks draw the same cases for a
+/// seed in every process.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// FNV-1a over UTF-8, to mix a check id into a seed the same way in every process.
+func fnv1a(_ text: String) -> UInt64 {
+    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+    for byte in text.utf8 {
+        hash ^= UInt64(byte)
+        hash = hash &* 0x100_0000_01B3
+    }
+    return hash
+}
+
+/// A hand-made property check: random cases of one dtype and reduction, judged against the oracle.
+struct RandomCasesCheck: ConformanceCheck {
+    let id: String
+    let category: String
+    let title: String
+    let dtype: DType
+    let reduction: String
+    let gradients: Bool
+    /// A var of another dtype than input (which the corrupting candidate does not take).
+    var mixedDTypes = false
+    /// eps drawn from a range rather than the default.
+    var randomEps = false
+
+    init(
+        _ name: String, category: String = "property", dtype: DType, reduction: String = "mean",
+        gradients: Bool = false, mixedDTypes: Bool = false, randomEps: Bool = false
+    ) {
+        id = "\(category).\(name)"
+        self.category = category
+        title = "Random \(dtype) cases with reduction '\(reduction)'\(gradients ? " and gradients" : "") conform"
+        self.dtype = dtype
+        self.reduction = reduction
+        self.gradients = gradients
+        self.mixedDTypes = mixedDTypes
+        self.randomEps = randomEps
+    }
+
+    func run(in context: CheckContext) -> CheckResult {
+        var random = SplitMix64(seed: context.seed ^ fnv1a(id))
+        let calls = (0..<context.casesPerProperty).map { _ in makeCase(using: &random) }
+        var result = CheckResult(id: id, category: category, title: title)
+        context.runCases(calls, into: &result)
+        result.finish()
+        return result
+    }
+
+    private func makeCase(using random: inout SplitMix64) -> LossCase {
+        let rows = Int.random(in: 1...4, using: &random)
+        let columns = Int.random(in: 1...5, using: &random)
+        let shape = Shape([rows, columns])
+        let count = rows * columns
+        func values(_ range: ClosedRange<Double>) -> [Double] {
+            (0..<count).map { _ in Double.random(in: range, using: &random) }
+        }
+        let input = try! Tensor(dtype: dtype, shape: shape, values: values(-3...3))
+        let target = try! Tensor(dtype: dtype, shape: shape, values: values(-3...3))
+        let variance = try! Tensor(dtype: mixedDTypes ? .float64 : dtype, shape: shape, values: values(0.05...4))
+        let gradOutput: Tensor? =
+            gradients
+            ? (reduction == "none" ? try! Tensor.filled(1, dtype: dtype, shape: shape) : .scalar(1, dtype: dtype))
+            : nil
+        let eps = randomEps ? Double.random(in: 1e-4...0.5, using: &random) : LossCase.defaultEps
+        return LossCase(
+            input: input, target: target, variance: .tensor(variance), full: Bool.random(using: &random), eps: eps,
+            reduction: reduction, gradOutput: gradOutput)
+    }
+}
+
+/// A check that cannot run: the suite, not the candidate, is at fault.
+struct BrokenCheck: ConformanceCheck {
+    let id = "infrastructure.unreadable"
+    let category = "infrastructure"
+    let title = "A check whose data cannot be read"
+
+    func run(in context: CheckContext) -> CheckResult {
+        .error(id: id, category: category, title: title, message: "cannot read fixture: permission denied\nsecond line")
+    }
+}
+
+/// The suite of the tests: the golden replay of PyTorch 2.15.0's file and twenty-odd hand-made checks.
+enum FakeSuite {
+    static let goldenPath = repositoryRoot.appendingPathComponent("golden/torch-2.15.0.h5").path
+
+    /// The golden replay checks and the hand-made ones, read once per test process.
+    static func checks(includeGolden: Bool = true) throws -> [any ConformanceCheck] {
+        includeGolden ? try cachedChecks.get() : handmadeChecks
+    }
+
+    private static let cachedChecks = Result {
+        GoldenReplayCheck.checks(for: try GoldenFile(path: goldenPath)) + handmadeChecks
+    }
+
+    /// Twenty-odd hand-made checks: four per dtype, one with mixed dtypes, one that cannot run.
+    static var handmadeChecks: [any ConformanceCheck] {
+        var checks: [any ConformanceCheck] = []
+        for dtype in DType.allCases {
+            for reduction in ["mean", "sum", "none"] {
+                checks.append(RandomCasesCheck("\(dtype)_\(reduction)", dtype: dtype, reduction: reduction))
+            }
+            checks.append(
+                RandomCasesCheck(
+                    "\(dtype)_grad_eps", category: "gradients", dtype: dtype, gradients: true, randomEps: true))
+        }
+        checks.append(RandomCasesCheck("float32_mixed_var", category: "dtypes", dtype: .float32, mixedDTypes: true))
+        checks.append(BrokenCheck())
+        return checks
+    }
+
+    /// Runs checks against the corrupting candidate.
+    static func run(
+        _ checks: [any ConformanceCheck], seed: UInt64 = 7, casesPerProperty: Int = 12,
+        candidate: any Candidate = CorruptingCandidate()
+    ) -> VerifyReport {
+        let context = CheckContext(
+            candidate: candidate, profile: .current, seed: seed, casesPerProperty: casesPerProperty,
+            reproduction: { "gnll verify --candidate 'python3 my_loss.py' --seed \(seed) --check \($0)" })
+        return Verifier(checks: checks).run(in: context, budget: "\(casesPerProperty) cases")
+    }
+
+    /// A run of the whole fake suite, made once per test process.
+    static func report() throws -> VerifyReport {
+        try cachedReport.get()
+    }
+
+    private static let cachedReport = Result { run(try checks()) }
+}
