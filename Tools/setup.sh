@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
 # Install what the suite needs on a Debian machine with the Swift toolchain, skipping what is there:
 #   system: libhdf5-dev and pkg-config (the golden file reader);
+#   with --test-tools: libxml2-utils (xmllint validates JUnit XML), chromium (renders the HTML report),
+#   python3-jsonschema (validates results against Schemas/results.schema.json), fonts-dejavu-core;
 #   with --torch: the virtual environment .venv-torch with the pinned PyTorch, NumPy and h5py
 #   (Tools/requirements.txt) plus pytest, for the PyTorch candidate and the golden exporter.
-# Usage: Tools/setup.sh [--torch]
+# Usage: Tools/setup.sh [--test-tools] [--torch]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+packages=(libhdf5-dev pkg-config)
+for argument in "$@"; do
+    if [ "$argument" = "--test-tools" ]; then
+        packages+=(libxml2-utils chromium python3-jsonschema fonts-dejavu-core)
+    fi
+done
 missing=()
-for package in libhdf5-dev pkg-config; do
+for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -19,7 +27,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-if [ "${1:-}" = "--torch" ]; then
+if [[ " $* " == *" --torch "* ]]; then
     venv=.venv-torch
     if ! "$venv/bin/python" -c 'import torch, h5py, numpy, pytest' >/dev/null 2>&1; then
         echo "setup: creating $venv (PyTorch from Tools/requirements.txt; a few minutes)"

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone on a Debian machine with the Swift toolchain:
-# installs what is missing (Tools/setup.sh --torch), then runs every stage below and closes with
+# installs what is missing (Tools/setup.sh --test-tools --torch), then runs every stage below and closes with
 # "N passed, N failed" over the stages. Exits non-zero when any stage fails.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-bash Tools/setup.sh --torch || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+bash Tools/setup.sh --test-tools --torch || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
 export PATH="$PWD/.build/release:$PATH"
 torch_python="$PWD/.venv-torch/bin/python"
 
