@@ -49,6 +49,7 @@ struct CallLayout: Sendable {
             }
             guard let reduction else { return .failure(.invalidReduction(call.reduction)) }
             guard !hasNegativeEntry(call.variance) else { return .failure(.negativeVar) }
+            if let rejection = clampOverflow(call, profile: profile) { return .failure(rejection) }
             return resolveElementwise(call, varianceShape: shape, reduction: reduction, profile: profile)
         case .torch2_6, .torch2_10:
             guard !hasNegativeEntry(call.variance) else { return .failure(.negativeVar) }
@@ -60,8 +61,26 @@ struct CallLayout: Sendable {
                 shape = accepted
             }
             guard let reduction else { return .failure(.invalidReduction(call.reduction)) }
+            if let rejection = clampOverflow(call, profile: profile) { return .failure(rejection) }
             return resolveElementwise(call, varianceShape: shape, reduction: reduction, profile: profile)
         }
+    }
+
+    /// `clamp_(min=eps)` converts eps to var's dtype with c10's overflow check: a finite eps beyond the dtype's
+    /// largest finite value raises (an infinite one does not). It runs after every argument check and before
+    /// the arithmetic, so before any broadcast error.
+    private static func clampOverflow(_ call: LossCase, profile: Profile) -> Rejection? {
+        let type = call.variance.tensor?.dtype ?? call.input.dtype
+        guard call.eps.isFinite, abs(call.eps) > type.greatestFiniteMagnitude else { return nil }
+        let name: String
+        switch type {
+        case .float16: name = profile == .torch2_10 ? "c10::Half" : "at::Half"
+        case .bfloat16: name = profile == .torch2_10 ? "c10::BFloat16" : "at::BFloat16"
+        case .float32: name = "float"
+        case .float64: name = "double"
+        }
+        return Rejection(
+            kind: .type, exceptionType: "RuntimeError", message: "value cannot be converted to type \(name) without overflow")
     }
 
     /// `torch.any(var < 0)`, or `var < 0` for a float: NaN and -0.0 are not negative.
@@ -115,6 +134,7 @@ struct CallLayout: Sendable {
         guard varianceView.dims[1] == input.dims[1] || varianceView.dims[1] == 1 else { return .failure(.varSize) }
         guard let reduction else { return .failure(.invalidReduction(call.reduction)) }
         guard !hasNegativeEntry(call.variance) else { return .failure(.negativeVar) }
+        if let rejection = clampOverflow(call, profile: .torch1_8) { return .failure(rejection) }
         return make(
             call, profile: .torch1_8, reduction: reduction, inputShape: input, targetShape: target,
             varianceShape: varianceView, differenceShape: input, elementShape: input, unreducedShape: [rows],

@@ -72,6 +72,11 @@ struct Verify: ParsableCommand {
         help: "The regression file: failures are stored there, and later runs replay them first.")
     var regressions: String = ".gnll/regressions.json"
 
+    @Flag(
+        name: .customLong("no-regressions"),
+        help: "Neither replay nor record regressions: the run depends on the seed alone.")
+    var noRegressions = false
+
     @Flag(name: .long, help: "Print only the closing line (and errors).")
     var quiet = false
 
@@ -121,9 +126,9 @@ struct Verify: ParsableCommand {
         interruption.onExit = { (running as? any ClosableCandidate)?.kill() }
         defer { (candidate as? any ClosableCandidate)?.close() }
         let profile = self.profile ?? candidate.info.profile
-        let database: RegressionDatabase?
+        var database: RegressionDatabase?
         do {
-            database = try RegressionDatabase.load(from: regressions)
+            if !noRegressions { database = try RegressionDatabase.load(from: regressions) }
         } catch {
             printError("error: cannot read the regression file \(regressions): \(error)")
             throw cannotDecide

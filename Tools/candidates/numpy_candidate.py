@@ -159,8 +159,19 @@ def var_values(case: Case) -> tuple:
     return case.input.dtype, np.broadcast_to(round_to(case.input.dtype, case.var), case.input.array.shape)
 
 
-def clamp(values: np.ndarray, eps: float, dtype: str) -> np.ndarray:
-    """``var.clamp_(min=eps)`` in var's dtype: ``v < eps ? eps : v`` (NaN and -0.0 survive)."""
+# c10's names of the dtypes in "value cannot be converted to type NAME without overflow": (2.10 on, before).
+OVERFLOW_TYPE_NAMES = {"float16": ("c10::Half", "at::Half"), "float32": ("float", "float"),
+                       "float64": ("double", "double")}
+
+
+def clamp(values: np.ndarray, eps: float, dtype: str, profile: str) -> np.ndarray:
+    """``var.clamp_(min=eps)`` in var's dtype: ``v < eps ? eps : v`` (NaN and -0.0 survive).
+
+    The bound is converted with c10's overflow check: a finite eps beyond the dtype's range raises.
+    """
+    if math.isfinite(eps) and abs(eps) > float(np.finfo(NUMPY_DTYPES[dtype]).max):
+        name = OVERFLOW_TYPE_NAMES[dtype][0 if profile == "torch-2.10" else 1]
+        raise Rejection("type", f"value cannot be converted to type {name} without overflow")
     floor = round_to(dtype, eps)
     return np.where(values < floor, floor, values)
 
@@ -204,7 +215,7 @@ def evaluate(case: Case, profile: str) -> Result:
         x_shape, t_shape = case.input.array.shape, case.target.array.shape
         v_shape = plan_since_1_9(case, profile)
     var_dtype, raw_var = var_values(case)
-    v = clamp(raw_var, case.eps, var_dtype).astype(np.float64).reshape(v_shape)
+    v = clamp(raw_var, case.eps, var_dtype, profile).astype(np.float64).reshape(v_shape)
     x = case.input.array.astype(np.float64).reshape(x_shape)
     t = case.target.array.astype(np.float64).reshape(t_shape)
     with np.errstate(all="ignore"):

@@ -34,6 +34,8 @@ ERROR_KINDS = (
     (ValueError, "target_size", lambda text: text == "input and target must have same size"),
     (ValueError, "reduction", lambda text: text.endswith(" is not valid")),
     (RuntimeError, "broadcast", lambda text: BROADCAST_ERROR.search(text) is not None),
+    # clamp_(min=eps) with an eps beyond var's dtype: c10's checked conversion of the bound.
+    (RuntimeError, "type", lambda text: text.startswith("value cannot be converted to type")),
     # torch 1.8 views input, target and var as (N, -1); these are its failures to do so.
     (IndexError, "target_size", lambda text: text.endswith("specified as 0 but tensor has no dimensions")),
     (RuntimeError, "target_size", lambda text: text.startswith("cannot reshape tensor of 0 elements")),

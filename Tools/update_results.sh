@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Regenerate the results matrix of CONFORMANCE.md: run `gnll verify` (seed 1, default budget) against every
+# implementation whose environment exists here, write Tools/results/NAME.json, and rewrite the section.
+#   Tools/update_results.sh            run every available entry, then update CONFORMANCE.md
+#   Tools/update_results.sh --check    CI: re-run the entries CI installs into a temporary folder and fail when
+#                                      their rows differ from the committed section
+# Entries whose environment is missing keep their committed results file.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+gnll="${GNLL:-.build/release/gnll}"
+[ -x "$gnll" ] || swift build -c release --product gnll
+
+# name | environment that must exist ("" for none) | gnll verify arguments
+entries=(
+    "reference||--reference"
+    "numpy||--candidate 'python3 Tools/candidates/numpy_candidate.py'"
+    "pytorch-2.15.0|.venv-torch|--candidate '.venv-torch/bin/python Tools/candidates/torch_candidate.py'"
+    "pytorch-2.9.1|.venv-torch-2.9.1|--candidate '.venv-torch-2.9.1/bin/python Tools/candidates/torch_candidate.py'"
+    "pytorch-2.1.2|.venv-torch-2.1.2|--candidate '.venv-torch-2.1.2/bin/python Tools/candidates/torch_candidate.py'"
+    "mlx|.venv-mlx|--candidate '.venv-mlx/bin/python Tools/candidates/mlx_candidate.py'"
+    "paddle|.venv-paddle|--candidate '.venv-paddle/bin/python Tools/candidates/paddle_candidate.py'"
+    "torchax|.venv-torchax|--candidate '.venv-torchax/bin/python Tools/candidates/torchax_candidate.py'"
+    "torch-compile|.venv-torch|--candidate '.venv-torch/bin/python Tools/candidates/torch_compile_candidate.py'"
+    "onnxruntime|.venv-onnx|--candidate '.venv-onnx/bin/python Tools/candidates/onnxruntime_candidate.py'"
+)
+ci_entries=" reference numpy pytorch-2.15.0 mlx paddle "
+
+check=false
+status=0
+[ "${1:-}" = "--check" ] && check=true
+out=Tools/results
+$check && out="$(mktemp -d)"
+
+for entry in "${entries[@]}"; do
+    IFS='|' read -r name environment arguments <<<"$entry"
+    if $check && [[ "$ci_entries" != *" $name "* ]]; then continue; fi
+    if [ -n "$environment" ] && [ ! -d "$environment" ]; then
+        echo "skip $name: $environment is missing"
+        continue
+    fi
+    echo "verify $name"
+    eval "$gnll verify $arguments --seed 1 --budget default --quiet --no-regressions --json '$out/$name.json'" \
+        >/dev/null
+    [ -f "$out/$name.json" ] || { echo "error: no results for $name"; status=2; }
+done
+
+if $check; then
+    python3 Tools/results_matrix.py check "$out" || status=1
+else
+    python3 Tools/results_matrix.py update
+fi
+exit $status
