@@ -44,6 +44,18 @@ stage "verify: reference via gnll serve" verify_candidate served "gnll serve"
 stage "verify: numpy candidate" verify_candidate numpy "python3 Tools/candidates/numpy_candidate.py"
 stage "verify: real PyTorch 2.15.0" verify_candidate torch "$torch_python Tools/candidates/torch_candidate.py"
 
+# Real third-party implementations, gated on their expected-failure lists (CONFORMANCE.md, "Implementations").
+verify_library() {
+    local name="$1"
+    bash Tools/setup_candidate.sh "$name" &&
+        gnll verify --candidate ".venv-$name/bin/python Tools/candidates/${name}_candidate.py" --budget default \
+            --no-regressions --expected-failures "Tools/candidates/expected/$name.txt"
+}
+stage "verify: MLX against its expected failures" verify_library mlx
+stage "verify: PaddlePaddle against its expected failures" verify_library paddle
+stage "results matrix in CONFORMANCE.md is current" bash Tools/update_results.sh --check
+stage "fuzz: build, 30 s per target, replay regressions" bash -c "Tools/fuzz build && Tools/fuzz run --seconds 30 && Tools/fuzz replay"
+
 if [ "$failed" -gt 0 ]; then echo "failed stages: ${failures[*]}"; fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

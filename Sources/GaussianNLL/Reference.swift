@@ -12,7 +12,26 @@
 /// ```
 public enum Reference {
     /// Evaluates a call under a profile: the loss and, when `grad_output` is given, the gradients.
+    ///
+    /// Calls that ``FusedKernel`` covers (one dtype, float32 or float64, and the shapes it knows) run
+    /// there, in one pass, with the same values bit for bit as the op-by-op evaluation (a NaN may
+    /// differ in sign or payload, which ``Tensor/isBitwiseIdentical(to:)`` ignores).
     public static func evaluate(_ call: LossCase, profile: Profile = .current) -> LossOutcome {
+        switch CallLayout.resolve(call, profile: profile) {
+        case .failure(let rejection):
+            return .rejection(rejection)
+        case .success(let layout):
+            if layout.elementCount >= FusedReference.minimumElements,
+                let outcome = FusedReference.evaluate(call, layout: layout)
+            {
+                return outcome
+            }
+            return Evaluation(call: call, layout: layout).run()
+        }
+    }
+
+    /// The op-by-op evaluation alone, never the fused kernel: what the fused kernel is tested against.
+    static func evaluateOpByOp(_ call: LossCase, profile: Profile = .current) -> LossOutcome {
         switch CallLayout.resolve(call, profile: profile) {
         case .failure(let rejection):
             return .rejection(rejection)

@@ -13,9 +13,14 @@ public import GaussianNLL
 /// let report = Verifier(checks: checks).run(in: context, budget: "default")
 /// ```
 public enum PropertySuite {
+    /// How many candidate cases the shrinker tries for a failure, by default.
+    public static let defaultShrinkAttempts = 300
+
     /// The property checks for a profile; with a database, each replays its stored failures first and stores
-    /// new ones.
-    public static func checks(for profile: Profile, database: RegressionDatabase?) -> [any ConformanceCheck] {
+    /// new ones. A failure is shrunk with up to `maximumShrinkAttempts` candidate cases (0: not shrunk).
+    public static func checks(
+        for profile: Profile, database: RegressionDatabase?, maximumShrinkAttempts: Int = defaultShrinkAttempts
+    ) -> [any ConformanceCheck] {
         var properties: [Property] = [
             randomOracle(database),
             homoscedasticEqualsExpanded(database),
@@ -41,7 +46,11 @@ public enum PropertySuite {
             errorPrecedence(database),
         ]
         if profile.acceptsScalarVariance { properties.append(scalarEqualsFilledTensor(database)) }
-        return properties
+        return properties.map { property in
+            var property = property
+            property.maximumShrinkAttempts = maximumShrinkAttempts
+            return property
+        }
     }
 
     /// The ids of the property checks for a profile.

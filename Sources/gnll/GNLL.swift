@@ -14,7 +14,9 @@ struct GNLL: ParsableCommand {
 
             Exit codes: 0 conformant, 1 not conformant, 2 usage or infrastructure error.
             """,
-        subcommands: [Verify.self, Serve.self, Golden.self, Report.self])
+        subcommands: [
+            Verify.self, Serve.self, Golden.self, Report.self, Fuzz.self, Replay.self, Mutants.self, Bench.self,
+        ])
 
     /// Runs the command, mapping ArgumentParser's usage errors (64) to this tool's 2.
     static func main() {

@@ -1,27 +1,59 @@
 import ArgumentParser
 import CandidateProtocol
 import GaussianNLL
+import Mutants
 
 /// `gnll serve`: the reference as a protocol candidate on stdin/stdout.
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Serve the reference as a candidate on stdin/stdout (the candidate protocol, version 1).",
+        abstract: "Serve the reference, or a mutant of it, as a candidate on stdin/stdout (candidate protocol 1).",
         discussion: """
             Reads one JSON request per line from stdin and answers on stdout, until {"op":"bye"} or the end of \
             input. Use it to check a harness or an adapter, or as the candidate of `gnll verify`:
               gnll verify --candidate "gnll serve"
+            --mutant NAME serves one of the built-in plausible wrong implementations instead (`gnll mutants` lists \
+            them); the suite must reject every one.
             """)
 
     @Option(name: .long, help: "The profile to declare and follow.")
     var profile: Profile = .current
 
+    @Option(name: .long, help: "Serve this mutant of the reference (see `gnll mutants`).")
+    var mutant: String?
+
     func run() throws {
-        let server = ProtocolServer(candidate: ReferenceCandidate(profile: profile))
+        let candidate: any Candidate
+        if let mutant {
+            guard let chosen = Mutant(rawValue: mutant) else {
+                throw ValidationError("No mutant is named '\(mutant)'; `gnll mutants` lists them.")
+            }
+            candidate = MutantCandidate(chosen, profile: profile)
+        } else {
+            candidate = ReferenceCandidate(profile: profile)
+        }
+        let server = ProtocolServer(candidate: candidate)
         do {
             _ = try server.run()
         } catch {
             printError("error: \(error)")
             throw cannotDecide
+        }
+    }
+}
+
+/// `gnll mutants`: the built-in plausible wrong implementations.
+struct Mutants: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the built-in mutants of the reference: plausible mistakes the suite must catch.",
+        discussion: """
+            Each line: the name, the profiles it concerns, and the mistake. Serve one with \
+            `gnll serve --mutant NAME`; `gnll verify --candidate "gnll serve --mutant NAME"` must fail.
+            """)
+
+    func run() {
+        for mutant in Mutant.allCases {
+            let profiles = mutant.profiles.map(\.rawValue).joined(separator: ",")
+            print("\(mutant.rawValue)  [\(profiles)]  \(mutant.summary)")
         }
     }
 }

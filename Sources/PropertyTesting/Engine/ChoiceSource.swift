@@ -67,24 +67,34 @@ public struct ChoiceSource: Sendable {
 
     /// One option with probability proportional to its weight; options come simplest first.
     public mutating func weighted<T>(_ options: [(Double, T)]) -> T {
-        let resolution = 1 << 16
-        let total = options.reduce(0) { $0 + Swift.max($1.0, 0) }
-        guard total > 0 else { return options[0].1 }
-        var ticks = [Int]()
-        var running = 0.0
-        for option in options {
-            running += Swift.max(option.0, 0)
-            ticks.append(Int((running / total * Double(resolution)).rounded()))
-        }
-        let drawn = Int(choice(below: UInt64(resolution)))
-        for (position, tick) in ticks.enumerated() where drawn < tick {
-            return options[position].1
-        }
-        return options[options.count - 1].1
+        options[pick(WeightTable(options.map(\.0)))].1
+    }
+
+    /// The index of an option drawn from a weight table; shrinks toward the first option with weight.
+    mutating func pick(_ table: WeightTable) -> Int {
+        let drawn = Int(choice(below: UInt64(WeightTable.resolution)))
+        var position = 0
+        while position < table.ticks.count - 1 && drawn >= table.ticks[position] { position += 1 }
+        return position
     }
 
     /// A double in [0, 1) with 53 bits; shrinks toward 0.
     public mutating func unitInterval() -> Double {
         Double(choice(below: 1 << 53)) * 0x1p-53
+    }
+}
+
+/// Cumulative weights scaled to 2^16 ticks, precomputed for the generators' hot paths.
+struct WeightTable: Sendable {
+    static let resolution = 1 << 16
+    let ticks: [Int]
+
+    init(_ weights: [Double]) {
+        let total = weights.reduce(0) { $0 + Swift.max($1, 0) }
+        var running = 0.0
+        ticks = weights.map { weight in
+            running += Swift.max(weight, 0)
+            return total > 0 ? Int((running / total * Double(Self.resolution)).rounded()) : Self.resolution
+        }
     }
 }

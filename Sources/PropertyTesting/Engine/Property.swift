@@ -30,6 +30,8 @@ struct Property: ConformanceCheck {
     var caseCount: @Sendable (Int) -> Int = { $0 }
     /// Why the property cannot run for this candidate, or `nil`.
     var requirement: @Sendable (GenerationEnvironment) -> String? = { _ in nil }
+    /// The most candidate sequences the shrinker tries for a failure (0: report the case as drawn).
+    var maximumShrinkAttempts = PropertySuite.defaultShrinkAttempts
     /// Draws one case.
     let generate: @Sendable (inout ChoiceSource, GenerationEnvironment) -> Trial
 
@@ -109,7 +111,7 @@ struct Property: ConformanceCheck {
         origin: Origin, choices: [UInt64], judgement: CaseJudgement, environment: GenerationEnvironment,
         context: CheckContext, into result: inout CheckResult
     ) {
-        var shrinker = Shrinker { candidates in
+        var shrinker = Shrinker(maximumAttempts: maximumShrinkAttempts) { candidates in
             let drawn = candidates.map { candidate -> (ChoiceSource, Trial) in
                 var source = ChoiceSource(replaying: candidate)
                 let trial = generate(&source, environment)
@@ -141,8 +143,10 @@ struct Property: ConformanceCheck {
         }
         var lines = [final.findings.joined(separator: "; ")]
         lines.append(
-            "Falsified by \(originText); shrunk in \(shrinker.improvements) steps (\(shrinker.attempts) attempts) "
-                + "to \(finalChoices.count) choices.")
+            maximumShrinkAttempts > 0
+                ? "Falsified by \(originText); shrunk in \(shrinker.improvements) steps (\(shrinker.attempts) "
+                    + "attempts) to \(finalChoices.count) choices."
+                : "Falsified by \(originText) (not shrunk).")
         lines.append(CaseDescription.python(finalTrial.calls, profile: context.profile))
         if let database {
             let entry = RegressionEntry(

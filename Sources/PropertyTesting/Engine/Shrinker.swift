@@ -22,7 +22,7 @@ struct Shrinker {
     private(set) var attempts = 0
     private(set) var improvements = 0
 
-    init(maximumAttempts: Int = 300, batchSize: Int = 24, test: @escaping ([[UInt64]]) -> [[UInt64]?]) {
+    init(maximumAttempts: Int, batchSize: Int = 24, test: @escaping ([[UInt64]]) -> [[UInt64]?]) {
         self.maximumAttempts = maximumAttempts
         self.batchSize = batchSize
         self.test = test

@@ -86,8 +86,8 @@ extension ChoiceSource {
     /// Gives a call a grad_output of the loss's shape and dtype (when the oracle accepts the call).
     mutating func requestGradients(_ call: inout LossCase, profile: Profile) {
         call.gradOutput = nil
-        guard case .success(let loss, _) = Oracle.evaluate(call, profile: profile) else { return }
-        call.gradOutput = tensor(loss.dtype, loss.shape) { $0.gradientValue() }
+        guard case .success(let result) = Reference.evaluate(call, profile: profile) else { return }
+        call.gradOutput = tensor(result.loss.dtype, result.loss.shape) { $0.gradientValue() }
         avoidEmptyOutputQuirk(&call, profile: profile)
     }
 

@@ -25,19 +25,19 @@ enum VarianceStyle {
 extension ChoiceSource {
     /// A value for input or target, in a dtype's range (the tensor rounds it to the dtype).
     mutating func value(_ dtype: DType, _ style: ValueStyle) -> Double {
-        let weights: [Double]
+        let table: WeightTable
         switch style {
-        case .plain: weights = [3, 3, 4, 0, 0]
-        case .wide: weights = [3, 3, 3, 1.5, 0]
-        case .special: weights = [3, 3, 3, 1.5, 1.2]
+        case .plain: table = ValueTables.plain
+        case .wide: table = ValueTables.wide
+        case .special: table = ValueTables.special
         }
-        switch weighted(Array(zip(weights, 0..<5))) {
+        switch pick(table) {
         case 0:
             return signed(Double(int(in: 0...4)))
         case 1:
             return signed(Double(int(in: 0...32)) / 8)
         case 2:
-            let scale = element([1, 0.1, 10, 100, 0.01])
+            let scale = ValueTables.scales[index(ValueTables.scales.count)]
             return scale * (2 * unitInterval() - 1)
         case 3:
             return signed(logUniform(dtype))
@@ -48,14 +48,14 @@ extension ChoiceSource {
 
     /// A value for var, never negative.
     mutating func variance(_ dtype: DType, eps: Double, _ style: VarianceStyle) -> Double {
-        let weights: [Double]
+        let table: WeightTable
         switch style {
-        case .moderate: weights = [3, 3, 4, 0, 0, 0, 0]
-        case .clamp: weights = [2, 2, 2, 4, 3, 0, 0]
-        case .wide: weights = [3, 3, 3, 1.5, 1, 1, 0]
-        case .special: weights = [3, 3, 3, 1.5, 1, 1, 1.5]
+        case .moderate: table = ValueTables.moderateVariance
+        case .clamp: table = ValueTables.clampVariance
+        case .wide: table = ValueTables.wideVariance
+        case .special: table = ValueTables.specialVariance
         }
-        switch weighted(Array(zip(weights, 0..<7))) {
+        switch pick(table) {
         case 0:
             return Double(int(in: 1...4))
         case 1:
@@ -153,4 +153,18 @@ extension DType {
     func nextDown(_ x: Double) -> Double {
         -nextUp(-x)
     }
+}
+
+/// The weights of the value generators' kinds, simplest kind first.
+enum ValueTables {
+    // Small integers, eighths, uniform, log-uniform, special.
+    static let plain = WeightTable([3, 3, 4, 0, 0])
+    static let wide = WeightTable([3, 3, 3, 1.5, 0])
+    static let special = WeightTable([3, 3, 3, 1.5, 1.2])
+    // Integers, eighths, log-uniform in [2^-10, 2^10), near eps, tiny, whole range, special.
+    static let moderateVariance = WeightTable([3, 3, 4, 0, 0, 0, 0])
+    static let clampVariance = WeightTable([2, 2, 2, 4, 3, 0, 0])
+    static let wideVariance = WeightTable([3, 3, 3, 1.5, 1, 1, 0])
+    static let specialVariance = WeightTable([3, 3, 3, 1.5, 1, 1, 1.5])
+    static let scales: [Double] = [1, 0.1, 10, 100, 0.01]
 }

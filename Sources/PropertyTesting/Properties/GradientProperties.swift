@@ -61,10 +61,10 @@ extension PropertySuite {
             var call = source.call(recipe, environment)
             let power = source.element([1, 2, -1, 3, -2])
             let factor = Double(sign: .plus, exponent: power, significand: 1)
-            guard case .success(let loss, _) = Oracle.evaluate(call, profile: environment.profile) else {
+            guard case .success(let result) = Reference.evaluate(call, profile: environment.profile) else {
                 return Trial(calls: [call])
             }
-            let gradient = source.tensor(loss.dtype, loss.shape) { $0.signed(Double($0.int(in: 1...16)) / 4) }
+            let gradient = source.tensor(result.loss.dtype, result.loss.shape) { $0.signed(Double($0.int(in: 1...16)) / 4) }
             call.gradOutput = gradient
             var scaled = call
             scaled.gradOutput = gradient.with(values: gradient.values.map { $0 * factor })

@@ -25,8 +25,8 @@ func effectiveVarianceShape(_ variance: Shape, input: Shape, profile: Profile) -
 func unreducedCount(_ call: LossCase, profile: Profile) -> Int? {
     var none = call.with(reduction: "none")
     none.gradOutput = nil
-    guard case .success(let loss, _) = Oracle.evaluate(none, profile: profile) else { return nil }
-    return loss.elements.count
+    guard case .success(let result) = Reference.evaluate(none, profile: profile) else { return nil }
+    return result.loss.elementCount
 }
 
 /// 0.5·log(2π), the constant `full` adds, as the Python float `0.5 * math.log(2 * math.pi)`.

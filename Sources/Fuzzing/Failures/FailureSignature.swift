@@ -1,0 +1,109 @@
+public import GaussianNLL
+public import Judge
+
+/// What makes two failures the same bug, for deduplication: what went wrong with which output, and the
+/// coarse shape of the case (whether var is a full tensor, a broadcast one or a Python float; whether the
+/// loss is reduced; whether it is empty).
+///
+/// Two cases with one signature are taken to show one bug: the fuzzer keeps one reproducer per signature
+/// (the smallest it saw), under a file name derived from the signature alone. The signature is coarse on
+/// purpose, so that one bug fills a handful of files, not hundreds.
+public struct FailureSignature: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// What went wrong with the first wrong output (loss, then grad_input, grad_target, grad_var), such as
+    /// `value:grad_var` (beyond the bound), `class:loss` (NaN, infinity or finite where the exact value is of
+    /// another class), `dtype:loss`, `shape:grad_input`, `missing:grad_var`; or `accepted:var_size`,
+    /// `rejected:broadcast`, `kind:negative_var->var_size`, `fault:crashed`.
+    public var problem: String
+    /// The coarse shape of the case, such as `var=broadcast reduction=reduced empty`.
+    public var form: String
+
+    public init(problem: String, form: String) {
+        self.problem = problem
+        self.form = form
+    }
+
+    public var description: String { "\(problem) [\(form)]" }
+
+    /// A stable file name: the signature made safe, and its FNV-1a hash.
+    public var fileName: String {
+        let text = "\(problem)--\(form)".map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "-" }
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in description.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        let digest = String(hash >> 32, radix: 16)
+        return String(String(text).prefix(80)) + "-" + String(repeating: "0", count: 8 - digest.count) + digest
+            + ".json"
+    }
+
+    /// The signature of a failing answer; `nil` when the answer conforms or was skipped.
+    public static func of(
+        _ answer: CandidateAnswer, expected: ExactOutcome, call: LossCase, judge: Judge
+    ) -> FailureSignature? {
+        guard let problem = problem(answer, expected: expected, call: call, judge: judge) else { return nil }
+        return FailureSignature(problem: problem, form: form(of: call))
+    }
+
+    /// The coarse shape of a call.
+    public static func form(of call: LossCase) -> String {
+        let variance: String
+        switch OperandForm.of(call.variance, input: call.input.shape) {
+        case .same: variance = "tensor"
+        case .scalar: variance = "scalar"
+        default: variance = "broadcast"
+        }
+        let reduction: String
+        switch Reduction(rawValue: call.reduction) {
+        case .none?: reduction = "none"
+        case .mean?, .sum?: reduction = "reduced"
+        case nil: reduction = "invalid"
+        }
+        var parts = ["var=\(variance)", "reduction=\(reduction)"]
+        if call.input.elementCount == 0 || call.target.elementCount == 0 || call.variance.tensor?.elementCount == 0 {
+            parts.append("empty")
+        }
+        return parts.joined(separator: " ")
+    }
+
+    private static func problem(
+        _ answer: CandidateAnswer, expected: ExactOutcome, call: LossCase, judge: Judge
+    ) -> String? {
+        let outcome: LossOutcome
+        switch answer {
+        case .fault(let fault): return "fault:\(fault.kind.rawValue)"
+        case .outcome(let value): outcome = value
+        }
+        switch (expected, outcome) {
+        case (_, .rejection(let got)) where got.kind == .unsupported:
+            return nil
+        case (.rejection(let wanted), .rejection(let got)):
+            return got.kind == wanted.kind ? nil : "kind:\(wanted.kind.rawValue)->\(got.kind.rawValue)"
+        case (.rejection(let wanted), .success):
+            return "accepted:\(wanted.kind.rawValue)"
+        case (.success, .rejection(let got)):
+            return "rejected:\(got.kind.rawValue)"
+        case (.success(let loss, let gradients), .success(let result)):
+            var problems = [String]()
+            let u = Judge.unitRoundoff(of: call)
+            func compare(_ tensor: Tensor?, _ exact: ExactTensor, _ kind: OutputKind) {
+                guard let tensor else { return problems.append("missing:\(kind)") }
+                if tensor.dtype != exact.dtype { return problems.append("dtype:\(kind)") }
+                if tensor.shape != exact.shape { return problems.append("shape:\(kind)") }
+                let verdict = judge.judgeTensor(tensor, exact: exact, kind: kind, unitRoundoff: u)
+                guard verdict.finding != nil else { return }
+                problems.append(verdict.worstRatio.isFinite ? "value:\(kind)" : "class:\(kind)")
+            }
+            compare(result.loss, loss, .loss)
+            if let gradients {
+                compare(result.gradients?.input, gradients.input, .gradInput)
+                compare(result.gradients?.target, gradients.target, .gradTarget)
+                if let variance = gradients.variance {
+                    compare(result.gradients?.variance, variance, .gradVar)
+                } else if result.gradients?.variance != nil {
+                    problems.append("extra:grad_var")
+                }
+            } else if result.gradients != nil {
+                problems.append("extra:gradients")
+            }
+            return problems.first
+        }
+    }
+}

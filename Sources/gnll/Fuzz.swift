@@ -1,0 +1,192 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Fuzzing
+import GaussianNLL
+import Judge
+
+/// `gnll fuzz`: differential fuzzing of a candidate against the oracle.
+struct Fuzz: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fuzz an implementation: mutate calls bit by bit and shape by shape, and judge every answer.",
+        discussion: """
+            Starts from simple valid calls in every dtype and var form and mutates them: extreme exponents, \
+            subnormals, NaN payloads, signed zeros, values next to eps in var's dtype, empty and unit \
+            extents, rank changes, var forms, reduction strings, and eps values from 0 and negative to tiny \
+            and huge. Calls go to the candidate in batches; each answer is judged against the oracle under \
+            the tolerance model, as `gnll verify` judges.
+
+            Each kind of failure (the output or error that is wrong, and the case's var form, reduction and \
+            emptiness) is shrunk and saved once, as a self-contained JSON reproducer in --out, under a name \
+            derived from the kind; `gnll replay FILE --candidate CMD` reruns it. A run with one seed sends \
+            the same cases to a deterministic candidate every time.
+
+            Progress goes to stderr: one refreshing line on a terminal, a line every 10 seconds otherwise.
+            Exit codes: 0 no failure, 1 failures found, 2 usage error or an infrastructure error (a \
+            candidate that cannot start, a folder that cannot be written).
+            """)
+
+    @Option(name: .long, help: "The candidate's command line, run with /bin/sh -c.")
+    var candidate: String?
+
+    @Flag(name: .long, help: "Fuzz the bundled reference, in this process.")
+    var reference = false
+
+    @Option(name: .long, help: "The profile to judge under (default: the one the candidate declares).")
+    var profile: Profile?
+
+    @Option(name: .long, help: "How long to fuzz, in seconds.")
+    var seconds: Double = 60
+
+    @Option(name: .long, help: "Stop after this many cases (default: no limit but --seconds).")
+    var cases: Int?
+
+    @Option(name: .long, help: "The seed (default: a random one, printed).")
+    var seed: UInt64?
+
+    @Option(name: .long, help: "The folder for reproducers, created if missing.")
+    var out: String = ".gnll/fuzz"
+
+    @Option(name: .long, help: "Seconds a candidate may take for one case before it counts as hung.")
+    var timeout: Double = 10
+
+    @Option(name: .long, help: "Cases sent to the candidate at once.")
+    var batch: Int = 64
+
+    func validate() throws {
+        guard (candidate != nil) != reference else {
+            throw ValidationError("Give exactly one of --candidate CMD or --reference.")
+        }
+        guard seconds > 0 else { throw ValidationError("--seconds must be positive.") }
+        guard timeout > 0 else { throw ValidationError("--timeout must be positive.") }
+        guard batch > 0 else { throw ValidationError("--batch must be positive.") }
+        if let cases, cases < 0 { throw ValidationError("--cases must not be negative.") }
+    }
+
+    func run() throws {
+        let target: any Candidate
+        do {
+            target =
+                reference
+                ? ReferenceCandidate(profile: profile ?? .current)
+                : try ProcessCandidateFactory.make(command: candidate!, profile: profile, timeout: timeout)
+        } catch {
+            printError("error: \(error)")
+            throw cannotDecide
+        }
+        defer { (target as? any ClosableCandidate)?.close() }
+        do {
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        } catch {
+            printError("error: cannot create \(out): \(error)")
+            throw cannotDecide
+        }
+        let profile = self.profile ?? target.info.profile
+        let seed = self.seed ?? UInt64.random(in: 1...UInt64(UInt32.max))
+        let fuzzer = DifferentialFuzzer(
+            candidate: target,
+            configuration: .init(profile: profile, seed: seed, batchSize: batch, outputDirectory: out))
+        printError(
+            "fuzzing \(target.info.name) \(target.info.version) under \(profile) for \(Self.format(seconds)) s, "
+                + "seed \(seed); reproducers in \(out)")
+
+        let stop = StopRequest()
+        let line = FuzzProgressLine(terminal: isatty(STDERR_FILENO) == 1, seconds: seconds)
+        let summary = fuzzer.run(
+            limit: .init(cases: cases, duration: .milliseconds(Int64(seconds * 1000))), progress: line.update,
+            shouldStop: { stop.requested })
+        line.finish(summary.progress)
+
+        let progress = summary.progress
+        print(
+            "\(progress.cases) cases in \(Self.format(progress.elapsed.seconds)) s "
+                + "(\(Int(progress.casesPerSecond.rounded())) cases/s), \(progress.skipped) skipped, "
+                + "\(progress.failingCases) failing, \(progress.distinctFailures) distinct failure(s); seed \(seed)")
+        for failure in summary.failures {
+            print("FAIL \(failure.signature) (\(failure.occurrences) case\(failure.occurrences == 1 ? "" : "s"))")
+            if let finding = failure.judgement.findings.first { print("  \(finding)") }
+            if let path = failure.path {
+                print("  reproducer: \(path)")
+                print("  replay: gnll replay \(shellQuoted(path)) \(candidateArgument) --profile \(profile)")
+            }
+        }
+        for error in summary.writeErrors { printError("error: \(error)") }
+        if !summary.writeErrors.isEmpty { throw cannotDecide }
+        if stop.requested { printError("interrupted") }
+        if progress.failingCases > 0 { throw notConformant }
+    }
+
+    /// The candidate's option for a command line that reruns against it.
+    private var candidateArgument: String {
+        reference ? "--reference" : "--candidate \(shellQuoted(candidate ?? ""))"
+    }
+
+    static func format(_ seconds: Double) -> String {
+        seconds < 10 ? String(format: "%.1f", seconds) : String(Int(seconds.rounded()))
+    }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) * 1e-18
+    }
+}
+
+/// SIGINT and SIGTERM: finish the batch in flight, then stop and report.
+final class StopRequest: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stop = false
+    private var sources: [any DispatchSourceSignal] = []
+
+    init() {
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { [weak self] in self?.request() }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    var requested: Bool { lock.withLock { stop } }
+
+    private func request() {
+        lock.withLock { stop = true }
+    }
+}
+
+/// Progress on stderr: one line redrawn in place on a terminal, else a line every 10 seconds.
+final class FuzzProgressLine {
+    private let terminal: Bool
+    private let seconds: Double
+    private var lastDrawn = -Double.infinity
+
+    init(terminal: Bool, seconds: Double) {
+        self.terminal = terminal
+        self.seconds = seconds
+    }
+
+    func update(_ progress: FuzzProgress) {
+        let elapsed = progress.elapsed.seconds
+        guard elapsed - lastDrawn >= (terminal ? 0.1 : 10) else { return }
+        lastDrawn = elapsed
+        let text = describe(progress)
+        if terminal {
+            FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
+        } else {
+            printError(text)
+        }
+    }
+
+    func finish(_ progress: FuzzProgress) {
+        if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K\(describe(progress))\n".utf8)) }
+    }
+
+    private func describe(_ progress: FuzzProgress) -> String {
+        let left = max(0, seconds - progress.elapsed.seconds)
+        return "\(progress.cases) cases, \(Int(progress.casesPerSecond.rounded()))/s, "
+            + "\(progress.distinctFailures) failure(s) in \(progress.failingCases) case(s), "
+            + "\(Fuzz.format(left)) s left"
+    }
+}

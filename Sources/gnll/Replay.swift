@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import Fuzzing
+import GaussianNLL
+import Judge
+
+/// `gnll replay`: rerun a reproducer that `gnll fuzz` saved.
+struct Replay: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Rerun a reproducer from `gnll fuzz` and print the verdict.",
+        discussion: """
+            Sends the reproducer's case to the candidate and judges the answer under the reproducer's \
+            profile (or --profile), as `gnll fuzz` did.
+
+            Exit codes: 0 the case conforms now, 1 it still fails, 2 usage error, a reproducer that cannot \
+            be read, a candidate that cannot start, or a case the candidate does not support.
+            """)
+
+    @Argument(help: "The reproducer file.")
+    var file: String
+
+    @Option(name: .long, help: "The candidate's command line, run with /bin/sh -c.")
+    var candidate: String?
+
+    @Flag(name: .long, help: "Replay against the bundled reference, in this process.")
+    var reference = false
+
+    @Option(name: .long, help: "The profile to judge under (default: the reproducer's).")
+    var profile: Profile?
+
+    @Option(name: .long, help: "Seconds a candidate may take for the case before it counts as hung.")
+    var timeout: Double = 10
+
+    func validate() throws {
+        guard (candidate != nil) != reference else {
+            throw ValidationError("Give exactly one of --candidate CMD or --reference.")
+        }
+        guard timeout > 0 else { throw ValidationError("--timeout must be positive.") }
+    }
+
+    func run() throws {
+        let reproducer: Reproducer
+        do {
+            guard FileManager.default.fileExists(atPath: file) else {
+                throw ReproducerError(message: "no such file")
+            }
+            reproducer = try Reproducer.read(from: file)
+        } catch {
+            printError("error: cannot read \(file): \(error)")
+            throw cannotDecide
+        }
+        let profile = self.profile ?? reproducer.profile
+        let target: any Candidate
+        do {
+            target =
+                reference
+                ? ReferenceCandidate(profile: profile)
+                : try ProcessCandidateFactory.make(command: candidate!, profile: profile, timeout: timeout)
+        } catch {
+            printError("error: \(error)")
+            throw cannotDecide
+        }
+        defer { (target as? any ClosableCandidate)?.close() }
+        let result: ReplayResult
+        do {
+            result = try reproducer.replay(against: target, profile: profile)
+        } catch {
+            printError("error: the case in \(file) does not decode: \(error)")
+            throw cannotDecide
+        }
+        print("recorded: \(reproducer.signature) against \(reproducer.candidate.name) \(reproducer.candidate.version)")
+        switch result.judgement.status {
+        case .passed:
+            print("PASS: the case conforms under \(profile)")
+        case .skipped:
+            print("SKIPPED: \(result.judgement.findings.joined(separator: "; "))")
+            throw cannotDecide
+        case .failed:
+            let signature = result.signature.map { "\($0)" } ?? "failed"
+            let same = result.signature == reproducer.signature ? "" : " (recorded: \(reproducer.signature))"
+            print("FAIL \(signature)\(same)")
+            for finding in result.judgement.findings { print("  \(finding)") }
+            throw notConformant
+        }
+    }
+}

@@ -1,0 +1,106 @@
+"""MindSpore's gaussian_nll_loss (``mindspore.ops.gaussian_nll_loss``), served as a protocol candidate.
+
+Each case calls ``ops.gaussian_nll_loss(x, target, var, full, eps, reduction)`` in PyNative mode on
+the CPU; gradients come from ``mindspore.vjp`` with ``grad_output`` as the cotangent, which is what
+``loss.backward(grad_output)`` gives in PyTorch::
+
+    .venv-mindspore/bin/python Tools/candidates/mindspore_candidate.py
+
+MindSpore takes no Python float var (``TypeError: 'var' must be a tensor``), so ``scalar_var`` is
+not declared and such cases are answered ``unsupported``. Its CPU ``Maximum`` kernel has no
+bfloat16, so bfloat16 is not declared. It checks no sign and no shape of var (var only has to
+broadcast); it rejects eps <= 0, which PyTorch accepts: that rejection has no PyTorch kind and is
+reported as ``invalid_argument`` where the protocol has that kind, else as ``type``, with
+MindSpore's message.
+"""
+
+import argparse
+import os
+
+os.environ.setdefault("GLOG_v", "3")  # MindSpore's C++ logs: errors only
+
+import mindspore as ms  # noqa: E402
+import numpy as np  # noqa: E402
+from mindspore import Tensor as MSTensor  # noqa: E402
+from mindspore import ops  # noqa: E402
+
+from gnll_candidate import PROFILES, REJECTION_KINDS, Case, Rejection, Result, Tensor, serve  # noqa: E402
+
+MS_DTYPES = {"float16": ms.float16, "float32": ms.float32, "float64": ms.float64}
+DTYPE_NAMES = {dtype: name for name, dtype in MS_DTYPES.items()}
+# A rejection of an argument value that PyTorch accepts has no PyTorch kind.
+ARGUMENT_KIND = "invalid_argument" if "invalid_argument" in REJECTION_KINDS else "type"
+# (exception types, kind, test of the message), tried in order; the texts are MindSpore's own.
+ERROR_KINDS = (
+    (ValueError, "reduction", lambda text: "'reduction' must be one of" in text),
+    (ValueError, ARGUMENT_KIND, lambda text: "'eps' must be a positive float" in text),
+    (ValueError, "broadcast", lambda text: "need to broadcast" in text),
+    (TypeError, "type", lambda text: "must be a tensor" in text or "must be a bool" in text),
+    (TypeError, "unsupported", lambda text: "Unsupported data type" in text),
+)
+
+
+def to_mindspore(tensor: Tensor) -> MSTensor:
+    """A MindSpore tensor holding a protocol tensor's values in its dtype."""
+    return MSTensor(np.array(tensor.array, copy=True), dtype=MS_DTYPES[tensor.dtype])
+
+
+def to_protocol(values: MSTensor) -> Tensor:
+    """A protocol tensor from a MindSpore tensor."""
+    return Tensor(np.array(values.asnumpy(), copy=True), DTYPE_NAMES[values.dtype])
+
+
+def rejection_for(error: Exception) -> Rejection:
+    """The protocol rejection for an exception MindSpore raised; re-raise anything unexpected."""
+    text = str(error)
+    for types, kind, matches in ERROR_KINDS:
+        if isinstance(error, types) and matches(text):
+            # MindSpore appends its C++ call stack to some messages; keep the first paragraph.
+            return Rejection(kind, text.split("\n\n")[0].strip())
+    raise error
+
+
+def evaluate(case: Case) -> Result:
+    """Evaluate one case with MindSpore."""
+    operands = [to_mindspore(case.input), to_mindspore(case.target), to_mindspore(case.var)]
+
+    def loss_of(x, target, var):
+        return ops.gaussian_nll_loss(x, target, var, full=case.full, eps=case.eps, reduction=case.reduction)
+
+    try:
+        if not case.grad:
+            return Result(loss=to_protocol(loss_of(*operands)))
+        loss, backward = ms.vjp(loss_of, *operands)
+        grad_input, grad_target, grad_var = backward(to_mindspore(case.grad_output))
+    except Exception as error:
+        raise rejection_for(error) from error
+    return Result(
+        loss=to_protocol(loss),
+        grad_input=to_protocol(grad_input),
+        grad_target=to_protocol(grad_target),
+        grad_var=to_protocol(grad_var),
+    )
+
+
+def main() -> None:
+    """Parse the command line and serve."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", choices=PROFILES, default="torch-2.10")
+    parser.add_argument(
+        "--no-grad", action="store_true",
+        help="declare no grad feature (a forward-only run: gradient deviations no longer hide the others)",
+    )
+    arguments = parser.parse_args()
+    ms.set_device("CPU")
+    serve(
+        evaluate,
+        name="mindspore",
+        version=ms.__version__,
+        profile=arguments.profile,
+        dtypes=list(MS_DTYPES),
+        features=([] if arguments.no_grad else ["grad"]) + ["mixed_dtype"],
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""MLX's gaussian_nll_loss (``mlx.nn.losses.gaussian_nll_loss``), served as a protocol candidate.
+
+Each case calls the loss on ``mx.array`` operands on the CPU; gradients come from
+``mx.vjp`` with ``grad_output`` as the cotangent, which is what
+``loss.backward(grad_output)`` gives in PyTorch::
+
+    .venv-mlx/bin/python Tools/candidates/mlx_candidate.py
+
+MLX takes no Python float var (it reads ``vars.shape``), so ``scalar_var`` is not
+declared and such cases are answered ``unsupported``. MLX checks no sign of var;
+its shape errors and its reduction error are mapped to the protocol's kinds.
+"""
+
+import argparse
+
+import mlx.core as mx
+import mlx.nn.losses as losses
+import numpy as np
+
+from gnll_candidate import PROFILES, Case, Rejection, Result, Tensor, serve
+
+MLX_DTYPES = {
+    "float16": mx.float16,
+    "bfloat16": mx.bfloat16,
+    "float32": mx.float32,
+    "float64": mx.float64,
+}
+DTYPE_NAMES = {dtype: name for name, dtype in MLX_DTYPES.items()}
+# (kind, test of a ValueError's message), tried in order; the texts are MLX's own.
+ERROR_KINDS = (
+    ("target_size", lambda text: text.startswith("Inputs shape") and "does not match targets shape" in text),
+    ("var_size", lambda text: text.startswith("Inputs shape") and "does not match vars shape" in text),
+    ("reduction", lambda text: text.startswith("Invalid reduction")),
+    ("broadcast", lambda text: "cannot be broadcast" in text),
+)
+
+
+def to_mlx(tensor: Tensor) -> mx.array:
+    """An MLX array holding a protocol tensor's values in its dtype (bfloat16 values are exact).
+
+    The dtype is given to ``mx.array`` itself: without it a float64 numpy array becomes
+    float32. bfloat16 values arrive as float32 and are narrowed exactly.
+    """
+    values = np.array(tensor.array, copy=True)  # keeps 0-d arrays 0-d
+    if tensor.dtype == "bfloat16":
+        return mx.array(values, dtype=mx.float32).astype(mx.bfloat16)
+    return mx.array(values, dtype=MLX_DTYPES[tensor.dtype])
+
+
+def to_protocol(values: mx.array) -> Tensor:
+    """A protocol tensor from an MLX array (bfloat16 is widened to float32 exactly)."""
+    name = DTYPE_NAMES[values.dtype]
+    wide = values.astype(mx.float32) if name == "bfloat16" else values
+    return Tensor(np.array(wide, copy=True), name)
+
+
+def rejection_for(error: Exception) -> Rejection:
+    """The protocol rejection for an exception MLX raised; re-raise anything unexpected."""
+    text = str(error)
+    if isinstance(error, ValueError):
+        for kind, matches in ERROR_KINDS:
+            if matches(text):
+                return Rejection(kind, text)
+    raise error
+
+
+def evaluate(case: Case) -> Result:
+    """Evaluate one case with MLX."""
+    input, target, var = to_mlx(case.input), to_mlx(case.target), to_mlx(case.var)
+
+    def loss_of(input, target, var):
+        return losses.gaussian_nll_loss(input, target, var, full=case.full, eps=case.eps, reduction=case.reduction)
+
+    try:
+        if not case.grad:
+            loss = loss_of(input, target, var)
+            mx.eval(loss)
+            return Result(loss=to_protocol(loss))
+        (loss,), (grad_input, grad_target, grad_var) = mx.vjp(
+            lambda *operands: loss_of(*operands), [input, target, var], [to_mlx(case.grad_output)]
+        )
+        mx.eval(loss, grad_input, grad_target, grad_var)
+    except Exception as error:
+        raise rejection_for(error) from error
+    return Result(
+        loss=to_protocol(loss),
+        grad_input=to_protocol(grad_input),
+        grad_target=to_protocol(grad_target),
+        grad_var=to_protocol(grad_var),
+    )
+
+
+def main() -> None:
+    """Parse the command line and serve."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", choices=PROFILES, default="torch-2.10")
+    parser.add_argument(
+        "--no-grad", action="store_true",
+        help="declare no grad feature (a forward-only run: gradient deviations no longer hide the others)",
+    )
+    arguments = parser.parse_args()
+    mx.set_default_device(mx.cpu)
+    serve(
+        evaluate,
+        name="mlx",
+        version=mx.__version__,
+        profile=arguments.profile,
+        dtypes=list(MLX_DTYPES),
+        features=([] if arguments.no_grad else ["grad"]) + ["mixed_dtype"],
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""The ONNX Runtime candidate (onnxruntime_candidate.py) over the protocol: its hello and one evaluation.
+
+Skips when .venv-onnx is missing or cannot import onnxruntime, torch: make it with
+``python3 -m venv .venv-onnx && .venv-onnx/bin/pip install -r Tools/candidates/requirements-onnx.txt``.
+"""
+
+import math
+import subprocess
+
+import numpy as np
+import pytest
+from support import REPOSITORY, Candidate, decode, eval_request, python_command, tensor
+
+PYTHON = REPOSITORY / ".venv-onnx" / "bin" / "python"
+
+
+def missing_reason():
+    """Why the candidate cannot run here, or None."""
+    if not PYTHON.exists():
+        return f"{PYTHON} does not exist (see Tools/candidates/requirements-onnx.txt)"
+    probe = subprocess.run([str(PYTHON), "-c", "import onnxruntime, torch"], capture_output=True, text=True)
+    if probe.returncode:
+        return f"onnxruntime, torch is not importable with {PYTHON}: {(probe.stderr.strip().splitlines() or [''])[-1]}"
+    return None
+
+
+@pytest.fixture(scope="module")
+def candidate():
+    """The running candidate; a skip when its venv is missing."""
+    reason = missing_reason()
+    if reason:
+        pytest.skip(reason)
+    with Candidate(python_command(PYTHON, "onnxruntime_candidate.py")) as running:
+        yield running
+
+
+def test_hello(candidate):
+    """The hello names the library, its version, the profile it follows, and what it supports."""
+    hello = candidate.ask({"op": "hello", "protocol": 1})
+    assert hello["ok"] and hello["protocol"] == 1
+    assert hello["name"] == "onnxruntime" and hello["version"].startswith("onnxruntime ")
+    assert hello["profile"] == "torch-2.10"
+    assert hello["dtypes"] == ["float16", "float32", "float64"]
+    assert hello["features"] == ["scalar_var", "mixed_dtype"]
+
+
+def test_eval(candidate):
+    """input (1, 2), target 0, var (1, 0.5), 'sum': the loss is 0.5 + 0.5·(log 0.5 + 8) (forward only)."""
+    request = eval_request(
+        tensor([1.0, 2.0]), tensor([0.0, 0.0]), tensor([1.0, 0.5]), reduction="sum"
+    )
+    response = candidate.ask(request)
+    assert response["ok"], response
+    assert response["loss"]["dtype"] == "float64" and response["loss"]["shape"] == []
+    np.testing.assert_allclose(decode(response["loss"]), 0.5 + 0.5 * (math.log(0.5) + 8.0), rtol=1e-12)
+
+
+def test_rejection(candidate):
+    """Shape checks run while PyTorch exports: a (3,) var for a (2, 3) input is var_size."""
+    request = eval_request(tensor(np.zeros((2, 3))), tensor(np.zeros((2, 3))), tensor([1.0, 1.0, 1.0]))
+    response = candidate.ask(request)
+    assert not response["ok"], response
+    assert response["error"]["kind"] == "var_size", response

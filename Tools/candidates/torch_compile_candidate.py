@@ -1,0 +1,159 @@
+"""``torch.compile`` of PyTorch's gaussian_nll_loss (Inductor, CPU), served as a protocol candidate.
+
+Each case calls ``torch.compile(F.gaussian_nll_loss, dynamic=False)`` and, for gradients,
+``loss.backward(grad_output)``, so both the forward graph and the backward graph (AOTAutograd) are
+compiled by Inductor into C++ kernels (gcc must be installed)::
+
+    .venv-torch/bin/python Tools/candidates/torch_compile_candidate.py [--plain] [--backend inductor]
+
+The function raises from data-dependent Python control flow (``if torch.any(var < 0)``), which is
+a graph break. Dynamo then runs ``torch/nn/functional.py``'s frame eagerly, because it does not
+trace torch's own files as top-level frames: a plain ``torch.compile(F.gaussian_nll_loss)``
+compiles nothing at all. So by default ``torch._dynamo.config.dont_skip_tracing`` is set, and
+the loss after the check is compiled as one graph; ``--plain`` leaves that setting alone (and
+measures what an unconfigured user gets: eager PyTorch).
+
+Compiled graphs are cached by Dynamo per (shapes, dtypes, requires_grad, full, eps, reduction):
+``dynamic=False`` specialises every call on its shapes. The recompile limit is raised so that
+Dynamo never falls back to eager silently (``fail_on_recompile_limit_hit``); Dynamo's caches are
+reset every ``RESET_EVERY`` distinct signatures to keep guard checks short (Inductor's on-disk
+caches keep recompiling cheap). Errors that Dynamo raises while tracing are mapped to the kind of
+the PyTorch error inside them, with Dynamo's message.
+"""
+
+import argparse
+import ast
+import logging
+import re
+from importlib import metadata
+
+from gnll_candidate import PROFILES, Case, Rejection, Result, Tensor, serve
+
+DTYPES = ("float16", "bfloat16", "float32", "float64")
+# torch takes seconds to import: it is imported on the first eval (load()), so that the hello is answered at
+# once (the suite allows a candidate 10 s to start).
+torch = F = rejection_for = to_protocol = to_torch = None
+
+RESET_EVERY = 200
+# Dynamo's wording for a failed broadcast found while tracing with fake tensors.
+TRACING_ERRORS = (("broadcast", "Attempting to broadcast a dimension"),)
+# Dynamo reports an exception raised while tracing as "... got ValueError('message')".
+TRACED_EXCEPTION = re.compile(r"got (ValueError|RuntimeError|TypeError|AttributeError|IndexError)\((.*)\)$", re.M)
+EXCEPTION_TYPES = {cls.__name__: cls for cls in (ValueError, RuntimeError, TypeError, AttributeError, IndexError)}
+
+
+class CompiledLoss:
+    """``torch.compile(F.gaussian_nll_loss)``, with Dynamo's caches reset now and then."""
+
+    def __init__(self, backend: str):
+        self.backend = backend
+        self.signatures = set()
+        self.compiled = torch.compile(F.gaussian_nll_loss, backend=backend, dynamic=False)
+
+    def __call__(self, case: Case, input, target, var):
+        signature = (
+            tuple((tuple(t.shape), t.dtype, t.requires_grad) if isinstance(t, torch.Tensor) else t
+                  for t in (input, target, var)),
+            case.full, repr(case.eps), case.reduction,
+        )
+        if signature not in self.signatures and len(self.signatures) >= RESET_EVERY:
+            torch._dynamo.reset()
+            self.signatures.clear()
+        self.signatures.add(signature)
+        return self.compiled(input, target, var, full=case.full, eps=case.eps, reduction=case.reduction)
+
+
+def load(arguments) -> "CompiledLoss":
+    """Import and configure torch (once); the compiled loss."""
+    global torch, F, rejection_for, to_protocol, to_torch
+    import torch as torch_module
+    import torch._dynamo
+    import torch._dynamo.config as dynamo_config
+    import torch.nn.functional as functional
+    import torch_candidate
+
+    torch, F = torch_module, functional
+    rejection_for, to_protocol, to_torch = (
+        torch_candidate.rejection_for, torch_candidate.to_protocol, torch_candidate.to_torch
+    )
+    torch.set_num_threads(1)
+    if not arguments.plain:
+        dynamo_config.dont_skip_tracing = True
+    dynamo_config.recompile_limit = 4 * RESET_EVERY
+    dynamo_config.accumulated_recompile_limit = 4 * RESET_EVERY
+    dynamo_config.fail_on_recompile_limit_hit = True
+    # Dynamo logs every fake-tensor failure (a rejected case) with a traceback at ERROR level.
+    logging.getLogger("torch._subclasses.fake_tensor").setLevel(logging.CRITICAL)
+    return CompiledLoss(arguments.backend)
+
+
+def compile_rejection(error: Exception) -> Rejection:
+    """The protocol rejection for an exception from compiled code; re-raise anything unexpected."""
+    if isinstance(error, torch._dynamo.exc.TorchRuntimeError):
+        text = str(error)
+        for kind, marker in TRACING_ERRORS:
+            if marker in text:
+                return Rejection(kind, text.splitlines()[0] + ": " + text[text.index(marker):].split("\n")[0])
+        traced = TRACED_EXCEPTION.search(text)
+        if traced:
+            # PyTorch's own exception, raised while Dynamo traced the call: map it as eager's.
+            try:
+                inner = EXCEPTION_TYPES[traced.group(1)](ast.literal_eval(traced.group(2)))
+                return rejection_for(inner)
+            except (ValueError, SyntaxError, RuntimeError, TypeError, AttributeError, IndexError):
+                pass
+        raise error
+    return rejection_for(error)
+
+
+def evaluate(case: Case, loss_function: "CompiledLoss") -> Result:
+    """Evaluate one case with the compiled loss."""
+    input = to_torch(case.input, "cpu", case.grad)
+    target = to_torch(case.target, "cpu", case.grad)
+    var = to_torch(case.var, "cpu", case.grad) if isinstance(case.var, Tensor) else case.var
+    try:
+        loss = loss_function(case, input, target, var)
+    except Exception as error:
+        raise compile_rejection(error) from error
+    if not case.grad:
+        return Result(loss=to_protocol(loss))
+    loss.backward(to_torch(case.grad_output, "cpu", False))
+    return Result(
+        loss=to_protocol(loss),
+        grad_input=to_protocol(input.grad),
+        grad_target=to_protocol(target.grad),
+        grad_var=to_protocol(var.grad) if isinstance(var, torch.Tensor) else None,
+    )
+
+
+def main() -> None:
+    """Parse the command line and serve."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", choices=PROFILES, default="torch-2.10")
+    parser.add_argument(
+        "--no-grad", action="store_true",
+        help="declare no grad feature (a forward-only run: gradient deviations no longer hide the others)",
+    )
+    parser.add_argument("--backend", default="inductor")
+    parser.add_argument("--plain", action="store_true", help="do not set dont_skip_tracing (nothing is compiled)")
+    arguments = parser.parse_args()
+    loss_functions = []
+
+    def evaluate_lazily(case: Case) -> Result:
+        if not loss_functions:
+            loss_functions.append(load(arguments))
+        return evaluate(case, loss_functions[0])
+
+    serve(
+        evaluate_lazily,
+        name="torch.compile" + ("" if arguments.backend == "inductor" else f"[{arguments.backend}]")
+        + (" (plain)" if arguments.plain else ""),
+        version=metadata.version("torch"),
+        profile=arguments.profile,
+        dtypes=list(DTYPES),
+        features=([] if arguments.no_grad else ["grad"]) + ["scalar_var", "mixed_dtype"],
+    )
+
+
+if __name__ == "__main__":
+    main()
