@@ -85,7 +85,7 @@ let package = Package(
 )
 
 // libFuzzer targets (Fuzz/README.md): executables without a main, built only when GNLL_FUZZ=1, with
-//   GNLL_FUZZ=1 swift build -c release --sanitize fuzzer --sanitize address --product NAME --scratch-path .build-fuzz
+//   Tools/fuzz build   (passes -Xswiftc -sanitize=fuzzer,address: two --sanitize flags keep only the last)
 if Context.environment["GNLL_FUZZ"] == "1" {
     let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
         ("FuzzGoldenReader", ["GoldenFiles", "GaussianNLL"]),

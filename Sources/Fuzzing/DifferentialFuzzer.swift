@@ -99,12 +99,15 @@ public final class DifferentialFuzzer {
     public var candidate: any Candidate { context.candidate }
 
     /// Runs until the limit, or until `shouldStop` says so (checked between batches); reports progress
-    /// after every batch.
+    /// after every batch. A later call goes on where the last one stopped: the limit counts cases and
+    /// time of this call, the progress those of every call.
     public func run(
         limit: Limit, progress: (FuzzProgress) -> Void = { _ in }, shouldStop: () -> Bool = { false }
     ) -> FuzzSummary {
         let clock = ContinuousClock()
         let start = clock.now
+        let earlier = statistics.elapsed
+        let casesBefore = statistics.cases
         if corpus.isEmpty { corpus = SeedCases.all().compactMap(mutator.normalized) }
         var pendingSeeds = statistics.cases == 0 ? corpus : []
         while !shouldStop() {
@@ -112,17 +115,18 @@ public final class DifferentialFuzzer {
             if let duration = limit.duration, elapsed >= duration { break }
             var size = configuration.batchSize
             if let cases = limit.cases {
-                guard statistics.cases < cases else { break }
-                size = min(size, cases - statistics.cases)
+                let done = statistics.cases - casesBefore
+                guard done < cases else { break }
+                size = min(size, cases - done)
             }
             var batch = [(call: LossCase, mutations: [Mutation])]()
             while batch.count < size && !pendingSeeds.isEmpty { batch.append((pendingSeeds.removeFirst(), [])) }
             while batch.count < size { batch.append(nextMutant()) }
             runBatch(batch)
-            statistics.elapsed = clock.now - start
+            statistics.elapsed = earlier + (clock.now - start)
             progress(statistics)
         }
-        statistics.elapsed = clock.now - start
+        statistics.elapsed = earlier + (clock.now - start)
         return FuzzSummary(
             progress: statistics, failures: failureOrder.compactMap { failuresBySignature[$0] },
             writeErrors: writeErrors)

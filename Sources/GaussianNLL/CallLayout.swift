@@ -80,7 +80,8 @@ struct CallLayout: Sendable {
         case .float64: name = "double"
         }
         return Rejection(
-            kind: .type, exceptionType: "RuntimeError", message: "value cannot be converted to type \(name) without overflow")
+            kind: .type, exceptionType: "RuntimeError",
+            message: "value cannot be converted to type \(name) without overflow")
     }
 
     /// `torch.any(var < 0)`, or `var < 0` for a float: NaN and -0.0 are not negative.
@@ -164,11 +165,14 @@ struct CallLayout: Sendable {
         _ call: LossCase, profile: Profile, reduction: Reduction, inputShape: Shape, targetShape: Shape,
         varianceShape: Shape, differenceShape: Shape, elementShape: Shape, unreducedShape: Shape, rowWidth: Int
     ) -> Result<CallLayout, Rejection> {
-        guard let count = try? elementShape.elementCount(), count <= elementLimit else {
+        guard let count = try? elementShape.elementCount(), count <= elementLimit,
+            let unreducedCount = try? unreducedShape.elementCount(), unreducedCount <= elementLimit
+        else {
             return .failure(
                 Rejection(
                     kind: .unsupported, exceptionType: "ResourceLimit",
-                    message: "the loss would have shape \(elementShape), more than \(elementLimit) elements"))
+                    message: "the loss would have shape \(elementShape) (\(unreducedShape) unreduced), more than "
+                        + "\(elementLimit) elements"))
         }
         let inputType = call.input.dtype
         let targetType = call.target.dtype

@@ -265,7 +265,8 @@ struct FusedPass<S: FusedScalar>: @unchecked Sendable {
         precondition(loss.count == (options.reduction == .none ? count : 1), "loss must hold the reduced loss")
         precondition((gradOutput == nil) == (gradients == nil), "gradients need grad_output and a place to go")
         if let gradOutput {
-            precondition(gradOutput.count == (options.reduction == .none ? count : 1), "grad_output has the loss's count")
+            precondition(
+                gradOutput.count == (options.reduction == .none ? count : 1), "grad_output has the loss's count")
         }
         if let gradients {
             precondition(gradients.input.count == count, "input's gradient has input's count")
@@ -459,9 +460,19 @@ struct FusedPass<S: FusedScalar>: @unchecked Sendable {
                     }
                 }
                 if let variance = scratch.rowVariance, let log = scratch.rowVarianceLog {
-                    for index in 0..<count {
-                        variance[offset + index] = rowVariance
-                        log[offset + index] = rowVarianceLog
+                    let step = S.Vector.laneCount
+                    let varianceLanes = S.Vector(repeating: rowVariance)
+                    let logLanes = S.Vector(repeating: rowVarianceLog)
+                    var index = 0
+                    while index &+ step <= count {
+                        varianceLanes.store(to: variance + (offset &+ index))
+                        logLanes.store(to: log + (offset &+ index))
+                        index &+= step
+                    }
+                    while index < count {
+                        variance[offset &+ index] = rowVariance
+                        log[offset &+ index] = rowVarianceLog
+                        index &+= 1
                     }
                 }
                 cursor = runEnd

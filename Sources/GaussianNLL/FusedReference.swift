@@ -155,12 +155,15 @@ extension FusedLayout {
             return nil
         }
 
-        let width = perRow ? elements.last! : {
-            switch form {
-            case .elementwise: count
-            case .blocks(let span), .repeating(let span): span
-            }
-        }()
+        let width =
+            perRow
+            ? elements.last!
+            : {
+                switch form {
+                case .elementwise: count
+                case .blocks(let span), .repeating(let span): span
+                }
+            }()
         let rows = count / width
         let target: Target
         switch form {

@@ -93,9 +93,10 @@ public struct ToleranceModel: Sendable, Equatable {
 
     /// Whether the correctly rounded value of `x` in `dtype` is an infinity.
     private func roundsToInfinity(_ x: Float80, dtype: DType) -> Bool {
+        // IEEE rounds to infinity from max + ulp(max)/2 = 2^(emax+1)·(1 − u/2), with max = 2^(emax+1)·(1 − u).
         let limit = Float80(dtype.greatestFiniteMagnitude)
-        let halfSpacing = limit * Float80(dtype.unitRoundoff)
-        return abs(x) >= limit + halfSpacing
+        let u = Float80(dtype.unitRoundoff)
+        return abs(x) >= limit / (1 - u) * (1 - u / 2)
     }
 }
 

@@ -34,7 +34,8 @@ extension Mutant {
 
         case .nanClampedToEps:
             let floor = (call.variance.tensor?.dtype ?? call.input.dtype).round(call.eps)
-            return Reference.evaluate(call.with(variance: call.variance.map { $0.isNaN ? floor : $0 }), profile: profile)
+            return Reference.evaluate(
+                call.with(variance: call.variance.map { $0.isNaN ? floor : $0 }), profile: profile)
 
         case .backwardUsesUnclampedVariance:
             guard var result = reference.result, result.gradients != nil,
@@ -46,7 +47,8 @@ extension Mutant {
         case .negativeVarianceClamped:
             guard call.variance.hasNegativeEntry else { return reference }
             let floor = (call.variance.tensor?.dtype ?? call.input.dtype).round(call.eps)
-            return Reference.evaluate(call.with(variance: call.variance.map { $0 < floor ? floor : $0 }), profile: profile)
+            return Reference.evaluate(
+                call.with(variance: call.variance.map { $0 < floor ? floor : $0 }), profile: profile)
 
         case .nanVarianceRejected:
             guard call.variance.values.contains(where: \.isNaN) else { return reference }
@@ -114,7 +116,8 @@ extension Mutant {
                         ? .targetSize
                         : Rejection(
                             kind: .broadcast, exceptionType: "RuntimeError",
-                            message: "target shape \(call.target.shape) does not match input shape \(call.input.shape)"))
+                            message: "target shape \(call.target.shape) does not match input shape \(call.input.shape)")
+                )
             }
             return reference
 
@@ -153,7 +156,9 @@ extension Mutant {
             return Reference.evaluate(call.with(reduction: "mean"), profile: profile)
 
         case .reductionCaseInsensitive:
-            let normalized = String(call.reduction.lowercased().drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+            let normalized = String(
+                call.reduction.lowercased().drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace)
+                    .reversed())
             guard normalized != call.reduction, Self.validReductions.contains(normalized) else { return reference }
             return Reference.evaluate(call.with(reduction: normalized), profile: profile)
 
@@ -196,7 +201,8 @@ extension Mutant {
         case .broadcastVarianceGradientAveraged:
             guard var result = reference.result, let gradient = result.gradients?.variance, gradient.elementCount > 0
             else { return reference }
-            let elements = profile.sumsPerSample ? call.input.elementCount : (unreducedCount(call, profile: profile) ?? 0)
+            let elements =
+                profile.sumsPerSample ? call.input.elementCount : (unreducedCount(call, profile: profile) ?? 0)
             let ratio = Double(elements / gradient.elementCount)
             guard ratio > 1 else { return reference }
             result.gradients?.variance = gradient.mapped { $0 / ratio }
@@ -321,7 +327,9 @@ extension Mutant {
     }
 
     /// Evaluates with var reshaped, and reshapes its gradient back.
-    private func evaluateReshaped(_ call: LossCase, variance: Tensor, as shape: Shape, profile: Profile)
+    private func evaluateReshaped(
+        _ call: LossCase, variance: Tensor, as shape: Shape, profile: Profile
+    )
         -> LossOutcome
     {
         guard let reshaped = try? variance.reshaped(shape) else { return Reference.evaluate(call, profile: profile) }
@@ -387,7 +395,8 @@ extension Mutant {
             let variance = call.variance.tensor, let rows = call.input.shape.dims.first, rows > 0
         else { return reference }
         let width = call.input.elementCount / rows
-        guard let input = try? call.input.reshaped([rows, width]), let target = try? call.target.reshaped([rows, width]),
+        guard let input = try? call.input.reshaped([rows, width]),
+            let target = try? call.target.reshaped([rows, width]),
             let viewed = try? variance.reshaped([rows, variance.elementCount / rows])
         else { return reference }
         var elementwise = call.with(input: input, target: target, variance: .tensor(viewed))
@@ -452,7 +461,8 @@ extension Tensor {
 
 extension Gradients {
     func mapped(_ transform: (Double) -> Double) -> Gradients {
-        Gradients(input: input.mapped(transform), target: target.mapped(transform), variance: variance?.mapped(transform))
+        Gradients(
+            input: input.mapped(transform), target: target.mapped(transform), variance: variance?.mapped(transform))
     }
 }
 

@@ -149,6 +149,8 @@ public enum Mutant: String, CaseIterable, Sendable, CustomStringConvertible {
             .broadcastTargetGradientAveraged:
             return elementwise
         case .elementwiseNoneIn1_8, .targetBroadcastIn1_8: return [.torch1_8]
+        // torch-1.8's loss has one element per sample, and its (N, -1) views are never 0-d.
+        case .emptyMeanZero, .zeroDimensionalPromotionIgnored: return elementwise
         default: return all
         }
     }

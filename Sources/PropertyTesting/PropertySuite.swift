@@ -14,7 +14,7 @@ public import GaussianNLL
 /// ```
 public enum PropertySuite {
     /// How many candidate cases the shrinker tries for a failure, by default.
-    public static let defaultShrinkAttempts = 300
+    public static let defaultShrinkAttempts = 500
 
     /// The property checks for a profile; with a database, each replays its stored failures first and stores
     /// new ones. A failure is shrunk with up to `maximumShrinkAttempts` candidate cases (0: not shrunk).

@@ -5,9 +5,16 @@ import GaussianNLL
 
 /// `gnll bench`: the reference's throughput, beside the memory-bandwidth ceiling of the same bytes.
 ///
-/// Every measurement is a wall-clock time per call, taken as the median-free raw list of repeated
-/// samples; the kinds of measurement for one configuration run interleaved (fused, allocating, copy,
-/// fused, …) so that a busy machine slows them alike and their ratios stay fair.
+/// Every measurement is a list of samples of the wall-clock time per call (a sample repeats small
+/// calls until it lasts `--sample-seconds`), reported as min/median/max. The kinds of measurement
+/// for one configuration run interleaved (fused, allocating, copy, fused, …) so that a busy machine
+/// slows them alike and their ratios stay fair. `Tools/bench_vs_torch.py` adds PyTorch to the rounds.
+///
+/// ```
+/// $ swift build -c release && .build/release/gnll bench --sizes 10000000 --dtypes float32 --threads 1 2
+/// kind          dtype   variance         n          threads  min ms    median ms  max ms    copy/this
+/// fused         float32 heteroscedastic  10000000   1        …
+/// ```
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the reference's forward+backward throughput against a streaming copy of the same bytes.",
@@ -52,8 +59,22 @@ struct Bench: ParsableCommand {
     @Option(name: .long, help: "Largest size at which the oracle is timed.")
     var oracleMax = 100_000
 
-    @Flag(name: .long, help: "Also time `gnll verify --reference --budget default` and `gnll golden verify`.")
+    @Flag(
+        name: .long,
+        help: "Also time `gnll verify --reference`, `gnll verify --candidate 'gnll serve'` and `gnll golden verify`.")
     var suite = false
+
+    @Option(name: .long, help: "The budget of the verify runs of --suite.")
+    var suiteBudget = "default"
+
+    @Option(name: .long, help: "How many times --suite runs each command.")
+    var suiteRepeats = 1
+
+    @Option(name: .long, help: "The gnll executable --suite runs (default: this one).")
+    var suiteExecutable: String?
+
+    @Flag(name: .long, help: "Run only the --suite measurements.")
+    var suiteOnly = false
 
     @Flag(name: .long, help: "Print the results as JSON.")
     var json = false
@@ -68,8 +89,9 @@ struct Bench: ParsableCommand {
         for variance in variances where BenchVariance(rawValue: variance) == nil {
             throw ValidationError("--variances takes heteroscedastic and homoscedastic, not \(variance).")
         }
-        guard repeats > 0, rowWidth > 0, threads.allSatisfy({ $0 > 0 }), sizes.allSatisfy({ $0 > 0 }) else {
-            throw ValidationError("--repeats, --row-width, --threads and --sizes must be positive.")
+        guard repeats > 0, suiteRepeats > 0, rowWidth > 0, threads.allSatisfy({ $0 > 0 }), sizes.allSatisfy({ $0 > 0 })
+        else {
+            throw ValidationError("--repeats, --suite-repeats, --row-width, --threads and --sizes must be positive.")
         }
     }
 
@@ -79,7 +101,7 @@ struct Bench: ParsableCommand {
             return
         }
         var results = [BenchResult]()
-        for dtype in dtypes.compactMap(BenchDType.init) {
+        for dtype in suiteOnly ? [] : dtypes.compactMap(BenchDType.init) {
             for variance in variances.compactMap(BenchVariance.init) {
                 for size in sizes {
                     let workload = BenchWorkload(dtype: dtype, variance: variance, count: size, rowWidth: rowWidth)
@@ -92,7 +114,7 @@ struct Bench: ParsableCommand {
                 }
             }
         }
-        if suite { results += measureSuite() }
+        if suite || suiteOnly { results += measureSuite() }
         let report = BenchReport(results: results, command: CommandLine.arguments.joined(separator: " "))
         if json {
             print(try report.jsonString())
@@ -120,32 +142,63 @@ struct Bench: ParsableCommand {
         return workload.result(kind, threads: threads, seconds: seconds)
     }
 
-    /// Wall time of whole commands of this executable.
+    /// Wall time of whole commands of gnll, and the cases per second of the verify runs.
     func measureSuite() -> [BenchResult] {
-        let executable = CommandLine.arguments[0]
-        let commands: [(String, [String])] = [
-            ("verify --reference --budget default", ["verify", "--reference", "--budget", "default"]),
-            ("golden verify", ["golden", "verify"]),
+        let executable = suiteExecutable ?? CommandLine.arguments[0]
+        let resultsPath = NSTemporaryDirectory() + "gnll-bench-verify-\(ProcessInfo.processInfo.processIdentifier).json"
+        defer { try? FileManager.default.removeItem(atPath: resultsPath) }
+        let commands: [(name: String, arguments: [String], countsCases: Bool)] = [
+            (
+                "verify --reference --budget \(suiteBudget)",
+                ["verify", "--reference", "--budget", suiteBudget, "--json", resultsPath], true
+            ),
+            (
+                "verify --candidate 'gnll serve' --budget \(suiteBudget)",
+                ["verify", "--candidate", "'\(executable)' serve", "--budget", suiteBudget, "--json", resultsPath],
+                true
+            ),
+            ("golden verify", ["golden", "verify"], false),
         ]
-        return commands.map { name, arguments in
-            let seconds = (0..<max(1, min(repeats, 3))).map { _ -> Double in
+        return commands.map { command in
+            var cases: Int?
+            let seconds = (0..<suiteRepeats).map { _ -> Double in
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: executable)
-                process.arguments = arguments
+                process.arguments = command.arguments
                 process.standardOutput = FileHandle.nullDevice
                 process.standardError = FileHandle.nullDevice
-                let start = DispatchTime.now()
+                let start = DispatchTime.now().uptimeNanoseconds
                 do {
                     try process.run()
                     process.waitUntilExit()
                 } catch {
+                    printError("gnll bench: cannot run \(executable): \(error)")
                     return .nan
                 }
-                return Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) * 1e-9
+                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+                // 0 conformant, 1 not conformant: both ran every case. 2 is a usage or infrastructure error.
+                guard process.terminationStatus <= 1 else {
+                    printError("gnll bench: `gnll \(command.name)` exited with \(process.terminationStatus)")
+                    return .nan
+                }
+                if command.countsCases { cases = Self.caseCount(resultsPath: resultsPath) }
+                return elapsed
             }
-            return BenchResult(
-                kind: "gnll \(name)", dtype: "", variance: "", count: 0, threads: 0, seconds: seconds, loss: nil)
+            var result = BenchResult(
+                kind: "gnll \(command.name)", dtype: "", variance: "", count: 0, threads: 0, seconds: seconds,
+                loss: nil)
+            result.cases = cases
+            return result
         }
+    }
+
+    /// The number of cases a `gnll verify --json` results file counts over its checks.
+    static func caseCount(resultsPath: String) -> Int? {
+        guard let data = FileManager.default.contents(atPath: resultsPath),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let checks = object["checks"] as? [[String: Any]]
+        else { return nil }
+        return checks.reduce(0) { $0 + ($1["cases"] as? Int ?? 0) }
     }
 
     func printProgress(_ results: [BenchResult]) {
@@ -313,7 +366,8 @@ final class TypedWorkload<S: BenchScalar> {
                 let first = part * count / parts
                 let last = (part + 1) * count / parts
                 guard last > first else { continue }
-                (destination + first * stride).copyMemory(from: source + first * stride, byteCount: (last - first) * stride)
+                (destination + first * stride).copyMemory(
+                    from: source + first * stride, byteCount: (last - first) * stride)
             }
         }
     }
@@ -423,12 +477,16 @@ final class BenchWorkload {
 
     var checksums: [String: String] {
         if let float {
-            return ["input": float.checksum(float.input), "target": float.checksum(float.target),
-                "var": float.checksum(float.variance)]
+            return [
+                "input": float.checksum(float.input), "target": float.checksum(float.target),
+                "var": float.checksum(float.variance),
+            ]
         }
         let double = double!
-        return ["input": double.checksum(double.input), "target": double.checksum(double.target),
-            "var": double.checksum(double.variance)]
+        return [
+            "input": double.checksum(double.input), "target": double.checksum(double.target),
+            "var": double.checksum(double.variance),
+        ]
     }
 
     func result(_ kind: BenchKind, threads: Int, seconds: [Double]) -> BenchResult {
@@ -449,6 +507,8 @@ struct BenchResult: Codable {
     var threads: Int
     var seconds: [Double]
     var loss: Double?
+    /// The cases a verify run judged, for cases per second.
+    var cases: Int?
 
     var sorted: [Double] { seconds.sorted() }
     var minimum: Double { sorted.first ?? .nan }
@@ -473,7 +533,8 @@ struct BenchMachine: Codable {
             cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
             .flatMap { $0.split(separator: ":", maxSplits: 1).last }
             .map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown"
-        let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?
+        let load =
+            (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?
             .split(separator: " ").prefix(3).joined(separator: " ") ?? "unknown"
         return BenchMachine(processors: ProcessInfo.processInfo.activeProcessorCount, cpu: model, load: load)
     }
@@ -492,6 +553,10 @@ struct BenchReport {
                 "median": result.median, "max": result.maximum,
             ]
             if let loss = result.loss { entry["loss"] = loss }
+            if let cases = result.cases {
+                entry["cases"] = cases
+                entry["cases_per_second"] = Double(cases) / result.median
+            }
             entries.append(entry)
         }
         let machine = BenchMachine.current
@@ -510,7 +575,7 @@ struct BenchReport {
         var lines = [
             "kind          dtype   variance         n          threads  min ms    median ms  max ms    copy/this"
         ]
-        for result in results {
+        for result in results where result.cases == nil && result.count > 0 {
             let copy = results.first {
                 $0.kind == BenchKind.copy.rawValue && $0.dtype == result.dtype && $0.variance == result.variance
                     && $0.count == result.count && $0.threads == result.threads
@@ -528,6 +593,13 @@ struct BenchReport {
                     ms(result.maximum).padding(toLength: 9, withPad: " ", startingAt: 0),
                     ceiling,
                 ].joined(separator: " "))
+        }
+        for result in results where result.count == 0 {
+            var line = "\(result.kind): \(ms(result.minimum)) / \(ms(result.median)) / \(ms(result.maximum)) ms"
+            if let cases = result.cases {
+                line += String(format: ", %d cases, %.0f cases/s", cases, Double(cases) / result.median)
+            }
+            lines.append(line)
         }
         let machine = BenchMachine.current
         lines.append("machine: \(machine.processors) processors, \(machine.cpu), load \(machine.load)")

@@ -22,6 +22,7 @@ struct Fuzz: ParsableCommand {
             the same cases to a deterministic candidate every time.
 
             Progress goes to stderr: one refreshing line on a terminal, a line every 10 seconds otherwise.
+
             Exit codes: 0 no failure, 1 failures found, 2 usage error or an infrastructure error (a \
             candidate that cannot start, a folder that cannot be written).
             """)

@@ -133,9 +133,11 @@ struct FusedKernelTests {
     @Test("Chunked pairwise sums equal DType.accumulate", arguments: [9, 64, 4096])
     func chunkedSums(limit: Int) {
         var generator = SplitMix64(seed: UInt64(limit))
-        for count in [0, 1, 7, 8, 9, 16, 17, 100, 4095, 4096, 4097, 10_000, 65_537] + (0..<20).map({ _ in
-            1 + generator.below(50_000)
-        }) {
+        for count in [0, 1, 7, 8, 9, 16, 17, 100, 4095, 4096, 4097, 10_000, 65_537]
+            + (0..<20).map({ _ in
+                1 + generator.below(50_000)
+            })
+        {
             let values = (0..<count).map { _ in Float(1000 * generator.unit() - 500) }
             let tree = PairwiseTree(count: count, limit: limit)
             #expect(tree.boundaries.first == 0 && tree.boundaries.last == count)
@@ -350,7 +352,9 @@ func difference(_ a: LossOutcome, _ b: LossOutcome) -> String {
     for (name, p, q) in pairs {
         guard p.shape == q.shape else { return "\(name): shape \(p.shape) vs \(q.shape)" }
         for index in p.values.indices
-        where p.values[index].bitPattern != q.values[index].bitPattern && !(p.values[index].isNaN && q.values[index].isNaN) {
+        where p.values[index].bitPattern != q.values[index].bitPattern
+            && !(p.values[index].isNaN && q.values[index].isNaN)
+        {
             return "\(name)[\(index)]: fused \(p.values[index]) vs reference \(q.values[index])"
         }
     }

@@ -100,5 +100,10 @@ public struct Reproducer: Sendable, Codable, Equatable {
 /// A reproducer file that cannot be used.
 public struct ReproducerError: Error, Sendable, CustomStringConvertible {
     public var message: String
+
+    public init(message: String) {
+        self.message = message
+    }
+
     public var description: String { message }
 }

@@ -39,7 +39,8 @@ public enum CaseDescription {
         let options = "dtype=torch.\(tensor.dtype.rawValue)" + (requiresGrad ? ", requires_grad=True" : "")
         let dims = tensor.shape.dims
         if dims.contains(0) {
-            return "torch.empty((\(dims.map(String.init).joined(separator: ", "))\(dims.count == 1 ? "," : "")), \(options))"
+            let extents = dims.map(String.init).joined(separator: ", ") + (dims.count == 1 ? "," : "")
+            return "torch.empty((\(extents)), \(options))"
         }
         let text = tensor.values.map { literal($0, dtype: tensor.dtype) }
         return "torch.tensor(\(nested(text[...], dims: dims[...])), \(options))"

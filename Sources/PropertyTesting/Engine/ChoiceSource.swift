@@ -62,7 +62,15 @@ public struct ChoiceSource: Sendable {
     public mutating func chance(_ probability: Double) -> Bool {
         let resolution: UInt64 = 1 << 20
         let threshold = UInt64((1 - Swift.min(Swift.max(probability, 0), 1)) * Double(resolution))
-        return choice(below: resolution) >= threshold
+        let result = choice(below: resolution) >= threshold
+        canonicalizeLast(result ? threshold : 0)
+        return result
+    }
+
+    /// Records the last choice as the smallest value that gives the same outcome, so that shrinking does not
+    /// crawl through choices that all mean the same thing.
+    private mutating func canonicalizeLast(_ value: UInt64) {
+        choices[choices.count - 1] = value
     }
 
     /// One option with probability proportional to its weight; options come simplest first.
@@ -75,6 +83,7 @@ public struct ChoiceSource: Sendable {
         let drawn = Int(choice(below: UInt64(WeightTable.resolution)))
         var position = 0
         while position < table.ticks.count - 1 && drawn >= table.ticks[position] { position += 1 }
+        canonicalizeLast(position == 0 ? 0 : UInt64(Swift.min(table.ticks[position - 1], drawn)))
         return position
     }
 

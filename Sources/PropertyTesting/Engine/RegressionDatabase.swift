@@ -1,5 +1,5 @@
-internal import Foundation
 internal import Conformance
+internal import Foundation
 
 /// A failing case of a property, stored so that later runs replay it first.
 public struct RegressionEntry: Sendable, Codable, Equatable {

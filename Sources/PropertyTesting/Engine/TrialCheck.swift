@@ -15,6 +15,8 @@ struct TrialCheck {
     let answers: [CandidateAnswer]
     /// The oracle's outcome for each call under the context's profile.
     let expected: [ExactOutcome]
+    /// The unit roundoff that bounds each call's errors.
+    let unitRoundoffs: [Double]
     private(set) var findings: [String] = []
     private(set) var worstRatios: [OutputKind: Double] = [:]
     private var messageMatches: Bool?
@@ -24,6 +26,7 @@ struct TrialCheck {
         self.calls = calls
         self.answers = answers
         expected = calls.map { Oracle.evaluate($0, profile: context.profile) }
+        unitRoundoffs = calls.map(Judge.unitRoundoff(of:))
     }
 
     /// Why the trial is skipped: a call the candidate answered "unsupported".
@@ -94,7 +97,7 @@ struct TrialCheck {
     /// The tolerance bound the judge grants one element of a call's output.
     func bound(_ element: ExactElement, of tensor: ExactTensor, kind: OutputKind, call index: Int) -> Float80 {
         let bound = context.judge.tolerance.bound(
-            for: element, kind: kind, dtype: tensor.dtype, unitRoundoff: Judge.unitRoundoff(of: calls[index]))
+            for: element, kind: kind, dtype: tensor.dtype, unitRoundoff: unitRoundoffs[index])
         return bound.isFinite ? bound : .infinity
     }
 
@@ -161,7 +164,8 @@ struct TrialCheck {
             let factor = Float80(term.factor)
             derived += factor * Float80(termValue)
             exactRelation += factor * termElement.value
-            slack += abs(factor) * bound(termElement, of: term.output.exact, kind: term.output.kind, call: term.output.call)
+            slack +=
+                abs(factor) * bound(termElement, of: term.output.exact, kind: term.output.kind, call: term.output.call)
         }
         let miss = element.value - exactRelation
         if includeOracleMiss && miss.isFinite { slack += abs(miss) }
@@ -171,11 +175,11 @@ struct TrialCheck {
         let value = output.tensor.values[position]
         let verdict = context.judge.tolerance.judge(
             value, exact: shifted, kind: output.kind, dtype: output.exact.dtype,
-            unitRoundoff: Judge.unitRoundoff(of: calls[output.call]))
+            unitRoundoff: unitRoundoffs[output.call])
         guard !verdict.passes else { return }
         let allowance = context.judge.tolerance.bound(
             for: shifted, kind: output.kind, dtype: output.exact.dtype,
-            unitRoundoff: Judge.unitRoundoff(of: calls[output.call]))
+            unitRoundoff: unitRoundoffs[output.call])
         fail(
             "\(label): \(output.kind)[\(position)] = \(value), but the relation gives \(Double(derived)) "
                 + "(allowed difference \(Double(allowance)))")
@@ -185,7 +189,9 @@ struct TrialCheck {
     mutating func expectSame(_ label: String, _ a: Output?, _ b: Output?, factor: Double = 1, constant: Double = 0) {
         guard let a, let b else { return }
         guard a.tensor.shape == b.tensor.shape else {
-            fail("\(label): \(a.kind) has shape \(a.tensor.shape) in call \(a.call + 1) but \(b.tensor.shape) in call \(b.call + 1)")
+            fail(
+                "\(label): \(a.kind) has shape \(a.tensor.shape) in call \(a.call + 1) "
+                    + "but \(b.tensor.shape) in call \(b.call + 1)")
             return
         }
         let before = findings.count

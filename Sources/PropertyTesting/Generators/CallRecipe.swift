@@ -76,7 +76,8 @@ extension ChoiceSource {
         let targetTensor = tensor(targetType, target) { $0.value(targetType, recipe.values) }
         var variance: Variance
         if let varianceShape {
-            variance = .tensor(tensor(varianceType, varianceShape) { $0.variance(varianceType, eps: eps, recipe.variances) })
+            variance = .tensor(
+                tensor(varianceType, varianceShape) { $0.variance(varianceType, eps: eps, recipe.variances) })
         } else {
             // A Python float: finite, since the protocol's JSON cannot carry NaN or infinities.
             let value = self.variance(inputType, eps: eps, recipe.variances)

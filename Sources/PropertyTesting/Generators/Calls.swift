@@ -28,7 +28,9 @@ extension ChoiceSource {
     /// independently with probability `mixed`.
     mutating func operandTypes(_ environment: GenerationEnvironment, mixed: Double = 0.2) -> (DType, DType, DType) {
         let base = dtype(environment)
-        guard environment.mixedDtypes && environment.dtypes.count > 1 && chance(mixed) else { return (base, base, base) }
+        guard environment.mixedDtypes && environment.dtypes.count > 1 && chance(mixed) else {
+            return (base, base, base)
+        }
         return (dtype(environment), dtype(environment), dtype(environment))
     }
 

@@ -2,6 +2,8 @@ internal import GaussianNLL
 
 /// How wild the values of input and target may be.
 enum ValueStyle {
+    /// Small integers and eighths: values every dtype holds exactly.
+    case exact
     /// Small integers, eighths and uniform values of moderate size.
     case plain
     /// Plain values, and log-uniform values across the dtype's whole exponent range.
@@ -12,6 +14,8 @@ enum ValueStyle {
 
 /// How var's values are drawn; var is never negative here (the error properties add negative entries).
 enum VarianceStyle {
+    /// Positive small integers and eighths: values every dtype holds exactly.
+    case exact
     /// Moderate positive values, well above any eps the properties use.
     case moderate
     /// Values around eps: at it, its neighbours, half and twice it, below it, zero and subnormals.
@@ -27,6 +31,7 @@ extension ChoiceSource {
     mutating func value(_ dtype: DType, _ style: ValueStyle) -> Double {
         let table: WeightTable
         switch style {
+        case .exact: table = ValueTables.exact
         case .plain: table = ValueTables.plain
         case .wide: table = ValueTables.wide
         case .special: table = ValueTables.special
@@ -50,6 +55,7 @@ extension ChoiceSource {
     mutating func variance(_ dtype: DType, eps: Double, _ style: VarianceStyle) -> Double {
         let table: WeightTable
         switch style {
+        case .exact: table = ValueTables.exactVariance
         case .moderate: table = ValueTables.moderateVariance
         case .clamp: table = ValueTables.clampVariance
         case .wide: table = ValueTables.wideVariance
@@ -158,10 +164,12 @@ extension DType {
 /// The weights of the value generators' kinds, simplest kind first.
 enum ValueTables {
     // Small integers, eighths, uniform, log-uniform, special.
+    static let exact = WeightTable([1, 1, 0, 0, 0])
     static let plain = WeightTable([3, 3, 4, 0, 0])
     static let wide = WeightTable([3, 3, 3, 1.5, 0])
     static let special = WeightTable([3, 3, 3, 1.5, 1.2])
     // Integers, eighths, log-uniform in [2^-10, 2^10), near eps, tiny, whole range, special.
+    static let exactVariance = WeightTable([1, 1, 0, 0, 0, 0, 0])
     static let moderateVariance = WeightTable([3, 3, 4, 0, 0, 0, 0])
     static let clampVariance = WeightTable([2, 2, 2, 4, 3, 0, 0])
     static let wideVariance = WeightTable([3, 3, 3, 1.5, 1, 1, 0])

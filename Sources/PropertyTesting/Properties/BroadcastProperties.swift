@@ -17,7 +17,9 @@ extension PropertySuite {
             let rows = input.dims[0]
             var forms: [Shape] = [input.droppingLast.appendingUnitAxis, input.droppingLast]
             if let sameRank = source.varianceShape(.sameRankUnit, input: input) { forms.append(sameRank) }
-            if profile.sumsPerSample { forms += [Shape([rows]), Shape([rows] + Array(repeating: 1, count: input.rank - 1))] }
+            if profile.sumsPerSample {
+                forms += [Shape([rows]), Shape([rows] + Array(repeating: 1, count: input.rank - 1))]
+            }
             var varianceShape = source.element(forms)
             let accepted =
                 profile.sumsPerSample
@@ -39,7 +41,8 @@ extension PropertySuite {
             let groups = BroadcastMap.groups(operand: effective, result: input)
             return Trial(calls: [call, call.with(variance: .tensor(expanded))]) { check in
                 check.judgeAll()
-                check.expectSameOutputs("var \(varianceShape) vs expanded", 0, 1, kinds: [.loss, .gradInput, .gradTarget])
+                check.expectSameOutputs(
+                    "var \(varianceShape) vs expanded", 0, 1, kinds: [.loss, .gradInput, .gradTarget])
                 check.expectSums(
                     "var \(varianceShape) vs expanded", check.output(.gradVar, of: 0), check.output(.gradVar, of: 1),
                     groups: groups)
@@ -133,7 +136,9 @@ extension PropertySuite {
             let lead = profile.sumsPerSample ? [] : (0..<source.int(in: 0...2)).map { _ in source.int(in: 1...3) }
             let input = Shape(lead + [side, side])
             let eps = source.eps(.usual)
-            let variance = source.tensor(varianceType, input.droppingLast) { $0.variance(varianceType, eps: eps, .wide) }
+            let variance = source.tensor(varianceType, input.droppingLast) {
+                $0.variance(varianceType, eps: eps, .wide)
+            }
             let effective = input.droppingLast.appendingUnitAxis
             let perRow = makeTensor(
                 varianceType, input, BroadcastMap.expand(variance.values, operand: effective, result: input))

@@ -60,7 +60,8 @@ extension PropertySuite {
     static func nonPositiveEps(_ database: RegressionDatabase?) -> Property {
         Property(
             id: "property.eps.non_positive", category: "eps",
-            title: "eps = 0, −0.0 or negative leaves var unclamped: zero and subnormal var entries are used as they are",
+            title:
+                "eps = 0, −0.0 or negative leaves var unclamped: zero and subnormal var entries are used as they are",
             database: database
         ) { source, environment in
             var recipe = CallRecipe.plain

@@ -13,7 +13,8 @@ extension PropertySuite {
             database: database
         ) { source, environment in
             let (inputType, targetType, varianceType) = source.operandTypes(environment, mixed: 0.1)
-            let input = Shape(source.shape(rank: 1...3, maximumElements: 24, zeroWeight: 0).dims.map { Swift.max($0, 2) })
+            let input = Shape(
+                source.shape(rank: 1...3, maximumElements: 24, zeroWeight: 0).dims.map { Swift.max($0, 2) })
             // Each rule broken with probability 0.35, at least one; shrinks toward a negative var alone.
             var rules = Set((0...5).filter { _ in source.chance(0.35) })
             if rules.isEmpty { rules.insert(source.int(in: 0...5)) }
@@ -30,9 +31,11 @@ extension PropertySuite {
                 variance = .scalar(source.variance(inputType, eps: eps, .moderate))
             } else {
                 let form: VarianceForm =
-                    wrongSize ? source.element([.wrong, .sameRankTwoUnits]) : unbroadcastable ? .sameRankZeroUnit : .same
+                    wrongSize
+                    ? source.element([.wrong, .sameRankTwoUnits]) : unbroadcastable ? .sameRankZeroUnit : .same
                 let shape = source.varianceShape(form, input: input) ?? Shape(input.dims.map { $0 + 1 })
-                variance = .tensor(source.tensor(varianceType, shape) { $0.variance(varianceType, eps: eps, .moderate) })
+                variance = .tensor(
+                    source.tensor(varianceType, shape) { $0.variance(varianceType, eps: eps, .moderate) })
             }
             if negative { variance = source.withNegativeEntry(variance) }
             let target = badTarget ? source.targetShape(.mismatched, input: input) : input

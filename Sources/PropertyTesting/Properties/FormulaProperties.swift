@@ -7,8 +7,8 @@ extension PropertySuite {
     static func fullAddsConstant(_ database: RegressionDatabase?) -> Property {
         Property(
             id: "property.full.adds_constant", category: "full",
-            title: "full=True adds exactly 0.5·log(2π) to each loss element (0.5·D·log(2π) per sample in torch-1.8) "
-                + "and leaves the gradients unchanged",
+            title: "full=True adds exactly 0.5·log(2π) to each loss element (0.5·D·log(2π) per sample in "
+                + "torch-1.8) and leaves the gradients unchanged",
             database: database
         ) { source, environment in
             let profile = environment.profile

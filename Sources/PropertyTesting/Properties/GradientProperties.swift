@@ -64,14 +64,18 @@ extension PropertySuite {
             guard case .success(let result) = Reference.evaluate(call, profile: environment.profile) else {
                 return Trial(calls: [call])
             }
-            let gradient = source.tensor(result.loss.dtype, result.loss.shape) { $0.signed(Double($0.int(in: 1...16)) / 4) }
+            let gradient = source.tensor(result.loss.dtype, result.loss.shape) {
+                $0.signed(Double($0.int(in: 1...16)) / 4)
+            }
             call.gradOutput = gradient
             var scaled = call
             scaled.gradOutput = gradient.with(values: gradient.values.map { $0 * factor })
             return Trial(calls: [call, scaled]) { check in
                 check.judgeAll()
                 for kind in gradientKinds {
-                    check.expectSame("grad_output × \(factor)", check.output(kind, of: 1), check.output(kind, of: 0), factor: factor)
+                    check.expectSame(
+                        "grad_output × \(factor)", check.output(kind, of: 1), check.output(kind, of: 0),
+                        factor: factor)
                 }
             }
         }

@@ -58,7 +58,8 @@ extension PropertySuite {
     static func meanGradient(_ database: RegressionDatabase?) -> Property {
         Property(
             id: "property.reduction.mean_gradient", category: "reduction",
-            title: "Every gradient under 'mean' equals the gradient under 'sum' (same grad_output) divided by the count",
+            title:
+                "Every gradient under 'mean' equals the gradient under 'sum' (same grad_output) divided by the count",
             database: database, requirement: needsGradients
         ) { source, environment in
             var mean = source.call(reductionRecipe(), environment).with(reduction: "mean")
@@ -145,7 +146,8 @@ extension PropertySuite {
     static func emptyOutputs(_ database: RegressionDatabase?) -> Property {
         Property(
             id: "property.reduction.empty_outputs", category: "reduction",
-            title: "An empty loss gives NaN under 'mean', 0 under 'sum', an empty tensor under 'none', and zero gradients",
+            title:
+                "An empty loss gives NaN under 'mean', 0 under 'sum', an empty tensor under 'none', and zero gradients",
             database: database
         ) { source, environment in
             let (inputType, targetType, varianceType) = source.operandTypes(environment, mixed: 0.1)
@@ -172,7 +174,8 @@ extension PropertySuite {
                 variance = .scalar(source.variance(inputType, eps: eps, .moderate))
             } else {
                 let shape = source.varianceShape(form, input: input) ?? input
-                variance = .tensor(source.tensor(varianceType, shape) { $0.variance(varianceType, eps: eps, .moderate) })
+                variance = .tensor(
+                    source.tensor(varianceType, shape) { $0.variance(varianceType, eps: eps, .moderate) })
             }
             var call = LossCase(
                 input: source.tensor(inputType, input) { $0.value(inputType, .plain) },

@@ -1,0 +1,84 @@
+import Conformance
+import GaussianNLL
+import Testing
+
+@testable import PropertyTesting
+
+@Suite("Property suite")
+struct SuiteTests {
+    /// No false alarms: the reference passes every property, under every profile, at the default budget.
+    @Test("The reference passes every property", arguments: Profile.allCases, [1, 2] as [UInt64])
+    func referencePasses(profile: Profile, seed: UInt64) {
+        let context = context(ReferenceCandidate(profile: profile), profile: profile, seed: seed)
+        for check in PropertySuite.checks(for: profile, database: nil) {
+            let result = check.run(in: context)
+            #expect(result.status == .passed, "\(check.id): \(result.failure?.message ?? "")")
+            #expect(result.skippedCases == 0, "\(check.id)")
+        }
+    }
+
+    @Test("Ids are unique, stable and namespaced; Python-float properties only where floats are accepted")
+    func ids() {
+        for profile in Profile.allCases {
+            let ids = PropertySuite.checkIDs(for: profile)
+            #expect(Set(ids).count == ids.count)
+            #expect(ids.allSatisfy { $0.hasPrefix("property.") })
+            #expect(ids.contains("property.random.oracle"))
+            #expect(ids.contains("property.scalar_var.equals_filled_tensor") == profile.acceptsScalarVariance)
+        }
+    }
+
+    @Test("A float32/float64 candidate without features gets real cases, and the rest is skipped, not failed")
+    func limitedCandidate() {
+        let profile = Profile.torch2_10
+        let context = context(LimitedCandidate(profile: profile), profile: profile, cases: 100)
+        var statuses = [String: CheckStatus]()
+        for check in PropertySuite.checks(for: profile, database: nil) {
+            let result = check.run(in: context)
+            statuses[check.id] = result.status
+            #expect(result.status != .failed, "\(check.id): \(result.failure?.message ?? "")")
+            if result.status == .passed { #expect(result.skippedCases == 0, "\(check.id)") }
+        }
+        #expect(statuses["property.random.oracle"] == .passed)
+        #expect(statuses["property.eps.clamp_equivalence"] == .passed)
+        #expect(statuses["property.gradient.finite_differences"] == .skipped)
+        #expect(statuses["property.dtype.promotion"] == .skipped)
+        #expect(statuses["property.dtype.half_accumulation"] == .skipped)
+        #expect(statuses["property.scalar_var.equals_filled_tensor"] == .skipped)
+    }
+
+    @Test("The same seed draws the same cases")
+    func determinism() {
+        let profile = Profile.torch1_9
+        for check in PropertySuite.checks(for: profile, database: nil).prefix(4) {
+            let first = check.run(in: context(BrokenCandidate(profile: profile), profile: profile, seed: 5, cases: 60))
+            let second = check.run(in: context(BrokenCandidate(profile: profile), profile: profile, seed: 5, cases: 60))
+            #expect(first == second)
+        }
+    }
+
+    @Test("Cases are written out as PyTorch code")
+    func python() throws {
+        let input = try Tensor(dtype: .float32, shape: [2, 1], values: [0.5, -1])
+        let target = try Tensor(dtype: .float16, shape: [0, 3], values: [])
+        let call = LossCase(
+            input: input, target: target, variance: .scalar(.leastNonzeroMagnitude), full: true, eps: 0,
+            reduction: "it's")
+        #expect(
+            CaseDescription.python(call) == [
+                "input = torch.tensor([[0.5], [-1.0]], dtype=torch.float32)",
+                "target = torch.empty((0, 3), dtype=torch.float16)",
+                "var = 5e-324",
+                "loss = F.gaussian_nll_loss(input, target, var, full=True, eps=0.0, reduction='it\\'s')",
+            ])
+        let gradient = LossCase(
+            input: .scalar(.nan, dtype: .bfloat16), target: .scalar(1, dtype: .float64),
+            variance: .tensor(.scalar(2, dtype: .float64)),
+            gradOutput: .scalar(1, dtype: .float64))
+        #expect(
+            CaseDescription.python(gradient).last == "loss.backward(torch.tensor(1.0, dtype=torch.float64))")
+        #expect(
+            CaseDescription.python(gradient).first
+                == "input = torch.tensor(float('nan'), dtype=torch.bfloat16, requires_grad=True)")
+    }
+}
