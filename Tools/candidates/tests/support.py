@@ -119,3 +119,26 @@ class Candidate:
         code = self.process.wait(timeout=timeout)
         self.process.stdout.close()
         return code
+
+
+def library_missing_reason(python: Path, module: str, requirements: str):
+    """Why a third-party candidate cannot run here (its venv or its import is missing), or None."""
+    if not python.exists():
+        return f"{python} does not exist (see Tools/candidates/{requirements})"
+    probe = subprocess.run([str(python), "-c", f"import {module}"], capture_output=True, text=True)
+    if probe.returncode:
+        return f"{module} is not importable with {python}: {(probe.stderr.strip().splitlines() or [''])[-1]}"
+    return None
+
+
+def library_candidate(venv: str, module: str, script: str, requirements: str):
+    """The running candidate of a third-party library in its own venv, for a module-scoped fixture; a skip when
+    the venv is missing."""
+    import pytest
+
+    python = REPOSITORY / venv / "bin" / "python"
+    reason = library_missing_reason(python, module, requirements)
+    if reason:
+        pytest.skip(reason)
+    with Candidate(python_command(python, script)) as running:
+        yield running

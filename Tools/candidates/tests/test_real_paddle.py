@@ -5,33 +5,15 @@ Skips when .venv-paddle is missing or cannot import paddle: make it with
 """
 
 import math
-import subprocess
 
 import numpy as np
 import pytest
-from support import REPOSITORY, Candidate, decode, eval_request, python_command, tensor
-
-PYTHON = REPOSITORY / ".venv-paddle" / "bin" / "python"
-
-
-def missing_reason():
-    """Why the candidate cannot run here, or None."""
-    if not PYTHON.exists():
-        return f"{PYTHON} does not exist (see Tools/candidates/requirements-paddle.txt)"
-    probe = subprocess.run([str(PYTHON), "-c", "import paddle"], capture_output=True, text=True)
-    if probe.returncode:
-        return f"paddle is not importable with {PYTHON}: {(probe.stderr.strip().splitlines() or [''])[-1]}"
-    return None
-
+from support import decode, eval_request, library_candidate, tensor
 
 @pytest.fixture(scope="module")
 def candidate():
     """The running candidate; a skip when its venv is missing."""
-    reason = missing_reason()
-    if reason:
-        pytest.skip(reason)
-    with Candidate(python_command(PYTHON, "paddle_candidate.py")) as running:
-        yield running
+    yield from library_candidate(".venv-paddle", "paddle", "paddle_candidate.py", "requirements-paddle.txt")
 
 
 def test_hello(candidate):
