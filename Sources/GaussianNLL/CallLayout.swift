@@ -204,6 +204,15 @@ struct CallLayout: Sendable {
                 varianceIsTensor: call.variance.tensor != nil))
     }
 
+    /// `x / var` in the result's dtype. A 0-d var that lost the promotion is PyTorch's CPU "scalar"
+    /// divisor: read in the compute type without rounding to the result's dtype (a float64 var of 1e-6
+    /// divides float16 as 1e-6, not as float16's 1.013e-6).
+    var divideByVariance: (Double, Double) -> Double {
+        let type = resultType
+        if varianceShape.rank == 0 && varianceType != type { return { type.divideScalar($0, $1) } }
+        return { type.divide($0, $1) }
+    }
+
     /// The clamped variance value: `v < eps ? eps : v` in var's dtype, where NaN stays NaN. A NaN eps
     /// gives NaN from torch 2.10 on and leaves var unclamped before (measured on 2.15.0, 2.9.1, 2.1.2).
     func clamp(_ value: Double, floor: Double) -> Double {

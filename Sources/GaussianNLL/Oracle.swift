@@ -20,8 +20,9 @@ public struct ExactElement: Sendable, Equatable {
     /// Extra absolute error allowed because an intermediate of the formula became subnormal in its
     /// dtype and so lost relative precision; 0 when every intermediate stays in the normal range.
     public var rangeSlack: Float80
-    /// Whether an intermediate of the formula exceeds its dtype's largest finite value, so that an
-    /// evaluation in that dtype may legitimately give an infinity or NaN here.
+    /// Whether an evaluation in the dtypes may legitimately give an infinity or NaN here: an
+    /// intermediate of the formula comes within rounding error of its dtype's largest finite value, a
+    /// sum of them overflows, or a factor that rounds to zero meets an infinite one (0·∞, 0/0).
     public var overflows: Bool
 
     public init(
@@ -126,6 +127,12 @@ private struct ExactSum<W: OracleReal> {
         } else {
             magnitude += abs(value)
             let next = total + value
+            if !next.isFinite {
+                // Beyond the wide type's range, and so far beyond the dtype's: an infinity there too.
+                if next > 0 { positiveInfinity = true } else { negativeInfinity = true }
+                overflows = true
+                return
+            }
             if abs(total) >= abs(value) {
                 compensation += (total - next) + value
             } else {
@@ -165,9 +172,33 @@ private struct ExactSum<W: OracleReal> {
 }
 
 /// Range bookkeeping for the intermediates of one element.
+///
+/// An intermediate computed in its dtype differs from its exact value by a few rounding errors of the
+/// call's operands, so "may overflow" and "may round to zero" are decided with that margin.
 private struct RangeCheck<W: OracleReal> {
+    /// The relative error an intermediate may carry: a multiple of the call's largest unit roundoff.
+    let margin: W
     var slack: W = 0
     var overflows = false
+    /// The relative error that subnormal intermediates noted so far add to the later ones.
+    var subnormalError: W = 0
+
+    init(margin: W) {
+        self.margin = margin
+    }
+
+    /// Whether `x`, exactly finite, may be infinite when computed in `type`.
+    func mayOverflow(_ x: W, _ type: DType) -> Bool {
+        x.isFinite && abs(x) * (1 + margin + subnormalError) > W(type.greatestFiniteMagnitude)
+    }
+
+    /// Whether `x` is infinite, or may be when computed in `type`.
+    func mayBeInfinite(_ x: W, _ type: DType) -> Bool { x.isInfinite || mayOverflow(x, type) }
+
+    /// Whether `x` is zero, or nonzero but small enough to round to zero in `type`.
+    func mayBeZero(_ x: W, _ type: DType) -> Bool {
+        x == 0 || (x.isFinite && abs(x) < W(type.leastNonzeroMagnitude))
+    }
 
     /// Records intermediate `x` of dtype `type`. When it is subnormal its relative error can reach
     /// `spacing / |x|`, which `term` (the part of the result that depends on x, to the power `power`)
@@ -175,11 +206,12 @@ private struct RangeCheck<W: OracleReal> {
     mutating func note(_ x: W, _ type: DType, term: W, power: W = 1) {
         guard x.isFinite else { return }
         let magnitude = abs(x)
-        if magnitude > W(type.greatestFiniteMagnitude) {
+        if mayOverflow(x, type) {
             overflows = true
         } else if magnitude != 0 && magnitude < W(type.leastNormalMagnitude) {
             let relative = Swift.min(1, power * W(type.leastNonzeroMagnitude) / magnitude)
             if term.isFinite { slack += abs(term) * relative }
+            subnormalError += relative
         }
     }
 
@@ -187,11 +219,24 @@ private struct RangeCheck<W: OracleReal> {
     mutating func noteFinal(_ x: W, _ type: DType) {
         guard x.isFinite else { return }
         let magnitude = abs(x)
-        if magnitude > W(type.greatestFiniteMagnitude) {
+        if mayOverflow(x, type) {
             overflows = true
         } else if magnitude != 0 && magnitude < W(type.leastNormalMagnitude) {
             slack += W(type.leastNonzeroMagnitude)
         }
+    }
+
+    /// Records a product whose one factor may round to zero while the other is or may become
+    /// infinite: the dtype evaluation gives NaN where the exact product is infinite or finite.
+    mutating func noteProduct(mayBeZero zero: Bool, _ factor: W, _ type: DType) {
+        if zero && mayBeInfinite(factor, type) { overflows = true }
+    }
+
+    /// Records a quotient a/b in the dtypes: a divisor that may round to zero (or 0/0 after a
+    /// numerator rounded to zero) gives ±inf or NaN where the exact quotient is finite or infinite.
+    mutating func noteQuotient(numeratorMayBeZero: Bool, _ divisor: W, _ type: DType) {
+        if divisor != 0 && mayBeZero(divisor, type) { overflows = true }
+        if divisor == 0 && numeratorMayBeZero { overflows = true }
     }
 }
 
@@ -200,6 +245,11 @@ private struct OracleEvaluation<W: OracleReal> {
     let layout: CallLayout
     let differenceIndex: BroadcastIndex
     let varianceIndex: BroadcastIndex
+    /// The relative error within which an intermediate counts as reaching a range limit.
+    let margin: W
+    /// The dtype var is read in by the divisions: the result's, but a 0-d var that lost the promotion
+    /// is read in the compute type (float32 below float64) without rounding to the result's dtype.
+    let divisorType: DType
 
     init(call: LossCase, layout: CallLayout) {
         self.call = call
@@ -208,6 +258,21 @@ private struct OracleEvaluation<W: OracleReal> {
             operand: layout.differenceShape, result: layout.elementShape, resultCount: layout.elementCount)
         varianceIndex = BroadcastIndex(
             operand: layout.varianceShape, result: layout.elementShape, resultCount: layout.elementCount)
+        let unitRoundoff = [layout.inputType, layout.targetType, layout.varianceType].map(\.unitRoundoff).max() ?? 0
+        margin = 16 * W(unitRoundoff)
+        divisorType =
+            layout.varianceShape.rank == 0 && layout.varianceType != layout.resultType
+            ? (layout.resultType == .float64 ? .float64 : .float32) : layout.resultType
+    }
+
+    private func rangeCheck() -> RangeCheck<W> { RangeCheck(margin: margin) }
+
+    /// Whether a sum PyTorch forms in `type` and then rounds to `rounded` may overflow on the way:
+    /// in a partial sum of its accumulation type, or in either rounding.
+    private func sumMayOverflow(_ sum: ExactSum<W>, accumulatingIn type: DType, roundedTo rounded: DType) -> Bool {
+        let range = rangeCheck()
+        return sum.magnitude * (1 + margin) > W(type.accumulationType.greatestFiniteMagnitude)
+            || range.mayOverflow(sum.value, type) || range.mayOverflow(sum.value, rounded)
     }
 
     func run() -> ExactOutcome {
@@ -233,9 +298,11 @@ private struct OracleEvaluation<W: OracleReal> {
             let ratio = squared / variance
             let sum = logVariance + ratio
             var value = sum / 2
-            var range = RangeCheck<W>()
+            var range = rangeCheck()
             range.note(d, differenceType, term: ratio / 2, power: 2)
             range.note(squared, differenceType, term: ratio / 2)
+            range.note(variance, divisorType, term: ratio / 2)
+            range.noteQuotient(numeratorMayBeZero: range.mayBeZero(squared, differenceType), variance, divisorType)
             range.note(ratio, resultType, term: ratio / 2)
             range.noteFinal(sum, resultType)
             range.noteFinal(value, resultType)
@@ -258,7 +325,12 @@ private struct OracleEvaluation<W: OracleReal> {
         }
         let unreduced = rows.map { $0.element(type: resultType) }
         if keepsRows && layout.reduction != .none {
-            for element in unreduced { total.absorb(element) }
+            // Each row sum is rounded to the result's dtype before the reduction adds it.
+            for (row, element) in zip(rows, unreduced) {
+                var element = element
+                element.overflows = element.overflows || sumMayOverflow(row, accumulatingIn: resultType, roundedTo: resultType)
+                total.absorb(element)
+            }
         }
 
         let loss: ExactTensor
@@ -280,13 +352,19 @@ private struct OracleEvaluation<W: OracleReal> {
                 difference: difference))
     }
 
+    /// `input - target` exactly, after a 0-d operand that lost the promotion is converted to the
+    /// difference's dtype, as PyTorch converts it before subtracting.
     private func differences() -> [W] {
         let count = (try? layout.differenceShape.elementCount()) ?? 0
         let inputIndex = BroadcastIndex(operand: layout.inputShape, result: layout.differenceShape, resultCount: count)
         let targetIndex = BroadcastIndex(
             operand: layout.targetShape, result: layout.differenceShape, resultCount: count)
-        let inputValues = call.input.values
-        let targetValues = call.target.values
+        let differenceType = layout.differenceType
+        func converted(_ tensor: Tensor, shape: Shape) -> [Double] {
+            shape.rank == 0 && tensor.dtype != differenceType ? tensor.values.map(differenceType.round) : tensor.values
+        }
+        let inputValues = converted(call.input, shape: layout.inputShape)
+        let targetValues = converted(call.target, shape: layout.targetShape)
         return (0..<count).map { W(inputValues[inputIndex[$0]]) - W(targetValues[targetIndex[$0]]) }
     }
 
@@ -311,6 +389,13 @@ private struct OracleEvaluation<W: OracleReal> {
 
         var differenceSums = [ExactSum<W>](repeating: ExactSum(), count: difference.count)
         var varianceSums = [ExactSum<W>](repeating: ExactSum(), count: clamped.count)
+        // The sums PyTorch forms before it multiplies or divides them: Σ (g/2)/v to the difference's
+        // shape, and Σ g/2 and Σ −(g/2)·(d²/v)/v to var's. They can overflow where the product does not.
+        var squaredGradientSums = [ExactSum<W>](repeating: ExactSum(), count: difference.count)
+        var logSums = [ExactSum<W>](repeating: ExactSum(), count: clamped.count)
+        var divisionSums = [ExactSum<W>](repeating: ExactSum(), count: clamped.count)
+        // Under 'mean', grad_output / count is itself rounded to the result's dtype.
+        let meanGradientRounds = layout.reduction == .mean
         for position in 0..<layout.elementCount {
             let varianceOffset = varianceIndex[position]
             let differenceOffset = differenceIndex[position]
@@ -318,39 +403,57 @@ private struct OracleEvaluation<W: OracleReal> {
             let d = difference[differenceOffset]
             let gradient = gradientOf(position)
             let half = gradient / 2
-            // Under 'mean', grad_output / count is itself rounded to the result's dtype.
-            let meanGradientRounds = layout.reduction == .mean
+            let probe = rangeCheck()
+            let halfMayBeZero =
+                probe.mayBeZero(half, resultType) || (meanGradientRounds && probe.mayBeZero(gradient, resultType))
 
             // d/d(difference) = g·d/v, as PyTorch forms it: (g/2 / v) · (2d).
             let squaredGradient = half / variance
             let differenceGradient = squaredGradient * (2 * d)
-            var differenceRange = RangeCheck<W>()
+            var differenceRange = rangeCheck()
             if meanGradientRounds { differenceRange.note(gradient, resultType, term: differenceGradient) }
             differenceRange.note(half, resultType, term: differenceGradient)
+            differenceRange.note(variance, divisorType, term: differenceGradient)
+            differenceRange.noteQuotient(numeratorMayBeZero: halfMayBeZero, variance, divisorType)
             differenceRange.note(squaredGradient, resultType, term: differenceGradient)
             // It is summed to the difference's shape and cast to the difference's dtype before the product.
             differenceRange.note(squaredGradient, differenceType, term: differenceGradient)
             differenceRange.note(2 * d, differenceType, term: differenceGradient)
+            differenceRange.noteProduct(
+                mayBeZero: halfMayBeZero || probe.mayBeZero(squaredGradient, resultType)
+                    || probe.mayBeZero(squaredGradient, differenceType), 2 * d, differenceType)
             differenceRange.noteFinal(differenceGradient, differenceType)
             differenceSums[differenceOffset].add(
                 differenceGradient, scale: abs(differenceGradient), slack: differenceRange.slack,
                 overflows: differenceRange.overflows)
+            squaredGradientSums[differenceOffset].add(squaredGradient, scale: 0, slack: 0, overflows: false)
 
             // d/dvar = g/2 · (1/v − d²/v²): log's part (g/2)/v and the division's −(g/2)·((d²/v)/v).
             let logPart = half / variance
-            let ratio = d * d / variance
+            let squared = d * d
+            let ratio = squared / variance
             let quotient = ratio / variance
             let divisionPart = -half * quotient
-            var varianceRange = RangeCheck<W>()
+            var varianceRange = rangeCheck()
             if meanGradientRounds { varianceRange.note(gradient, resultType, term: abs(logPart) + abs(divisionPart)) }
             varianceRange.note(half, resultType, term: abs(logPart) + abs(divisionPart))
             varianceRange.note(logPart, varianceType, term: logPart)
-            varianceRange.note(d * d, differenceType, term: divisionPart)
+            varianceRange.note(squared, differenceType, term: divisionPart)
+            varianceRange.note(variance, divisorType, term: divisionPart)
+            let ratioMayBeZero = probe.mayBeZero(squared, differenceType) || probe.mayBeZero(ratio, resultType)
+            varianceRange.noteQuotient(
+                numeratorMayBeZero: probe.mayBeZero(squared, differenceType), variance, divisorType)
+            varianceRange.noteQuotient(numeratorMayBeZero: ratioMayBeZero, variance, divisorType)
             varianceRange.note(ratio, resultType, term: divisionPart)
             varianceRange.note(quotient, resultType, term: divisionPart)
+            varianceRange.noteProduct(mayBeZero: halfMayBeZero, quotient, resultType)
+            varianceRange.noteProduct(
+                mayBeZero: ratioMayBeZero || probe.mayBeZero(quotient, resultType), half, resultType)
             varianceRange.noteFinal(divisionPart, resultType)
-            // Both parts are cast to var's dtype before they are added.
+            // Both parts are cast to var's dtype before they are added; log's part divides there.
             varianceRange.note(half, varianceType, term: logPart)
+            varianceRange.noteQuotient(
+                numeratorMayBeZero: halfMayBeZero || probe.mayBeZero(half, varianceType), variance, varianceType)
             varianceRange.noteFinal(divisionPart, varianceType)
             let value = logPart + divisionPart
             varianceRange.noteFinal(value, varianceType)
@@ -360,6 +463,31 @@ private struct OracleEvaluation<W: OracleReal> {
             // The two parts are accumulated separately, so both count towards the accumulation error.
             varianceSums[varianceOffset].magnitude +=
                 abs(logPart) + abs(divisionPart) - (value.isFinite ? abs(value) : 0)
+            logSums[varianceOffset].add(half, scale: 0, slack: 0, overflows: false)
+            divisionSums[varianceOffset].add(divisionPart, scale: 0, slack: 0, overflows: false)
+        }
+
+        for offset in difference.indices {
+            if squaredGradientSums[offset].summands == 0 {
+                // Nothing reads this difference element: its gradient is (Σ of nothing)·2d = 0·2d, NaN
+                // when 2d is infinite in the difference's dtype.
+                let twice = 2 * difference[offset]
+                differenceSums[offset].add(
+                    0 * twice, scale: 0, slack: 0, overflows: rangeCheck().mayOverflow(twice, differenceType))
+            } else if sumMayOverflow(squaredGradientSums[offset], accumulatingIn: resultType, roundedTo: differenceType) {
+                differenceSums[offset].overflows = true
+            }
+        }
+        for offset in clamped.indices {
+            if logSums[offset].summands == 0 {
+                // Nothing reads this var element: log's backward still divides (Σ of nothing) by it.
+                varianceSums[offset].add(0 / clamped[offset], scale: 0, slack: 0, overflows: false)
+            } else if sumMayOverflow(logSums[offset], accumulatingIn: resultType, roundedTo: varianceType)
+                || sumMayOverflow(divisionSums[offset], accumulatingIn: resultType, roundedTo: varianceType)
+                || rangeCheck().mayOverflow(logSums[offset].value / clamped[offset], varianceType)
+            {
+                varianceSums[offset].overflows = true
+            }
         }
 
         let differenceElements = differenceSums.map { $0.element(type: differenceType) }
@@ -388,7 +516,14 @@ private struct OracleEvaluation<W: OracleReal> {
         for (position, element) in elements.enumerated() {
             sums[index[position]].absorb(element, negated: negate)
         }
-        let reduced = sums.map { $0.element(type: layout.differenceType) }
+        // The sum is rounded to the difference's dtype before the cast to the operand's.
+        let range = rangeCheck()
+        let reduced = sums.map { sum in
+            var element = sum.element(type: layout.differenceType)
+            element.overflows =
+                element.overflows || (dtype != layout.differenceType && range.mayOverflow(W(element.value), layout.differenceType))
+            return element
+        }
         return ExactTensor(dtype: dtype, shape: outputShape, elements: reduced)
     }
 }

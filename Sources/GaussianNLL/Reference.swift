@@ -81,11 +81,12 @@ private struct Evaluation {
         let squared = difference.map { differenceType.multiply($0, $0) }
 
         // 0.5 * (log(var) + d² / var), element-wise.
+        let divide = layout.divideByVariance
         var elementLoss = [Double](repeating: 0, count: layout.elementCount)
         var ratio = [Double](repeating: 0, count: layout.elementCount)
         for position in 0..<layout.elementCount {
             let variance = clamped[varianceIndex[position]]
-            ratio[position] = resultType.divide(squared[differenceIndex[position]], variance)
+            ratio[position] = divide(squared[differenceIndex[position]], variance)
             let sum = resultType.add(logVariance[varianceIndex[position]], ratio[position])
             elementLoss[position] = resultType.multiplyScalar(sum, 0.5)
         }
@@ -178,13 +179,14 @@ private struct Evaluation {
         var halfGradient = [Double](repeating: 0, count: layout.elementCount)
         var squaredGradient = [Double](repeating: 0, count: layout.elementCount)
         var divisionVarianceGradient = [Double](repeating: 0, count: layout.elementCount)
+        let divide = layout.divideByVariance
         for position in 0..<layout.elementCount {
             let gradient = resultType.multiplyScalar(unreducedGradient(position / width), 0.5)
             let variance = clamped[varianceIndex[position]]
             halfGradient[position] = gradient
-            squaredGradient[position] = resultType.divide(gradient, variance)
-            let ratio = resultType.divide(squared[differenceIndex[position]], variance)
-            divisionVarianceGradient[position] = resultType.multiply(-gradient, resultType.divide(ratio, variance))
+            squaredGradient[position] = divide(gradient, variance)
+            let ratio = divide(squared[differenceIndex[position]], variance)
+            divisionVarianceGradient[position] = resultType.multiply(-gradient, divide(ratio, variance))
         }
 
         // var: log's backward, grad / var, plus the division's, accumulated in var's dtype.

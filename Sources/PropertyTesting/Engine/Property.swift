@@ -111,7 +111,9 @@ struct Property: ConformanceCheck {
         origin: Origin, choices: [UInt64], judgement: CaseJudgement, environment: GenerationEnvironment,
         context: CheckContext, into result: inout CheckResult
     ) {
-        var shrinker = Shrinker(maximumAttempts: maximumShrinkAttempts) { candidates in
+        // A candidate that crashed, hung or broke the protocol is not asked again and again.
+        let faulted = judgement.findings.contains { $0.contains("candidate fault:") }
+        var shrinker = Shrinker(maximumAttempts: faulted ? 0 : maximumShrinkAttempts) { candidates in
             let drawn = candidates.map { candidate -> (ChoiceSource, Trial) in
                 var source = ChoiceSource(replaying: candidate)
                 let trial = generate(&source, environment)
@@ -143,7 +145,7 @@ struct Property: ConformanceCheck {
         }
         var lines = [final.findings.joined(separator: "; ")]
         lines.append(
-            maximumShrinkAttempts > 0
+            shrinker.maximumAttempts > 0
                 ? "Falsified by \(originText); shrunk in \(shrinker.improvements) steps (\(shrinker.attempts) "
                     + "attempts) to \(finalChoices.count) choices."
                 : "Falsified by \(originText) (not shrunk).")

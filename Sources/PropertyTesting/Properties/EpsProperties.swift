@@ -103,11 +103,15 @@ extension PropertySuite {
             return Trial(calls: [call]) { check in
                 check.judgeAll()
                 guard call.reduction == "none", let loss = check.result(0)?.loss, loss.shape.count > 0 else { return }
-                // Each 'none' element that reads a NaN var entry is NaN.
-                let groups: [[Int]] =
-                    profile.sumsPerSample
-                    ? (0..<input.count).map { [$0 / Swift.max(input.count / Swift.max(input.dims[0], 1), 1)] }
-                    : BroadcastMap.groups(operand: varianceShape, result: input)
+                // Each 'none' element that reads a NaN var entry is NaN: the entry's sample in torch-1.8, the
+                // elements it broadcasts to otherwise.
+                let groups: [[Int]]
+                if profile.sumsPerSample {
+                    let width = Swift.max(input.count / Swift.max(input.dims[0], 1), 1)
+                    groups = (0..<input.count).map { [$0 / width] }
+                } else {
+                    groups = BroadcastMap.groups(operand: varianceShape, result: input)
+                }
                 for (position, value) in variance.values.enumerated() where value.isNaN {
                     for element in groups[position] where element < loss.values.count && !loss.values[element].isNaN {
                         check.fail("var[\(position)] is NaN, but loss[\(element)] = \(loss.values[element]), not NaN")
