@@ -232,11 +232,15 @@ private struct RangeCheck<W: OracleReal> {
         if zero && mayBeInfinite(factor, type) { overflows = true }
     }
 
-    /// Records a quotient a/b in the dtypes: a divisor that may round to zero (or 0/0 after a
-    /// numerator rounded to zero) gives ±inf or NaN where the exact quotient is finite or infinite.
-    mutating func noteQuotient(numeratorMayBeZero: Bool, _ divisor: W, _ type: DType) {
+    /// Records a quotient a/b in the dtypes: a divisor that may round to zero, 0/0 after a numerator
+    /// rounded to zero, or ∞/∞ after one overflowed gives ±inf or NaN where the exact quotient is
+    /// finite or infinite.
+    mutating func noteQuotient(
+        numeratorMayBeZero: Bool, numeratorMayBeInfinite: Bool = false, _ divisor: W, _ type: DType
+    ) {
         if divisor != 0 && mayBeZero(divisor, type) { overflows = true }
         if divisor == 0 && numeratorMayBeZero { overflows = true }
+        if numeratorMayBeInfinite && mayBeInfinite(divisor, type) { overflows = true }
     }
 }
 
@@ -302,7 +306,11 @@ private struct OracleEvaluation<W: OracleReal> {
             range.note(d, differenceType, term: ratio / 2, power: 2)
             range.note(squared, differenceType, term: ratio / 2)
             range.note(variance, divisorType, term: ratio / 2)
-            range.noteQuotient(numeratorMayBeZero: range.mayBeZero(squared, differenceType), variance, divisorType)
+            // A 0-d difference that lost the promotion to var is converted to the result's dtype here.
+            range.note(squared, resultType, term: ratio / 2)
+            range.noteQuotient(
+                numeratorMayBeZero: range.mayBeZero(squared, differenceType) || range.mayBeZero(squared, resultType),
+                numeratorMayBeInfinite: range.mayBeInfinite(squared, resultType), variance, divisorType)
             range.note(ratio, resultType, term: ratio / 2)
             range.noteFinal(sum, resultType)
             range.noteFinal(value, resultType)
@@ -439,10 +447,13 @@ private struct OracleEvaluation<W: OracleReal> {
             varianceRange.note(half, resultType, term: abs(logPart) + abs(divisionPart))
             varianceRange.note(logPart, varianceType, term: logPart)
             varianceRange.note(squared, differenceType, term: divisionPart)
+            varianceRange.note(squared, resultType, term: divisionPart)
             varianceRange.note(variance, divisorType, term: divisionPart)
-            let ratioMayBeZero = probe.mayBeZero(squared, differenceType) || probe.mayBeZero(ratio, resultType)
+            let squaredMayBeZero = probe.mayBeZero(squared, differenceType) || probe.mayBeZero(squared, resultType)
+            let ratioMayBeZero = squaredMayBeZero || probe.mayBeZero(ratio, resultType)
             varianceRange.noteQuotient(
-                numeratorMayBeZero: probe.mayBeZero(squared, differenceType), variance, divisorType)
+                numeratorMayBeZero: squaredMayBeZero,
+                numeratorMayBeInfinite: probe.mayBeInfinite(squared, resultType), variance, divisorType)
             varianceRange.noteQuotient(numeratorMayBeZero: ratioMayBeZero, variance, divisorType)
             varianceRange.note(ratio, resultType, term: divisionPart)
             varianceRange.note(quotient, resultType, term: divisionPart)

@@ -78,8 +78,14 @@ public struct ToleranceModel: Sendable, Equatable {
         }
         if !value.isFinite {
             if element.overflows { return .allowedOverflow }
-            if roundsToInfinity(exact, dtype: dtype) && Float80(value) == (exact > 0 ? .infinity : -.infinity) {
-                return .exact
+            if value.isInfinite {
+                if Float80(value) == (exact > 0 ? .infinity : -.infinity) && roundsToInfinity(exact, dtype: dtype) {
+                    return .exact
+                }
+                // A value the bound allows rounds to this infinity: a faithful evaluation may give it.
+                let allowed = bound(for: element, kind: kind, dtype: dtype, unitRoundoff: unitRoundoff)
+                let reach = value > 0 ? exact + allowed : allowed - exact
+                if reach > 0 && roundsToInfinity(reach, dtype: dtype) { return .allowedOverflow }
             }
             return .mismatch("expected a finite value")
         }
@@ -106,7 +112,8 @@ public enum ElementJudgement: Sendable, Equatable {
     case exact
     /// Within the bound; `ratio` is |error| / bound, at most 1.
     case within(ratio: Double)
-    /// A non-finite value where an intermediate of the formula overflows its dtype.
+    /// A non-finite value where an intermediate of the formula may overflow its dtype, or an infinity
+    /// where a value within the bound rounds to it.
     case allowedOverflow
     /// Finite, but beyond the bound; `ratio` > 1.
     case beyond(ratio: Double)

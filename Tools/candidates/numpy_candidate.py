@@ -2,10 +2,13 @@
 
 It is written from the semantics of ``torch.nn.functional.gaussian_nll_loss``
 (one profile per behaviour change: torch-1.8, torch-1.9, torch-2.6, torch-2.10),
-not by calling torch. Values are computed in float64 and rounded to the result
-dtype at the end; only the clamp of var to eps happens in var's own dtype, as in
-PyTorch. The backward pass mirrors PyTorch's autograd formulas, so the gradient
-for var below eps is taken at eps, not 0.
+not by calling torch. It evaluates op by op in the operands' dtypes, as PyTorch's
+CPU eager mode does: each operation promotes its operands' dtypes (a 0-d tensor
+does not widen a dimensioned one), computes in the dtype's compute type (float32
+for float16) and rounds to the dtype; sums accumulate in float32 for float16.
+The clamp of var to eps happens in var's dtype. The backward pass mirrors
+PyTorch's autograd formulas in the same order and dtypes, so the gradient for
+var below eps is taken at eps, not 0.
 
 Run it as a candidate with::
 
@@ -14,20 +17,23 @@ Run it as a candidate with::
 
 import argparse
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
 from gnll_candidate import PROFILES, Case, Rejection, Result, Tensor, serve
 
 NUMPY_DTYPES = {"float16": np.float16, "float32": np.float32, "float64": np.float64}
+# The type PyTorch's CPU kernels compute and accumulate each dtype in ("opmath").
+COMPUTE_TYPES = {"float16": "float32", "float32": "float32", "float64": "float64"}
 HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
 
 def round_to(dtype: str, values) -> np.ndarray:
-    """Round values to a protocol dtype the way PyTorch converts a Python float scalar.
+    """Convert values to a protocol dtype the way PyTorch converts from a wider type.
 
-    PyTorch converts a double scalar to a reduced-precision float through float32,
-    so float16 gets two roundings.
+    PyTorch converts a double to a reduced-precision float through float32, so
+    float16 gets two roundings.
     """
     values = np.asarray(values, dtype=np.float64)
     if dtype == "float16":
@@ -35,15 +41,49 @@ def round_to(dtype: str, values) -> np.ndarray:
     return values.astype(NUMPY_DTYPES[dtype])
 
 
-def result_dtype(operands) -> str:
-    """PyTorch's type promotion for (dtype, shape) operands of float16, float32 and float64.
+def promote(a: str, a_shape: tuple, b: str, b_shape: tuple) -> str:
+    """The dtype of a binary op between two tensors: PyTorch's type promotion.
 
-    A 0-d tensor does not widen the result when a tensor with dimensions takes
-    part: a float32 (2,) input with a float64 0-d target gives float32.
+    A 0-d tensor does not widen a tensor with dimensions (all these dtypes are of
+    one category): a float32 (2,) tensor minus a float64 0-d tensor is float32.
     """
-    dimensioned = [dtype for dtype, shape in operands if len(shape) > 0]
-    dtypes = dimensioned or [dtype for dtype, _ in operands]
-    return np.result_type(*(NUMPY_DTYPES[name] for name in dtypes)).name
+    if (len(a_shape) == 0) != (len(b_shape) == 0):
+        return b if len(a_shape) == 0 else a
+    return np.result_type(NUMPY_DTYPES[a], NUMPY_DTYPES[b]).name
+
+
+def elementwise(op, dtype: str, a, b) -> np.ndarray:
+    """``op(a, b)`` on tensors as PyTorch's CPU kernels do it in ``dtype``.
+
+    The operands are converted to the dtype, computed in its compute type and the
+    result is rounded to the dtype.
+    """
+    compute = NUMPY_DTYPES[COMPUTE_TYPES[dtype]]
+    return round_to(dtype, op(round_to(dtype, a).astype(compute), round_to(dtype, b).astype(compute)))
+
+
+def with_scalar(op, dtype: str, a, scalar: float) -> np.ndarray:
+    """``op(tensor, python_scalar)`` in ``dtype``: the scalar is taken in the compute type, never rounded to dtype."""
+    compute = NUMPY_DTYPES[COMPUTE_TYPES[dtype]]
+    return round_to(dtype, op(round_to(dtype, a).astype(compute), compute(scalar)))
+
+
+def logarithm(dtype: str, a: np.ndarray) -> np.ndarray:
+    """``torch.log`` in ``dtype``: computed in the compute type, rounded to the dtype."""
+    return round_to(dtype, np.log(a.astype(NUMPY_DTYPES[COMPUTE_TYPES[dtype]])))
+
+
+def accumulate(values, dtype: str, axis=None) -> np.ndarray:
+    """Sum values of ``dtype`` in its accumulation type (float32 for float16), not rounded to dtype.
+
+    numpy sums a contiguous axis pairwise, as accurate as PyTorch's cascade sums.
+    """
+    return np.ascontiguousarray(values, dtype=NUMPY_DTYPES[COMPUTE_TYPES[dtype]]).sum(axis=axis)
+
+
+def total(values, dtype: str, axis=None) -> np.ndarray:
+    """``tensor.sum()`` in ``dtype``: accumulated, then rounded to the dtype."""
+    return round_to(dtype, accumulate(values, dtype, axis))
 
 
 def broadcast_shape(a: tuple, b: tuple) -> tuple:
@@ -61,11 +101,18 @@ def broadcast_shape(a: tuple, b: tuple) -> tuple:
     return tuple(size_a if size_b == 1 else size_b for size_a, size_b in zip(a_full, b_full, strict=True))
 
 
-def sum_to(array: np.ndarray, shape: tuple) -> np.ndarray:
-    """Sum a broadcast array back to one operand's shape, as autograd does."""
-    lead = array.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and array.shape[lead + i] != 1)
-    return array.sum(axis=axes, keepdims=True).reshape(shape) if axes else array.reshape(shape)
+def sum_to(values: np.ndarray, shape: tuple, dtype: str) -> np.ndarray:
+    """Sum a broadcast result back to an operand's shape in ``dtype``, as autograd's ``sum_to`` does.
+
+    The summed axes are moved last, so that each operand element's sum runs over one contiguous axis.
+    """
+    lead = values.ndim - len(shape)
+    summed = list(range(lead)) + [lead + i for i, n in enumerate(shape) if n == 1 and values.shape[lead + i] != 1]
+    kept = [axis for axis in range(values.ndim) if axis not in summed]
+    grouped = np.transpose(values, kept + summed).reshape(
+        [values.shape[axis] for axis in kept] + [math.prod(values.shape[axis] for axis in summed)]
+    )
+    return total(grouped, dtype, axis=-1).reshape(shape)
 
 
 def check_reduction(reduction: str) -> None:
@@ -168,63 +215,134 @@ def clamp(values: np.ndarray, eps: float, dtype: str, profile: str) -> np.ndarra
     """``var.clamp_(min=eps)`` in var's dtype: ``v < eps ? eps : v`` (NaN and -0.0 survive).
 
     The bound is converted with c10's overflow check: a finite eps beyond the dtype's range raises.
+    A NaN eps makes every element NaN from torch 2.10 on and leaves var as it is before.
     """
     if math.isfinite(eps) and abs(eps) > float(np.finfo(NUMPY_DTYPES[dtype]).max):
         name = OVERFLOW_TYPE_NAMES[dtype][0 if profile == "torch-2.10" else 1]
         raise Rejection("type", f"value cannot be converted to type {name} without overflow")
     floor = round_to(dtype, eps)
+    if math.isnan(eps):
+        return np.full_like(values, np.nan) if profile == "torch-2.10" else np.array(values)
     return np.where(values < floor, floor, values)
 
 
-def forward_backward(x, t, v, case: Case, per_sample: bool) -> tuple:
-    """Loss and (when asked) gradients for x, t and the clamped v, all float64, in computed shapes.
+@dataclass(frozen=True)
+class Operands:
+    """input, target and the clamped var as the loss computes with them, and the dtypes of its ops.
 
-    ``per_sample`` is torch-1.8's per-row sum. The backward pass follows PyTorch's
-    derivative formulas op by op.
+    The arrays are in their own dtypes and in the shapes the loss uses (torch-1.8's views, var unsqueezed).
     """
-    d_shape = broadcast_shape(x.shape, t.shape)
-    broadcast_shape(d_shape, v.shape)
-    d = x - t
-    dd = d * d
-    q = dd / v
-    inner = np.log(v) + q
+
+    x: np.ndarray
+    t: np.ndarray
+    v: np.ndarray
+    x_dtype: str
+    t_dtype: str
+    v_dtype: str
+    d_dtype: str  # of input - target
+    r_dtype: str  # of the loss: (input - target) ** 2 / var and log(var) + ...
+
+
+def divide_by_var(numerator, o: Operands) -> np.ndarray:
+    """``numerator / var`` in the loss's dtype.
+
+    A 0-d var that lost the promotion is a CPU scalar to PyTorch: it is read in the
+    compute type, not rounded to the loss's dtype (float64 1e-6 divides float16 as 1e-6).
+    """
+    if o.v.ndim == 0 and o.v_dtype != o.r_dtype:
+        return with_scalar(np.divide, o.r_dtype, numerator, o.v)
+    return elementwise(np.divide, o.r_dtype, numerator, o.v)
+
+
+def reduce(loss: np.ndarray, reduction: str, dtype: str) -> np.ndarray:
+    """'none', 'sum' or 'mean' of the unreduced loss; mean divides the accumulated sum by the count."""
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return total(loss, dtype)
+    return round_to(dtype, with_scalar(np.divide, COMPUTE_TYPES[dtype], accumulate(loss, dtype), loss.size))
+
+
+def forward(o: Operands, case: Case, per_sample: bool) -> tuple:
+    """The reduced loss, the unreduced loss's element count, input - target and its square.
+
+    ``per_sample`` is torch-1.8's per-row sum, after which full adds 0.5 D log(2 pi) once per row.
+    """
+    d = elementwise(np.subtract, o.d_dtype, o.x, o.t)
+    squared = elementwise(np.multiply, o.d_dtype, d, d)
+    inner = elementwise(np.add, o.r_dtype, logarithm(o.v_dtype, o.v), divide_by_var(squared, o))
+    loss = with_scalar(np.multiply, o.r_dtype, inner, 0.5)
     if per_sample:
-        loss = 0.5 * inner.sum(axis=1)
+        loss = total(loss, o.r_dtype, axis=1)
         if case.full:
-            loss = loss + 0.5 * x.shape[1] * math.log(2 * math.pi)
-    else:
-        loss = 0.5 * inner
-        if case.full:
-            loss = loss + HALF_LOG_2PI
-    reduced = {"none": loss, "sum": loss.sum(), "mean": loss.sum() / loss.size}[case.reduction]
-    if not case.grad:
-        return reduced, None, None, None
-    g = case.grad_output.array.astype(np.float64)
-    g_loss = np.broadcast_to(g / loss.size if case.reduction == "mean" else g, loss.shape)
-    g_inner = np.broadcast_to((0.5 * g_loss)[:, None] if per_sample else 0.5 * g_loss, inner.shape)
-    g_v = sum_to(g_inner, v.shape) / v + sum_to(-g_inner * ((dd / v) / v), v.shape)
-    g_d = sum_to(g_inner / v, d.shape) * (2 * d)
-    return reduced, sum_to(g_d, x.shape), sum_to(-g_d, t.shape), g_v
+            loss = with_scalar(np.add, o.r_dtype, loss, 0.5 * o.x.shape[1] * math.log(2 * math.pi))
+    elif case.full:
+        loss = with_scalar(np.add, o.r_dtype, loss, HALF_LOG_2PI)
+    return reduce(loss, case.reduction, o.r_dtype), loss.size, d, squared
 
 
-def evaluate(case: Case, profile: str) -> Result:
-    """Evaluate one case under a profile."""
+def backward(o: Operands, case: Case, per_sample: bool, count: int, d: np.ndarray, squared: np.ndarray) -> tuple:
+    """Gradients for x, t and v in their dtypes and computed shapes, in autograd's order.
+
+    Each gradient is summed to its operand's shape in the dtype it flows in, then cast to the operand's.
+    """
+    g = case.grad_output.array
+    if case.reduction == "mean":
+        g = with_scalar(np.divide, o.r_dtype, g, count)
+    half = with_scalar(np.multiply, o.r_dtype, g, 0.5)  # through 0.5 * (...)
+    if per_sample and case.reduction == "none":
+        half = half[:, None]  # a row's gradient reaches each element of the row
+    half = np.broadcast_to(half, np.broadcast_shapes(d.shape, o.v.shape))
+
+    # log(var) + d^2 / var: var gets grad / var from log and -grad * (d^2 / var) / var from the division.
+    squared_gradient = divide_by_var(half, o)
+    division_gradient = elementwise(np.multiply, o.r_dtype, -half, divide_by_var(divide_by_var(squared, o), o))
+    log_gradient = elementwise(np.divide, o.v_dtype, sum_to(half, o.v.shape, o.r_dtype), o.v)
+    g_v = elementwise(np.add, o.v_dtype, log_gradient, sum_to(division_gradient, o.v.shape, o.r_dtype))
+
+    # d ** 2: grad * (2 d), then input - target: +grad to input, -grad to target.
+    twice_d = with_scalar(np.multiply, o.d_dtype, d, 2)
+    g_d = elementwise(np.multiply, o.d_dtype, sum_to(squared_gradient, d.shape, o.r_dtype), twice_d)
+    g_x = round_to(o.x_dtype, sum_to(g_d, o.x.shape, o.d_dtype))
+    g_t = -round_to(o.t_dtype, sum_to(g_d, o.t.shape, o.d_dtype))
+    return g_x, g_t, g_v
+
+
+def operands(case: Case, profile: str) -> Operands:
+    """Run the profile's checks; return the operands in computed shapes and the dtypes of the ops."""
     if profile == "torch-1.8":
         x_shape, t_shape, v_shape = plan_1_8(case)
     else:
         x_shape, t_shape = case.input.array.shape, case.target.array.shape
         v_shape = plan_since_1_9(case, profile)
     var_dtype, raw_var = var_values(case)
-    v = clamp(raw_var, case.eps, var_dtype, profile).astype(np.float64).reshape(v_shape)
-    x = case.input.array.astype(np.float64).reshape(x_shape)
-    t = case.target.array.astype(np.float64).reshape(t_shape)
+    v = clamp(raw_var, case.eps, var_dtype, profile).reshape(v_shape)
+    d_shape = broadcast_shape(x_shape, t_shape)
+    broadcast_shape(d_shape, v_shape)
+    d_dtype = promote(case.input.dtype, x_shape, case.target.dtype, t_shape)
+    return Operands(
+        x=case.input.array.reshape(x_shape),
+        t=case.target.array.reshape(t_shape),
+        v=v,
+        x_dtype=case.input.dtype,
+        t_dtype=case.target.dtype,
+        v_dtype=var_dtype,
+        d_dtype=d_dtype,
+        r_dtype=promote(d_dtype, d_shape, var_dtype, v_shape),
+    )
+
+
+def evaluate(case: Case, profile: str) -> Result:
+    """Evaluate one case under a profile."""
+    o = operands(case, profile)
+    per_sample = profile == "torch-1.8"
     with np.errstate(all="ignore"):
-        loss, g_x, g_t, g_v = forward_backward(x, t, v, case, per_sample=profile == "torch-1.8")
-    dtype = result_dtype([(case.input.dtype, x.shape), (case.target.dtype, t.shape), (var_dtype, v.shape)])
-    if not case.grad:
-        return Result(loss=Tensor(np.asarray(loss), dtype))
+        loss, count, d, squared = forward(o, case, per_sample)
+        if not case.grad:
+            return Result(loss=Tensor(np.asarray(loss), o.r_dtype))
+        g_x, g_t, g_v = backward(o, case, per_sample, count, d, squared)
     return Result(
-        loss=Tensor(np.asarray(loss), dtype),
+        loss=Tensor(np.asarray(loss), o.r_dtype),
         grad_input=Tensor(g_x.reshape(case.input.array.shape), case.input.dtype),
         grad_target=Tensor(g_t.reshape(case.target.array.shape), case.target.dtype),
         grad_var=Tensor(g_v.reshape(case.var.array.shape), case.var.dtype) if isinstance(case.var, Tensor) else None,
