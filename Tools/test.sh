@@ -54,7 +54,15 @@ verify_library() {
 stage "verify: MLX against its expected failures" verify_library mlx
 stage "verify: PaddlePaddle against its expected failures" verify_library paddle
 stage "results matrix in CONFORMANCE.md is current" bash Tools/update_results.sh --check
-stage "fuzz: build the libFuzzer targets, 30 s of the protocol decoder, replay its corpus" bash -c "Tools/fuzz build && Tools/fuzz run --seconds 30 FuzzResponseDecoder && Tools/fuzz replay FuzzResponseDecoder"
+# Each libFuzzer target for 30 s (the golden reader past crashes, which inside libhdf5 are outside the suite), then
+# every committed corpus and regression input once.
+fuzz_pass() {
+    Tools/fuzz build &&
+        Tools/fuzz run --seconds 30 --seed 1 FuzzResponseDecoder FuzzShapes FuzzJudge FuzzReference &&
+        Tools/fuzz run --seconds 30 --seed 1 --keep-going FuzzGoldenReader &&
+        Tools/fuzz replay
+}
+stage "fuzz: 30 s per libFuzzer target, replay of the corpora and regression inputs" fuzz_pass
 
 if [ "$failed" -gt 0 ]; then echo "failed stages: ${failures[*]}"; fi
 echo "$passed passed, $failed failed"

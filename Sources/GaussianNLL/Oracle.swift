@@ -215,6 +215,17 @@ private struct RangeCheck<W: OracleReal> {
         }
     }
 
+    /// Records a divisor `x` read in `type`: beyond the range it becomes ±inf and the quotient `term`
+    /// depends on may become 0 (or NaN).
+    mutating func noteDivisor(_ x: W, _ type: DType, term: W) {
+        if mayOverflow(x, type) {
+            overflows = true
+            if term.isFinite { slack += abs(term) }
+        } else {
+            note(x, type, term: term)
+        }
+    }
+
     /// Records an intermediate whose own rounding error reaches the result with weight 1.
     mutating func noteFinal(_ x: W, _ type: DType) {
         guard x.isFinite else { return }
@@ -305,7 +316,7 @@ private struct OracleEvaluation<W: OracleReal> {
             var range = rangeCheck()
             range.note(d, differenceType, term: ratio / 2, power: 2)
             range.note(squared, differenceType, term: ratio / 2)
-            range.note(variance, divisorType, term: ratio / 2)
+            range.noteDivisor(variance, divisorType, term: ratio / 2)
             // A 0-d difference that lost the promotion to var is converted to the result's dtype here.
             range.note(squared, resultType, term: ratio / 2)
             range.noteQuotient(
@@ -421,7 +432,7 @@ private struct OracleEvaluation<W: OracleReal> {
             var differenceRange = rangeCheck()
             if meanGradientRounds { differenceRange.note(gradient, resultType, term: differenceGradient) }
             differenceRange.note(half, resultType, term: differenceGradient)
-            differenceRange.note(variance, divisorType, term: differenceGradient)
+            differenceRange.noteDivisor(variance, divisorType, term: differenceGradient)
             differenceRange.noteQuotient(numeratorMayBeZero: halfMayBeZero, variance, divisorType)
             differenceRange.note(squaredGradient, resultType, term: differenceGradient)
             // It is summed to the difference's shape and cast to the difference's dtype before the product.
@@ -448,7 +459,7 @@ private struct OracleEvaluation<W: OracleReal> {
             varianceRange.note(logPart, varianceType, term: logPart)
             varianceRange.note(squared, differenceType, term: divisionPart)
             varianceRange.note(squared, resultType, term: divisionPart)
-            varianceRange.note(variance, divisorType, term: divisionPart)
+            varianceRange.noteDivisor(variance, divisorType, term: divisionPart)
             let squaredMayBeZero = probe.mayBeZero(squared, differenceType) || probe.mayBeZero(squared, resultType)
             let ratioMayBeZero = squaredMayBeZero || probe.mayBeZero(ratio, resultType)
             varianceRange.noteQuotient(

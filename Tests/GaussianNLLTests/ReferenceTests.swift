@@ -102,4 +102,17 @@ struct ReferenceTests {
         let expected = [0.5, 2, 4.5, 4.3466, 6.5966, 9.3466, 6.8181, 8.6931, 10.8181]
         #expect(zip(loss.values, expected).allSatisfy { abs($0 - $1) < 5e-5 })
     }
+
+    @Test("A 0-d float64 var that lost the promotion divides float16 in float32, unrounded")
+    func zeroDimensionalDivisor() throws {
+        // torch 2.15.0: gaussian_nll_loss(tensor(0., float32), tensor([0.125, 0.0078125], float16),
+        // tensor(1e-6, float64), reduction='none') = [7804.0, 23.609375]; with var rounded to float16 first
+        // it would be [7704.0, 23.21875].
+        let input = tensor([0], [], .float32)
+        let target = tensor([0.125, 0.0078125], [2], .float16)
+        let variance = tensor([1e-6], [], .float64)
+        let result = try #require(Reference.evaluate(call(input, target, variance, reduction: "none")).result)
+        #expect(result.loss.dtype == .float16)
+        #expect(result.loss.values == [7804, 23.609375])
+    }
 }

@@ -117,3 +117,88 @@ struct JudgeTests {
         #expect(other.status == .passed && other.messageMatches == false)
     }
 }
+
+/// PyTorch's own outputs where its evaluation in the dtypes leaves their range: the oracle must accept them.
+/// Every value was printed by real PyTorch 2.15.0 (CPU) for the same call.
+@Suite("PyTorch's outputs at the range limits conform")
+struct RangeLimitTests {
+    func tensor(_ values: [Double], _ shape: Shape, _ dtype: DType) -> Tensor {
+        try! Tensor(dtype: dtype, shape: shape, values: values)
+    }
+
+    func verdict(_ call: LossCase, loss: Tensor, gradients: Gradients? = nil) -> CaseJudgement {
+        Judge().judge(.success(LossResult(loss: loss, gradients: gradients)), expected: Oracle.evaluate(call), call: call)
+    }
+
+    @Test("0·∞ after grad_output/2 rounds to 0 in float16: NaN gradients")
+    func zeroTimesInfinity() {
+        let call = LossCase(
+            input: tensor([1], [1], .float16), target: tensor([-.infinity], [1], .float16),
+            variance: .tensor(tensor([1], [1], .float16)), reduction: "none",
+            gradOutput: tensor([-5.960464477539063e-08], [1], .float16))
+        let gradients = Gradients(
+            input: tensor([.nan], [1], .float16), target: tensor([.nan], [1], .float16),
+            variance: tensor([.nan], [1], .float16))
+        let judgement = verdict(call, loss: tensor([.infinity], [1], .float16), gradients: gradients)
+        #expect(judgement.status == .passed, "\(judgement.findings)")
+    }
+
+    @Test("A 0-d float64 target is rounded to float32 before the subtraction: d = 0 exactly")
+    func zeroDimensionalSubtraction() {
+        let call = LossCase(
+            input: tensor([9.98377799987793e-07], [1], .float32), target: tensor([9.983777999877928e-07], [], .float64),
+            variance: .tensor(tensor([1], [1], .float32)), reduction: "sum", gradOutput: tensor([1], [], .float32))
+        let gradients = Gradients(
+            input: tensor([0], [1], .float32), target: tensor([0], [], .float64), variance: tensor([0.5], [1], .float32))
+        let judgement = verdict(call, loss: tensor([0], [], .float32), gradients: gradients)
+        #expect(judgement.status == .passed, "\(judgement.findings)")
+        // Exactly 0, so a candidate that subtracts the unrounded float64 value (d = 2.2e-22) is off.
+        #expect(judgement.worstRatios[.gradInput] == 0)
+    }
+
+    @Test("A var element that no loss element reads gets 0/var: NaN for a NaN var")
+    func unreadVarianceElement() {
+        let call = LossCase(
+            input: tensor([], [0], .float16), target: tensor([], [0], .float16),
+            variance: .tensor(tensor([.nan], [], .float16)), full: true, reduction: "sum",
+            gradOutput: tensor([0], [], .float16))
+        let nanGradient = Gradients(
+            input: tensor([], [0], .float16), target: tensor([], [0], .float16), variance: tensor([.nan], [], .float16))
+        #expect(verdict(call, loss: tensor([0], [], .float16), gradients: nanGradient).status == .passed)
+        let zeroGradient = Gradients(
+            input: tensor([], [0], .float16), target: tensor([], [0], .float16), variance: tensor([0], [], .float16))
+        #expect(verdict(call, loss: tensor([0], [], .float16), gradients: zeroGradient).status == .failed)
+    }
+
+    @Test("Σ grad/2 for a broadcast var overflows float32 before the division: grad_var = inf")
+    func summedGradientOverflows() {
+        let call = LossCase(
+            input: tensor([0, 0, 0], [3], .float32), target: tensor([0], [1], .float32),
+            variance: .tensor(tensor([2.25], [], .float32)), full: true, reduction: "sum",
+            gradOutput: tensor([3.4028e38], [], .float32))
+        let gradients = Gradients(
+            input: tensor([0, 0, 0], [3], .float32), target: tensor([0], [1], .float32),
+            variance: tensor([.infinity], [], .float32))
+        let judgement = verdict(call, loss: tensor([3.9732108116149902], [], .float32), gradients: gradients)
+        #expect(judgement.status == .passed, "\(judgement.findings)")
+    }
+
+    @Test("A Python-float var converted to float32 underflows to 0: 0/0 = NaN")
+    func scalarVarianceUnderflows() {
+        let call = LossCase(
+            input: tensor([0], [], .float64), target: tensor([0], [1], .bfloat16), variance: .scalar(6.47e-322),
+            eps: 0, reduction: "none")
+        let judgement = verdict(call, loss: tensor([.nan], [1], .bfloat16))
+        #expect(judgement.status == .passed, "\(judgement.findings)")
+    }
+
+    @Test("d² underflows to 0 in float16 and var is -0.0 with eps 0: 0/0 = NaN, not -inf")
+    func squaredDifferenceUnderflows() {
+        let call = LossCase(
+            input: tensor([-1.01e-6], [1], .float16), target: tensor([0], [1], .float16), variance: .scalar(-0.0),
+            eps: 0, reduction: "none")
+        let judgement = verdict(call, loss: tensor([.nan], [1], .float16))
+        #expect(judgement.status == .passed, "\(judgement.findings)")
+    }
+}
+
