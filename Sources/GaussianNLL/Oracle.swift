@@ -347,7 +347,8 @@ private struct OracleEvaluation<W: OracleReal> {
             // Each row sum is rounded to the result's dtype before the reduction adds it.
             for (row, element) in zip(rows, unreduced) {
                 var element = element
-                element.overflows = element.overflows || sumMayOverflow(row, accumulatingIn: resultType, roundedTo: resultType)
+                element.overflows =
+                    element.overflows || sumMayOverflow(row, accumulatingIn: resultType, roundedTo: resultType)
                 total.absorb(element)
             }
         }
@@ -496,7 +497,8 @@ private struct OracleEvaluation<W: OracleReal> {
                 let twice = 2 * difference[offset]
                 differenceSums[offset].add(
                     0 * twice, scale: 0, slack: 0, overflows: rangeCheck().mayOverflow(twice, differenceType))
-            } else if sumMayOverflow(squaredGradientSums[offset], accumulatingIn: resultType, roundedTo: differenceType) {
+            } else if sumMayOverflow(squaredGradientSums[offset], accumulatingIn: resultType, roundedTo: differenceType)
+            {
                 differenceSums[offset].overflows = true
             }
         }
@@ -543,7 +545,8 @@ private struct OracleEvaluation<W: OracleReal> {
         let reduced = sums.map { sum in
             var element = sum.element(type: layout.differenceType)
             element.overflows =
-                element.overflows || (dtype != layout.differenceType && range.mayOverflow(W(element.value), layout.differenceType))
+                element.overflows
+                || (dtype != layout.differenceType && range.mayOverflow(W(element.value), layout.differenceType))
             return element
         }
         return ExactTensor(dtype: dtype, shape: outputShape, elements: reduced)

@@ -63,7 +63,6 @@ struct FuzzerTests {
         #expect(replayed, "no reproducer passes against the reference")
     }
 
-    // With extreme values the oracle still misses some of PyTorch's NaNs (see below).
     @Test("The reference gives no failure on plain cases", arguments: Profile.allCases)
     func referencePlain(_ profile: Profile) {
         let fuzzer = DifferentialFuzzer(
@@ -76,17 +75,17 @@ struct FuzzerTests {
             "\(summary.failures.map { "\($0.signature): \($0.judgement.findings)" })")
     }
 
-    @Test("The reference gives no failure under every mutation")
-    func referenceAllMutations() {
-        // The oracle does not yet model every NaN that PyTorch's evaluation order produces (0·inf after an
-        // intermediate underflows, inf − inf after a sum overflows; Fuzz/CAMPAIGN.md): remove the known
-        // issue once it does.
-        withKnownIssue("the oracle's range tracking misses NaNs of PyTorch's evaluation order") {
-            let fuzzer = DifferentialFuzzer(
-                candidate: ReferenceCandidate(), configuration: .init(profile: .current, seed: 12))
-            let summary = fuzzer.run(limit: .cases(4000))
-            #expect(summary.progress.failingCases == 0, "\(summary.failures.map(\.signature))")
-        }
+    // Every mutation reaches the range limits (0·∞ after an underflow, sums that overflow, 0-d operands
+    // converted to narrower types), where the oracle models PyTorch's NaNs and infinities.
+    @Test("The reference gives no failure under every mutation", arguments: Profile.allCases)
+    func referenceAllMutations(_ profile: Profile) {
+        let fuzzer = DifferentialFuzzer(
+            candidate: ReferenceCandidate(profile: profile), configuration: .init(profile: profile, seed: 12))
+        let summary = fuzzer.run(limit: .cases(8000))
+        #expect(summary.progress.cases == 8000)
+        #expect(
+            summary.progress.failingCases == 0,
+            "\(summary.failures.map { "\($0.signature): \($0.judgement.findings)" })")
     }
 
     @Test("A run is the same for one seed")

@@ -127,7 +127,8 @@ struct RangeLimitTests {
     }
 
     func verdict(_ call: LossCase, loss: Tensor, gradients: Gradients? = nil) -> CaseJudgement {
-        Judge().judge(.success(LossResult(loss: loss, gradients: gradients)), expected: Oracle.evaluate(call), call: call)
+        Judge().judge(
+            .success(LossResult(loss: loss, gradients: gradients)), expected: Oracle.evaluate(call), call: call)
     }
 
     @Test("0·∞ after grad_output/2 rounds to 0 in float16: NaN gradients")
@@ -149,7 +150,8 @@ struct RangeLimitTests {
             input: tensor([9.98377799987793e-07], [1], .float32), target: tensor([9.983777999877928e-07], [], .float64),
             variance: .tensor(tensor([1], [1], .float32)), reduction: "sum", gradOutput: tensor([1], [], .float32))
         let gradients = Gradients(
-            input: tensor([0], [1], .float32), target: tensor([0], [], .float64), variance: tensor([0.5], [1], .float32))
+            input: tensor([0], [1], .float32), target: tensor([0], [], .float64), variance: tensor([0.5], [1], .float32)
+        )
         let judgement = verdict(call, loss: tensor([0], [], .float32), gradients: gradients)
         #expect(judgement.status == .passed, "\(judgement.findings)")
         // Exactly 0, so a candidate that subtracts the unrounded float64 value (d = 2.2e-22) is off.
@@ -201,4 +203,3 @@ struct RangeLimitTests {
         #expect(judgement.status == .passed, "\(judgement.findings)")
     }
 }
-

@@ -62,9 +62,16 @@ def elementwise(op, dtype: str, a, b) -> np.ndarray:
     return round_to(dtype, op(round_to(dtype, a).astype(compute), round_to(dtype, b).astype(compute)))
 
 
-def with_scalar(op, dtype: str, a, scalar: float) -> np.ndarray:
-    """``op(tensor, python_scalar)`` in ``dtype``: the scalar is taken in the compute type, never rounded to dtype."""
+def with_scalar(op, dtype: str, a, scalar) -> np.ndarray:
+    """``op(tensor, scalar)`` in ``dtype`` with a Python scalar or a 0-d tensor that lost the promotion.
+
+    Multiplication and division read the scalar in the compute type, unrounded (a count
+    of 100,000 divides float16 finitely); addition reads it converted to the dtype, as
+    PyTorch's add kernel does (measured: float16 -30000 + 91893.0 is inf).
+    """
     compute = NUMPY_DTYPES[COMPUTE_TYPES[dtype]]
+    if op is np.add:
+        scalar = round_to(dtype, scalar)
     return round_to(dtype, op(round_to(dtype, a).astype(compute), compute(scalar)))
 
 
@@ -220,9 +227,9 @@ def clamp(values: np.ndarray, eps: float, dtype: str, profile: str) -> np.ndarra
     if math.isfinite(eps) and abs(eps) > float(np.finfo(NUMPY_DTYPES[dtype]).max):
         name = OVERFLOW_TYPE_NAMES[dtype][0 if profile == "torch-2.10" else 1]
         raise Rejection("type", f"value cannot be converted to type {name} without overflow")
-    floor = round_to(dtype, eps)
     if math.isnan(eps):
         return np.full_like(values, np.nan) if profile == "torch-2.10" else np.array(values)
+    floor = round_to(dtype, eps)
     return np.where(values < floor, floor, values)
 
 
@@ -275,7 +282,7 @@ def forward(o: Operands, case: Case, per_sample: bool) -> tuple:
     if per_sample:
         loss = total(loss, o.r_dtype, axis=1)
         if case.full:
-            loss = with_scalar(np.add, o.r_dtype, loss, 0.5 * o.x.shape[1] * math.log(2 * math.pi))
+            loss = with_scalar(np.add, o.r_dtype, loss, 0.5 * o.x.shape[1] * math.log(2 * math.pi))  # a Python float
     elif case.full:
         loss = with_scalar(np.add, o.r_dtype, loss, HALF_LOG_2PI)
     return reduce(loss, case.reduction, o.r_dtype), loss.size, d, squared
@@ -333,10 +340,10 @@ def operands(case: Case, profile: str) -> Operands:
 
 
 def evaluate(case: Case, profile: str) -> Result:
-    """Evaluate one case under a profile."""
-    o = operands(case, profile)
+    """Evaluate one case under a profile; overflow, NaN and division by zero follow IEEE arithmetic silently."""
     per_sample = profile == "torch-1.8"
     with np.errstate(all="ignore"):
+        o = operands(case, profile)
         loss, count, d, squared = forward(o, case, per_sample)
         if not case.grad:
             return Result(loss=Tensor(np.asarray(loss), o.r_dtype))
