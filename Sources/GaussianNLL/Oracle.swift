@@ -340,7 +340,11 @@ private struct OracleEvaluation<W: OracleReal> {
         if layout.profile.sumsPerSample && call.full {
             // torch-1.8 adds 0.5·D·log(2π) once per sample, after the row sum.
             let rowConstant = W(layout.rowWidth) * constant
-            for index in rows.indices { rows[index].add(rowConstant, scale: rowConstant, slack: 0, overflows: false) }
+            // The Python float is rounded to the result's dtype before the addition: beyond float16's range, inf.
+            let constantOverflows = rangeCheck().mayOverflow(rowConstant, resultType)
+            for index in rows.indices {
+                rows[index].add(rowConstant, scale: rowConstant, slack: 0, overflows: constantOverflows)
+            }
         }
         let unreduced = rows.map { $0.element(type: resultType) }
         if keepsRows && layout.reduction != .none {
