@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerate the results matrix of CONFORMANCE.md: run `gnll verify` (seed 1, default budget) against every
 # implementation whose environment exists here, write Tools/results/NAME.json, and rewrite the section.
-#   Tools/update_results.sh            run every available entry, then update CONFORMANCE.md
+#   Tools/update_results.sh [NAME...]  run every available entry (or the named ones), then update CONFORMANCE.md
 #   Tools/update_results.sh --check    CI: re-run the entries CI installs into a temporary folder and fail when
 #                                      their rows differ from the committed section
 # Entries whose environment is missing keep their committed results file.
@@ -27,13 +27,19 @@ ci_entries=" reference numpy pytorch-2.15.0 mlx paddle "
 
 check=false
 status=0
-[ "${1:-}" = "--check" ] && check=true
+only=" "
+if [ "${1:-}" = "--check" ]; then
+    check=true
+else
+    for name in "$@"; do only+="$name "; done
+fi
 out=Tools/results
 $check && out="$(mktemp -d)"
 
 for entry in "${entries[@]}"; do
     IFS='|' read -r name environment arguments <<<"$entry"
     if $check && [[ "$ci_entries" != *" $name "* ]]; then continue; fi
+    if [ "$only" != " " ] && [[ "$only" != *" $name "* ]]; then continue; fi
     if [ -n "$environment" ] && [ ! -d "$environment" ]; then
         echo "skip $name: $environment is missing"
         continue
