@@ -66,7 +66,7 @@ public struct GoldenComparison: Sendable {
                 }
             }
             guard case .success(let loss, let gradients) = Oracle.evaluate(b.call, profile: profile) else { return nil }
-            let u = Judge.unitRoundoff(of: b.call)
+            let u = b.call.largestUnitRoundoff
             let exact: [(String, ExactTensor?, OutputKind)] = [
                 ("loss", loss, .loss), ("grad_input", gradients?.input, .gradInput),
                 ("grad_target", gradients?.target, .gradTarget), ("grad_var", gradients?.variance, .gradVar),

@@ -42,7 +42,7 @@ public struct GoldenMargins: Sendable {
                 continue
             }
             guard case .success(let loss, let gradients) = exact else { continue }
-            let u = Judge.unitRoundoff(of: golden.call)
+            let u = golden.call.largestUnitRoundoff
             var pairs: [(Tensor, ExactTensor, OutputKind)] = [(recorded.loss, loss, .loss)]
             if let gradients, let recordedGradients = recorded.gradients {
                 pairs.append((recordedGradients.input, gradients.input, .gradInput))

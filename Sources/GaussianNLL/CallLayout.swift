@@ -204,12 +204,17 @@ struct CallLayout: Sendable {
                 varianceIsTensor: call.variance.tensor != nil))
     }
 
-    /// `x / var` in the result's dtype. A 0-d var that lost the promotion is PyTorch's CPU "scalar"
-    /// divisor: read in the compute type without rounding to the result's dtype (a float64 var of 1e-6
-    /// divides float16 as 1e-6, not as float16's 1.013e-6).
+    /// The dtype the divisions read var in: the result's, but a 0-d var that lost the promotion is PyTorch's
+    /// CPU "scalar" divisor, read in the compute type without rounding to the result's dtype (a float64 var
+    /// of 1e-6 divides float16 as 1e-6, not as float16's 1.013e-6).
+    var divisorType: DType {
+        varianceShape.rank == 0 && varianceType != resultType ? resultType.computeType : resultType
+    }
+
+    /// `x / var` in the result's dtype, with var read in ``divisorType``.
     var divideByVariance: (Double, Double) -> Double {
         let type = resultType
-        if varianceShape.rank == 0 && varianceType != type { return { type.divideScalar($0, $1) } }
+        if divisorType != type { return { type.divideScalar($0, $1) } }
         return { type.divide($0, $1) }
     }
 

@@ -33,6 +33,14 @@ public struct LossCase: Sendable, Equatable {
     /// Whether the backward pass is wanted.
     public var wantsGradients: Bool { gradOutput != nil }
 
+    /// The unit roundoff that bounds the call's rounding errors: the largest among its operands' dtypes (a
+    /// mixed-dtype call may round intermediates in its narrowest dtype).
+    public var largestUnitRoundoff: Double {
+        var types = [input.dtype, target.dtype]
+        if let variance = variance.tensor { types.append(variance.dtype) }
+        return types.map(\.unitRoundoff).max() ?? DType.float64.unitRoundoff
+    }
+
     /// The default eps of PyTorch's function.
     public static let defaultEps = 1e-6
 }

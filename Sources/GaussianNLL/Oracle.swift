@@ -262,8 +262,7 @@ private struct OracleEvaluation<W: OracleReal> {
     let varianceIndex: BroadcastIndex
     /// The relative error within which an intermediate counts as reaching a range limit.
     let margin: W
-    /// The dtype var is read in by the divisions: the result's, but a 0-d var that lost the promotion
-    /// is read in the compute type (float32 below float64) without rounding to the result's dtype.
+    /// The dtype the divisions read var in (``CallLayout/divisorType``).
     let divisorType: DType
 
     init(call: LossCase, layout: CallLayout) {
@@ -273,11 +272,8 @@ private struct OracleEvaluation<W: OracleReal> {
             operand: layout.differenceShape, result: layout.elementShape, resultCount: layout.elementCount)
         varianceIndex = BroadcastIndex(
             operand: layout.varianceShape, result: layout.elementShape, resultCount: layout.elementCount)
-        let unitRoundoff = [layout.inputType, layout.targetType, layout.varianceType].map(\.unitRoundoff).max() ?? 0
-        margin = 16 * W(unitRoundoff)
-        divisorType =
-            layout.varianceShape.rank == 0 && layout.varianceType != layout.resultType
-            ? (layout.resultType == .float64 ? .float64 : .float32) : layout.resultType
+        margin = 16 * W(call.largestUnitRoundoff)
+        divisorType = layout.divisorType
     }
 
     private func rangeCheck() -> RangeCheck<W> { RangeCheck(margin: margin) }

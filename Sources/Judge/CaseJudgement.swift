@@ -46,13 +46,6 @@ public struct Judge: Sendable {
         self.tolerance = tolerance
     }
 
-    /// The unit roundoff that bounds a call's errors: the largest among its operands' dtypes.
-    public static func unitRoundoff(of call: LossCase) -> Double {
-        var types = [call.input.dtype, call.target.dtype]
-        if let variance = call.variance.tensor { types.append(variance.dtype) }
-        return types.map(\.unitRoundoff).max() ?? DType.float64.unitRoundoff
-    }
-
     /// Judges a candidate's outcome for a call against the oracle's.
     public func judge(_ outcome: LossOutcome, expected: ExactOutcome, call: LossCase) -> CaseJudgement {
         switch (expected, outcome) {
@@ -88,7 +81,7 @@ public struct Judge: Sendable {
     )
         -> CaseJudgement
     {
-        let u = Self.unitRoundoff(of: call)
+        let u = call.largestUnitRoundoff
         var findings = [String]()
         var ratios = [OutputKind: Double]()
         func compare(_ tensor: Tensor?, _ exact: ExactTensor, _ kind: OutputKind) {

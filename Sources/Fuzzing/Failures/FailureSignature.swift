@@ -82,7 +82,7 @@ public struct FailureSignature: Sendable, Hashable, Codable, CustomStringConvert
             return "rejected:\(got.kind.rawValue)"
         case (.success(let loss, let gradients), .success(let result)):
             var problems = [String]()
-            let u = Judge.unitRoundoff(of: call)
+            let u = call.largestUnitRoundoff
             func compare(_ tensor: Tensor?, _ exact: ExactTensor, _ kind: OutputKind) {
                 guard let tensor else { return problems.append("missing:\(kind)") }
                 if tensor.dtype != exact.dtype { return problems.append("dtype:\(kind)") }

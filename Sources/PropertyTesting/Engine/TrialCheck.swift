@@ -26,7 +26,7 @@ struct TrialCheck {
         self.calls = calls
         self.answers = answers
         expected = calls.map { Oracle.evaluate($0, profile: context.profile) }
-        unitRoundoffs = calls.map(Judge.unitRoundoff(of:))
+        unitRoundoffs = calls.map(\.largestUnitRoundoff)
     }
 
     /// Why the trial is skipped: a call the candidate answered "unsupported".
