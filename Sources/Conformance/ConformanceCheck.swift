@@ -1,3 +1,4 @@
+internal import Dispatch
 public import GaussianNLL
 public import Judge
 
@@ -56,26 +57,44 @@ public final class CheckContext: @unchecked Sendable {
     /// Sends calls to the candidate in one batch, answering `unsupported` itself for calls that need a
     /// dtype or feature the candidate did not declare.
     public func answers(_ calls: [LossCase]) -> [CandidateAnswer] {
+        answers(calls, whilePreparing: {}).answers
+    }
+
+    /// Sends calls to the candidate in one batch and, while it works on them, runs `prepare` on this thread.
+    ///
+    /// For work that does not depend on the answers, such as the oracle's expectations: the suite and the
+    /// candidate then run at the same time instead of taking turns. The candidate is called from one other
+    /// thread at a time, never concurrently with itself.
+    public func answers<Prepared>(
+        _ calls: [LossCase], whilePreparing prepare: () -> Prepared
+    ) -> (answers: [CandidateAnswer], prepared: Prepared) {
         var answers = [CandidateAnswer?](repeating: nil, count: calls.count)
-        var forwarded = [Int]()
+        var forwarded = [LossCase]()
+        var positions = [Int]()
         for (index, call) in calls.enumerated() {
             if let reason = candidate.info.unsupportedReason(for: call) {
                 answers[index] = .outcome(
                     .rejection(Rejection(kind: .unsupported, exceptionType: "", message: reason)))
             } else {
-                forwarded.append(index)
+                forwarded.append(call)
+                positions.append(index)
             }
         }
+        let prepared: Prepared
         if !forwarded.isEmpty {
-            let replies = candidate.evaluate(forwarded.map { calls[$0] })
-            for (position, index) in forwarded.enumerated() {
+            let pending = PendingAnswers(candidate: candidate, calls: forwarded)
+            prepared = prepare()
+            let replies = pending.wait()
+            for (position, index) in positions.enumerated() {
                 answers[index] =
                     position < replies.count
                     ? replies[position]
                     : .fault(CandidateFault(kind: .protocolViolation, message: "the candidate gave too few answers"))
             }
+        } else {
+            prepared = prepare()
         }
-        return answers.map { $0! }
+        return (answers.map { $0! }, prepared)
     }
 
     /// Judges one answer against the oracle under this context's profile.
@@ -100,5 +119,25 @@ public final class CheckContext: @unchecked Sendable {
         for (call, answer) in zip(calls, answers(calls)) {
             result.record(judge(answer, for: call), call: call, reproduction: command)
         }
+    }
+}
+
+/// A candidate's evaluation of one batch, running on a worker thread until ``wait()`` collects it.
+private final class PendingAnswers: @unchecked Sendable {
+    // Written by the worker before it signals, read by the caller after `wait` returns.
+    private var replies: [CandidateAnswer] = []
+    private let done = DispatchSemaphore(value: 0)
+
+    init(candidate: any Candidate, calls: [LossCase]) {
+        nonisolated(unsafe) let candidate = candidate
+        DispatchQueue.global().async { [self] in
+            replies = candidate.evaluate(calls)
+            done.signal()
+        }
+    }
+
+    func wait() -> [CandidateAnswer] {
+        done.wait()
+        return replies
     }
 }

@@ -1,4 +1,4 @@
-public import GaussianNLL
+internal import GaussianNLL
 public import GoldenFiles
 public import Judge
 

@@ -60,29 +60,50 @@ public struct GoldenReplayCheck: ConformanceCheck {
     /// Replays golden cases: each answer is judged against PyTorch's recorded outcome (rejections) or
     /// the oracle (results), and compared bitwise with PyTorch's outputs for information.
     public static func replay(_ cases: [GoldenCase], in context: CheckContext) -> [Replay] {
-        let answers = context.answers(cases.map(\.call))
-        return zip(cases, answers).map { golden, answer in
-            let expected: ExactOutcome
+        // What to expect does not depend on the answers: it is worked out while the candidate answers.
+        let (answers, expectations) = context.answers(cases.map(\.call)) {
+            cases.map { expectation(for: $0, in: context) }
+        }
+        return zip(cases, zip(answers, expectations)).map { golden, pair in
+            let (answer, expectation) = pair
             var replay = Replay(
                 golden: golden, answer: answer,
                 judgement: CaseJudgement(status: .passed, findings: [], worstRatios: [:], messageMatches: nil))
-            switch golden.expected {
-            case .rejection(let rejection):
-                expected = .rejection(rejection)
-            case .success(let recorded):
-                let exact = Oracle.evaluate(golden.call, profile: context.profile)
-                if let disagreement = disagreement(exact, recorded: recorded, call: golden.call, judge: context.judge) {
-                    replay.disagreement = disagreement
-                    return replay
-                }
-                expected = exact
-                if case .outcome(.success(let got)) = answer {
-                    (replay.bitExactOutputs, replay.comparedOutputs) = bitExactCount(got, recorded)
-                }
+            let expected: ExactOutcome
+            switch expectation {
+            case .disagreement(let disagreement):
+                replay.disagreement = disagreement
+                return replay
+            case .expected(let outcome):
+                expected = outcome
+            }
+            if case .success(let recorded) = golden.expected, case .outcome(.success(let got)) = answer {
+                (replay.bitExactOutputs, replay.comparedOutputs) = bitExactCount(got, recorded)
             }
             replay.judgement = context.judge(answer, for: golden.call, expected: expected)
             replay.judgement.findings = replay.judgement.findings.map { "case \(golden.name): \($0)" }
             return replay
+        }
+    }
+
+    /// What a golden case's answer is judged against, or why the suite cannot judge it.
+    enum Expectation {
+        /// PyTorch's recorded rejection, or the oracle's exact values where PyTorch's recorded values pass.
+        case expected(ExactOutcome)
+        /// The oracle does not agree with what PyTorch recorded.
+        case disagreement(String)
+    }
+
+    static func expectation(for golden: GoldenCase, in context: CheckContext) -> Expectation {
+        switch golden.expected {
+        case .rejection(let rejection):
+            return .expected(.rejection(rejection))
+        case .success(let recorded):
+            let exact = Oracle.evaluate(golden.call, profile: context.profile)
+            if let disagreement = disagreement(exact, recorded: recorded, call: golden.call, judge: context.judge) {
+                return .disagreement(disagreement)
+            }
+            return .expected(exact)
         }
     }
 

@@ -34,10 +34,13 @@ public enum DType: String, CaseIterable, Sendable, Hashable, Codable, CustomStri
     public var unitRoundoff: Double { Double(sign: .plus, exponent: -precision, significand: 1) }
 
     /// The largest finite value.
+    ///
+    /// The 16-bit types' limits are written out: converting a `Float16` is a library call on baseline x86-64,
+    /// and the oracle asks for these for every intermediate.
     public var greatestFiniteMagnitude: Double {
         switch self {
-        case .float16: Double(Float16.greatestFiniteMagnitude)
-        case .bfloat16: Double(Float(bitPattern: 0x7F7F_0000))
+        case .float16: 65504  // (2 − 2^−10)·2^15
+        case .bfloat16: 0x1.FEp127  // Float(bitPattern: 0x7F7F_0000)
         case .float32: Double(Float.greatestFiniteMagnitude)
         case .float64: Double.greatestFiniteMagnitude
         }
@@ -46,7 +49,7 @@ public enum DType: String, CaseIterable, Sendable, Hashable, Codable, CustomStri
     /// The smallest positive normal value.
     public var leastNormalMagnitude: Double {
         switch self {
-        case .float16: Double(Float16.leastNormalMagnitude)
+        case .float16: 0x1p-14
         case .bfloat16, .float32: Double(Float.leastNormalMagnitude)
         case .float64: Double.leastNormalMagnitude
         }
@@ -55,8 +58,8 @@ public enum DType: String, CaseIterable, Sendable, Hashable, Codable, CustomStri
     /// The smallest positive subnormal value: the spacing of the subnormal range.
     public var leastNonzeroMagnitude: Double {
         switch self {
-        case .float16: Double(Float16.leastNonzeroMagnitude)
-        case .bfloat16: Double(Float(bitPattern: 0x0001_0000))
+        case .float16: 0x1p-24
+        case .bfloat16: 0x1p-133  // Float(bitPattern: 0x0001_0000)
         case .float32: Double(Float.leastNonzeroMagnitude)
         case .float64: Double.leastNonzeroMagnitude
         }

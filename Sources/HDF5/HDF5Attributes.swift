@@ -24,9 +24,10 @@ public struct HDF5Attributes: Sendable {
             guard H5Oget_info2(objectID, &info, UInt32(H5O_INFO_NUM_ATTRS)) >= 0 else {
                 throw location.libraryError(.libraryFailure, "cannot read the attribute count")
             }
-            return try location.names(count: info.num_attrs, of: "attribute") { index, buffer, size in
-                H5Aget_name_by_idx(
-                    objectID, ".", H5_INDEX_NAME, H5_ITER_INC, index, buffer, size, location.file.linkAccessID)
+            return try location.names(count: info.num_attrs, of: "attribute") { callback, context in
+                H5Aiterate2(
+                    objectID, H5_INDEX_NAME, H5_ITER_NATIVE, nil,
+                    unsafeBitCast(callback, to: H5A_operator2_t.self), context)
             }
         }
     }

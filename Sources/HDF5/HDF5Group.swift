@@ -31,9 +31,11 @@ public struct HDF5Group: Sendable {
             guard H5Gget_info(groupID, &info) >= 0 else {
                 throw location.libraryError(.libraryFailure, "cannot read the group's link count")
             }
-            return try location.names(count: info.nlinks, of: "link") { index, buffer, size in
-                H5Lget_name_by_idx(
-                    groupID, ".", H5_INDEX_NAME, H5_ITER_INC, index, buffer, size, location.file.linkAccessID)
+            return try location.names(count: info.nlinks, of: "link") { callback, context in
+                // Native order walks the name index without building a sorted table; `names` sorts.
+                H5Literate(
+                    groupID, H5_INDEX_NAME, H5_ITER_NATIVE, nil,
+                    unsafeBitCast(callback, to: H5L_iterate_t.self), context)
             }
         }
     }

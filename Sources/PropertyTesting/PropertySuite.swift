@@ -13,6 +13,10 @@ public import GaussianNLL
 /// let report = Verifier(checks: checks).run(in: context, budget: "default")
 /// ```
 public enum PropertySuite {
+    /// Whether `id` names a property check: every property check's id starts with `property.`, so a run
+    /// that selects only such ids needs no golden file.
+    public static func isPropertyCheckID(_ id: String) -> Bool { id.hasPrefix("property.") }
+
     /// How many candidate cases the shrinker tries for a failure, by default.
     public static let defaultShrinkAttempts = 500
 

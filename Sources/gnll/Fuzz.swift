@@ -51,6 +51,8 @@ struct Fuzz: ParsableCommand {
     @Option(name: .long, help: "Seconds a candidate may take for one case before it counts as hung.")
     var timeout: Double = 10
 
+    @OptionGroup var start: CandidateStartOption
+
     @Option(name: .long, help: "Cases sent to the candidate at once.")
     var batch: Int = 64
 
@@ -70,7 +72,8 @@ struct Fuzz: ParsableCommand {
             target =
                 reference
                 ? ReferenceCandidate(profile: profile ?? .current)
-                : try ProcessCandidateFactory.make(command: candidate!, profile: profile, timeout: timeout)
+                : try ProcessCandidateFactory.make(
+                    command: candidate!, profile: profile, timeout: timeout, startTimeout: start.seconds)
         } catch {
             printError("error: \(error)")
             throw cannotDecide

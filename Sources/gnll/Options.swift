@@ -18,12 +18,43 @@ struct GoldenDirectoryOption: ParsableArguments {
 
     /// The golden files in the folder, by name.
     func files() throws -> [String] {
-        let names = try FileManager.default.contentsOfDirectory(atPath: path)
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: path)
+        } catch {
+            var isFolder: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isFolder)
+            let reason =
+                !exists ? "it does not exist" : isFolder.boolValue ? "it cannot be listed" : "it is not a folder"
+            throw GoldenDirectoryError(path: path, reason: reason)
+        }
         return names.filter { $0.hasSuffix(".h5") }.sorted().map { "\(path)/\($0)" }
     }
 
     /// The golden files that record a profile.
     func files(for profile: Profile) throws -> [String] {
         try files().filter { try GoldenLoading.profile(ofFileAt: $0) == profile }
+    }
+}
+
+/// A golden folder that cannot be listed.
+struct GoldenDirectoryError: Error, CustomStringConvertible {
+    let path: String
+    let reason: String
+
+    var description: String {
+        "cannot read the golden folder \(path): \(reason) (give --golden-dir or set GNLL_GOLDEN_DIR)"
+    }
+}
+
+/// How long a protocol candidate may take to start.
+struct CandidateStartOption: ParsableArguments {
+    @Option(
+        name: .customLong("start-timeout"),
+        help: "Seconds a candidate may take to start and answer the handshake (importing a framework can be slow).")
+    var seconds: Double = 60
+
+    func validate() throws {
+        guard seconds > 0 else { throw ValidationError("--start-timeout must be positive.") }
     }
 }

@@ -31,6 +31,8 @@ struct Replay: ParsableCommand {
     @Option(name: .long, help: "Seconds a candidate may take for the case before it counts as hung.")
     var timeout: Double = 10
 
+    @OptionGroup var start: CandidateStartOption
+
     func validate() throws {
         guard (candidate != nil) != reference else {
             throw ValidationError("Give exactly one of --candidate CMD or --reference.")
@@ -55,7 +57,8 @@ struct Replay: ParsableCommand {
             target =
                 reference
                 ? ReferenceCandidate(profile: profile)
-                : try ProcessCandidateFactory.make(command: candidate!, profile: profile, timeout: timeout)
+                : try ProcessCandidateFactory.make(
+                    command: candidate!, profile: profile, timeout: timeout, startTimeout: start.seconds)
         } catch {
             printError("error: \(error)")
             throw cannotDecide

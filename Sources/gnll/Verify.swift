@@ -44,6 +44,8 @@ struct Verify: ParsableCommand {
     @Option(name: .long, help: "Seconds a candidate may take for one case before it counts as hung.")
     var timeout: Double = 10
 
+    @OptionGroup var start: CandidateStartOption
+
     @Option(name: .customLong("check"), help: "Run only this check (repeatable); ids as printed in results.")
     var onlyChecks: [String] = []
 
@@ -114,6 +116,12 @@ struct Verify: ParsableCommand {
                 throw cannotDecide
             }
         }
+        // The golden files are read while the candidate starts (importing a framework takes seconds): those
+        // of --profile, or of the current profile, which most candidates declare. A run whose --check options
+        // name property checks only reads none.
+        let readsGoldenFiles = onlyChecks.isEmpty || onlyChecks.contains { !PropertySuite.isPropertyCheckID($0) }
+        let expectedProfile = self.profile ?? .current
+        let reading = Background { [self] in readsGoldenFiles ? try goldenReplayChecks(for: expectedProfile) : [] }
         let candidate: any Candidate
         do {
             candidate = try makeCandidate()
@@ -126,6 +134,10 @@ struct Verify: ParsableCommand {
         interruption.onExit = { (running as? any ClosableCandidate)?.kill() }
         defer { (candidate as? any ClosableCandidate)?.close() }
         let profile = self.profile ?? candidate.info.profile
+        var goldenChecks = reading.result
+        if readsGoldenFiles && profile != expectedProfile {
+            goldenChecks = Result { try goldenReplayChecks(for: profile) }
+        }
         var database: RegressionDatabase?
         do {
             if !noRegressions { database = try RegressionDatabase.load(from: regressions) }
@@ -135,13 +147,16 @@ struct Verify: ParsableCommand {
         }
         let allChecks: [any ConformanceCheck]
         do {
-            allChecks = try checks(for: profile, database: database)
+            allChecks = try goldenChecks.get() + PropertySuite.checks(for: profile, database: database)
         } catch {
             printError("error: \(error)")
             throw cannotDecide
         }
         let allIDs = allChecks.map(\.id)
-        if let unknown = list.unknownEntries(knownIDs: allIDs).first {
+        // Without the golden files their check ids are unknown: listed golden ids are taken as known.
+        let knownIDs = Set(allIDs).union(
+            readsGoldenFiles ? [] : list.entries.map(\.id).filter { !PropertySuite.isPropertyCheckID($0) })
+        if let unknown = list.unknownEntries(knownIDs: knownIDs).first {
             printError("error: unknown id in \(list.location(of: unknown)): no check is named '\(unknown.id)'")
             throw cannotDecide
         }
@@ -178,7 +193,7 @@ struct Verify: ParsableCommand {
             fix.lines.forEach { print($0) }
             list = fix.list
         }
-        let verdict = list.gate(report, knownIDs: Set(allIDs))
+        let verdict = list.gate(report, knownIDs: knownIDs)
         do {
             if let json {
                 if let shard {
@@ -202,16 +217,13 @@ struct Verify: ParsableCommand {
 
     private func makeCandidate() throws -> any Candidate {
         if reference { return ReferenceCandidate(profile: profile ?? .current) }
-        return try ProcessCandidateFactory.make(command: candidate!, profile: profile, timeout: timeout)
+        return try ProcessCandidateFactory.make(
+            command: candidate!, profile: profile, timeout: timeout, startTimeout: start.seconds)
     }
 
-    /// Every check for the profile: golden replay for the profile's golden files, then the properties.
-    private func checks(for profile: Profile, database: RegressionDatabase?) throws -> [any ConformanceCheck] {
-        var checks = [any ConformanceCheck]()
-        for path in try golden.files(for: profile) {
-            checks += GoldenReplayCheck.checks(for: try GoldenLoading.load(path))
-        }
-        return checks + PropertySuite.checks(for: profile, database: database)
+    /// Golden replay checks for the profile's golden files.
+    private func goldenReplayChecks(for profile: Profile) throws -> [any ConformanceCheck] {
+        try golden.files(for: profile).flatMap { GoldenReplayCheck.checks(for: try GoldenLoading.load($0)) }
     }
 
     /// The one-line command that reruns a check against the same candidate.

@@ -91,6 +91,30 @@ struct CLITests {
         #expect(unknown.stderr.contains("no.such.check"))
     }
 
+    @Test("A candidate slower to start than --start-timeout is a start failure that names the limit")
+    func startTimeout() throws {
+        let run = try gnll(["verify", "--candidate", "sleep 30", "--start-timeout", "1", "--check", "golden.errors"])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("start_failed: no hello response within 1.0 seconds"), "\(run.stderr)")
+        let invalid = try gnll(["verify", "--reference", "--start-timeout", "0"])
+        #expect(invalid.status == 2)
+        #expect(invalid.stderr.contains("--start-timeout must be positive"), "\(invalid.stderr)")
+    }
+
+    @Test("Property checks alone read no golden file; golden checks name a missing golden folder")
+    func goldenFolder() throws {
+        let missing = "/nonexistent-gnll-golden"
+        let properties = try gnll([
+            "verify", "--reference", "--check", "property.random.oracle", "--cases", "20", "--no-regressions",
+            "--golden-dir", missing,
+        ])
+        #expect(properties.status == 0, "\(properties.stdout)\(properties.stderr)")
+        #expect(properties.stdout.hasSuffix("1 passed, 0 failed, 0 skipped\n"))
+        let golden = try gnll(["verify", "--reference", "--check", "golden.errors", "--golden-dir", missing])
+        #expect(golden.status == 2)
+        #expect(golden.stderr.contains("cannot read the golden folder \(missing): it does not exist"))
+    }
+
     @Test("SIGTERM writes the results so far, marked incomplete")
     func interrupted() throws {
         let results = temporaryFile("interrupted.json")

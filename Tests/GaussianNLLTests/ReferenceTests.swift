@@ -116,3 +116,17 @@ struct ReferenceTests {
         #expect(result.loss.values == [7804, 23.609375])
     }
 }
+
+@Suite("DType limits")
+struct DTypeLimitTests {
+    @Test("The written-out 16-bit limits are the formats' own")
+    func sixteenBitLimits() {
+        #expect(DType.float16.greatestFiniteMagnitude == Double(Float16.greatestFiniteMagnitude))
+        #expect(DType.float16.leastNormalMagnitude == Double(Float16.leastNormalMagnitude))
+        #expect(DType.float16.leastNonzeroMagnitude == Double(Float16.leastNonzeroMagnitude))
+        // bfloat16 is float32's top half: the largest finite value keeps 7 significand bits.
+        #expect(DType.bfloat16.greatestFiniteMagnitude == Double(Float(bitPattern: 0x7F7F_0000)))
+        #expect(DType.bfloat16.leastNonzeroMagnitude == Double(Float(bitPattern: 0x0001_0000)))
+        #expect(DType.bfloat16.leastNormalMagnitude == Double(Float.leastNormalMagnitude))
+    }
+}

@@ -190,4 +190,16 @@ struct GroupAndAttributeTests {
             _ = try limited.root.attributes.names()
         }
     }
+
+    @Test func nameLengthLimit() throws {
+        // "cases" and "data" are the root's links: a limit of 5 bytes refuses the first, with its position.
+        let limited = try HDF5File(path: Fixture.types, limits: HDF5Limits(maximumReadBytes: 5))
+        let error = expectHDF5Error([.limitExceeded], file: Fixture.types, object: "/") {
+            _ = try limited.root.memberNames()
+        }
+        let description = error?.description ?? ""
+        #expect(description.contains("the name of link 0 reaches the read limit of 5 bytes"), "\(description)")
+        let roomy = try HDF5File(path: Fixture.types, limits: HDF5Limits(maximumReadBytes: 6))
+        #expect(try roomy.root.memberNames() == ["cases", "data"])
+    }
 }

@@ -188,7 +188,7 @@ struct RangeLimitTests {
     @Test("A Python-float var converted to float32 underflows to 0: 0/0 = NaN")
     func scalarVarianceUnderflows() {
         let call = LossCase(
-            input: tensor([0], [], .float64), target: tensor([0], [1], .bfloat16), variance: .scalar(6.47e-322),
+            input: tensor([0], [], .float64), target: tensor([0], [1], .bfloat16), variance: .scalar(0x1.06p-1067),
             eps: 0, reduction: "none")
         let judgement = verdict(call, loss: tensor([.nan], [1], .bfloat16))
         #expect(judgement.status == .passed, "\(judgement.findings)")

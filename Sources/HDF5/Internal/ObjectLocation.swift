@@ -112,40 +112,93 @@ struct ObjectLocation: Sendable {
         }
     }
 
-    /// Reads `count` names with `fetch(index, buffer, size)`, a libhdf5 `*_get_name_by_idx` call, and sorts them.
+    /// Lists names in one libhdf5 iteration and sorts them by the bytes of their UTF-8 encoding.
     ///
-    /// Call under the library lock.
+    /// `iterate(callback, context)` runs an `H5Literate`/`H5Aiterate2` pass that calls `callback` with each
+    /// name and `context`; one pass costs O(n log n) where a `*_get_name_by_idx` call per name costs that
+    /// much per name. `count` is the number the object declares, checked against the limit before the pass;
+    /// the pass stops at the first name over the limits. Call under the library lock.
     func names(
         count: hsize_t, of what: String,
-        fetch: (hsize_t, UnsafeMutablePointer<CChar>?, Int) -> Int
+        iterate: (NameCollector.Callback, UnsafeMutableRawPointer) -> herr_t
     ) throws(HDF5Error) -> [String] {
         guard count <= UInt64(file.limits.maximumMemberCount) else {
             throw error(
                 .limitExceeded,
                 "holds \(count) \(what)s, more than the limit of \(file.limits.maximumMemberCount)")
         }
-        var names: [String] = []
-        names.reserveCapacity(Int(count))
-        for index in 0..<count {
-            let length = fetch(index, nil, 0)
-            guard length >= 0 else {
-                throw libraryError(.libraryFailure, "cannot read the name of \(what) \(index)")
-            }
-            guard length < file.limits.maximumReadBytes else {
-                throw error(.limitExceeded, "the name of \(what) \(index) has \(length) bytes")
-            }
-            var buffer = [CChar](repeating: 0, count: length + 1)
-            let copied = buffer.withUnsafeMutableBufferPointer { fetch(index, $0.baseAddress, $0.count) }
-            guard copied == length else {
-                throw libraryError(.libraryFailure, "cannot read the name of \(what) \(index)")
-            }
-            let bytes = buffer.prefix(length).map { UInt8(bitPattern: $0) }
-            guard let name = String(validating: bytes, as: UTF8.self) else {
+        let collector = NameCollector(limits: file.limits)
+        let status = withExtendedLifetime(collector) {
+            iterate(NameCollector.collect, Unmanaged.passUnretained(collector).toOpaque())
+        }
+        if let problem = collector.problem {
+            let index = collector.names.count
+            switch problem {
+            case .tooMany:
+                throw error(
+                    .limitExceeded, "holds more than the limit of \(file.limits.maximumMemberCount) \(what)s")
+            case .tooLong:
+                throw error(
+                    .limitExceeded,
+                    "the name of \(what) \(index) reaches the read limit of \(file.limits.maximumReadBytes) bytes")
+            case .notUTF8:
                 throw error(.malformed, "the name of \(what) \(index) is not valid UTF-8")
             }
-            names.append(name)
         }
-        return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        guard status >= 0 else {
+            throw libraryError(.libraryFailure, "cannot list the \(what)s")
+        }
+        return collector.names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+}
+
+/// Gathers the names an `H5Literate` or `H5Aiterate2` pass reports, within the file's limits.
+final class NameCollector {
+    /// The C callback both iterations accept: the object, the name, the entry's info (unused), the collector.
+    typealias Callback =
+        @convention(c) (
+            hid_t, UnsafePointer<CChar>?, UnsafeRawPointer?, UnsafeMutableRawPointer?
+        ) -> herr_t
+
+    enum Problem {
+        case tooMany
+        case tooLong
+        case notUTF8
+    }
+
+    let limits: HDF5Limits
+    private(set) var names: [String] = []
+    private(set) var problem: Problem?
+
+    init(limits: HDF5Limits) {
+        self.limits = limits
+    }
+
+    /// Appends one name; a positive return stops the iteration without an error from libhdf5.
+    static let collect: Callback = { _, name, _, context in
+        guard let name, let context else { return -1 }
+        let collector = Unmanaged<NameCollector>.fromOpaque(context).takeUnretainedValue()
+        return collector.append(name)
+    }
+
+    private func append(_ name: UnsafePointer<CChar>) -> herr_t {
+        guard names.count < limits.maximumMemberCount else {
+            problem = .tooMany
+            return 1
+        }
+        var length = 0
+        while length < limits.maximumReadBytes && name[length] != 0 { length += 1 }
+        guard length < limits.maximumReadBytes else {
+            problem = .tooLong
+            return 1
+        }
+        let bytes = UnsafeRawBufferPointer(start: name, count: length)
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            problem = .notUTF8
+            return 1
+        }
+        names.append(text)
+        return 0
     }
 }
 

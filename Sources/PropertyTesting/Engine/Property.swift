@@ -91,12 +91,16 @@ struct Property: ConformanceCheck {
     /// Sends every call of the trials in one batch and judges each trial.
     static func judge(_ trials: [Trial], in context: CheckContext) -> [CaseJudgement] {
         let calls = trials.flatMap(\.calls)
-        let answers = context.answers(calls)
+        // The oracle's expectations do not depend on the answers: they are worked out while the candidate answers.
+        let (answers, expected) = context.answers(calls) {
+            calls.map { Oracle.evaluate($0, profile: context.profile) }
+        }
         var offset = 0
         return trials.map { trial in
             let range = offset..<offset + trial.calls.count
             offset += trial.calls.count
-            var check = TrialCheck(context: context, calls: trial.calls, answers: Array(answers[range]))
+            var check = TrialCheck(
+                context: context, calls: trial.calls, answers: Array(answers[range]), expected: Array(expected[range]))
             if let skipped = check.unsupported {
                 return CaseJudgement(status: .skipped, findings: [skipped], worstRatios: [:], messageMatches: nil)
             }

@@ -21,11 +21,12 @@ struct TrialCheck {
     private(set) var worstRatios: [OutputKind: Double] = [:]
     private var messageMatches: Bool?
 
-    init(context: CheckContext, calls: [LossCase], answers: [CandidateAnswer]) {
+    /// `expected` holds the oracle's outcome for each call under the context's profile.
+    init(context: CheckContext, calls: [LossCase], answers: [CandidateAnswer], expected: [ExactOutcome]) {
         self.context = context
         self.calls = calls
         self.answers = answers
-        expected = calls.map { Oracle.evaluate($0, profile: context.profile) }
+        self.expected = expected
         unitRoundoffs = calls.map(\.largestUnitRoundoff)
     }
 
