@@ -198,13 +198,9 @@ for round in $(seq 1 "$repeats"); do
         [ "$have_torch" = 1 ] && run props.torch "$round" "$j" "$out/cand.txt" "$out/blocked.txt" -- \
             "${verify[@]}" --candidate "$(torch_cmd)" $props --cases "$torch_cases" \
             --golden-dir "$empty_golden" --json "$j"
-        # The same against gnll serve with the profile's golden file read, as a plain `--check` run does.
-        # shellcheck disable=SC2086
-        run props.serve.goldens-read "$round" "$j" - - -- "${verify[@]}" --candidate "'$gnll' serve" $props \
-            --cases "$cases" --json "$j"
-        # The fixed cost of that: no case at all, golden file read.
-        run startup.goldens-read "$round" - - - -- "${verify[@]}" --reference --check property.random.oracle \
-            --cases 0
+        # The fixed cost of the golden file (a run of property checks only reads none): the smallest golden
+        # check, its 16 cases included.
+        run startup.goldens-read "$round" - - - -- "${verify[@]}" --reference --check golden.reductions
     fi
     if ! skipped fuzz; then
         run fuzz.serve "$round" fuzz - - -- "$gnll" fuzz --candidate "'$gnll' serve" --seconds "$fuzz_seconds" \
@@ -329,9 +325,7 @@ add("verify random.oracle, PyTorch", ["oracle.torch"], rate("oracle.torch"), "ca
 add(f"verify {nprops} properties, in-process", ["props.reference"], rate("props.reference"), "cases/s", i0)
 add(f"verify {nprops} properties, gnll serve", ["props.serve"], rate("props.serve"), "cases/s", i0, ge20k)
 add(f"verify {nprops} properties, PyTorch", ["props.torch"], rate("props.torch"), "cases/s", i0)
-add(f"  same, gnll serve, golden file read", ["props.serve.goldens-read"], rate("props.serve.goldens-read"),
-    "cases/s", i0, ge20k)
-add("  fixed cost: verify --cases 0, golden file read", ["startup.goldens-read"],
+add("  fixed cost: the golden file (verify --check golden.reductions)", ["startup.goldens-read"],
     each("startup.goldens-read", lambda r: num(r["wall"])), "s", f2)
 add("  serve / in-process, same round (properties)", ["props.serve", "props.reference"],
     same_round("props.serve", "props.reference", lambda a, b: (num(a["cases"]) / num(a["wall"])) /
