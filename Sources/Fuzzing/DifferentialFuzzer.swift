@@ -143,10 +143,12 @@ public final class DifferentialFuzzer {
     }
 
     private func runBatch(_ batch: [(call: LossCase, mutations: [Mutation])]) {
-        let answers = context.answers(batch.map(\.call))
-        for ((call, mutations), answer) in zip(batch, answers) {
+        // The oracle's expectations do not depend on the answers: they are worked out while the candidate answers.
+        let (answers, expectations) = context.answers(batch.map(\.call)) {
+            batch.map { Oracle.evaluate($0.call, profile: configuration.profile) }
+        }
+        for (((call, mutations), answer), expected) in zip(zip(batch, answers), expectations) {
             statistics.cases += 1
-            let expected = Oracle.evaluate(call, profile: configuration.profile)
             let judgement = context.judge(answer, for: call, expected: expected)
             switch judgement.status {
             case .skipped: statistics.skipped += 1
