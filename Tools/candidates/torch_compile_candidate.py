@@ -19,11 +19,17 @@ Dynamo never falls back to eager silently (``fail_on_recompile_limit_hit``); Dyn
 reset every ``RESET_EVERY`` distinct signatures to keep guard checks short (Inductor's on-disk
 caches keep recompiling cheap). Errors that Dynamo raises while tracing are mapped to the kind of
 the PyTorch error inside them, with Dynamo's message.
+
+Inductor builds each kernel library in place (``gcc -o CACHE/xx/KEY.so``) and reuses any file at that path: a
+process killed during a build (``gnll verify`` kills a candidate that times out) leaves a truncated library
+that every later process fails to load (``InductorError: ImportError: ....so: file too short``). The adapter
+deletes such a library, under Inductor's own lock for it, and compiles again (``findings/torch_compile.md``).
 """
 
 import argparse
 import ast
 import logging
+import os
 import re
 from importlib import metadata
 
@@ -40,6 +46,9 @@ TRACING_ERRORS = (("broadcast", "Attempting to broadcast a dimension"),)
 # Dynamo reports an exception raised while tracing as "... got ValueError('message')".
 TRACED_EXCEPTION = re.compile(r"got (ValueError|RuntimeError|TypeError|AttributeError|IndexError)\((.*)\)$", re.M)
 EXCEPTION_TYPES = {cls.__name__: cls for cls in (ValueError, RuntimeError, TypeError, AttributeError, IndexError)}
+# A kernel library in Inductor's cache that does not load (truncated by a killed build).
+BROKEN_LIBRARY = re.compile(r"ImportError: (/\S+\.so): ")
+REBUILDS = 8
 
 
 class CompiledLoss:
@@ -61,6 +70,25 @@ class CompiledLoss:
             self.signatures.clear()
         self.signatures.add(signature)
         return self.compiled(input, target, var, full=case.full, eps=case.eps, reduction=case.reduction)
+
+
+def rebuilding_broken_libraries(call):
+    """``call()``; where Inductor fails to load a library of its cache, delete the library and call again."""
+    from torch._inductor.codecache import cache_dir, get_lock_dir
+    from torch.utils._filelock import FileLock
+
+    for _ in range(REBUILDS):
+        try:
+            return call()
+        except Exception as error:
+            broken = BROKEN_LIBRARY.search(str(error))
+            path = broken and os.path.realpath(broken.group(1))
+            if not path or not path.startswith(os.path.realpath(cache_dir()) + os.sep) or not os.path.exists(path):
+                raise
+            key = os.path.basename(path).split(".")[0]
+            with FileLock(os.path.join(get_lock_dir(), key + ".lock"), timeout=600):
+                os.remove(path)
+    return call()
 
 
 def load(arguments) -> "CompiledLoss":
@@ -107,13 +135,20 @@ def compile_rejection(error: Exception) -> Rejection:
 
 
 def evaluate(case: Case, loss_function: "CompiledLoss") -> Result:
-    """Evaluate one case with the compiled loss."""
+    """Evaluate one case with the compiled loss (forward and backward again if a kernel library was broken)."""
+    return rebuilding_broken_libraries(lambda: evaluate_once(case, loss_function))
+
+
+def evaluate_once(case: Case, loss_function: "CompiledLoss") -> Result:
+    """Evaluate one case with the compiled loss, on fresh tensors."""
     input = to_torch(case.input, "cpu", case.grad)
     target = to_torch(case.target, "cpu", case.grad)
     var = to_torch(case.var, "cpu", case.grad) if isinstance(case.var, Tensor) else case.var
     try:
         loss = loss_function(case, input, target, var)
     except Exception as error:
+        if BROKEN_LIBRARY.search(str(error)):
+            raise
         raise compile_rejection(error) from error
     if not case.grad:
         return Result(loss=to_protocol(loss))
