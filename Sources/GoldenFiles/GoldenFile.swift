@@ -18,6 +18,13 @@ public struct GoldenFile: Sendable {
     /// The cases, ordered by name.
     public let cases: [GoldenCase]
 
+    init(path: String, provenance: [String: String], profile: Profile, cases: [GoldenCase]) {
+        self.path = path
+        self.provenance = provenance
+        self.profile = profile
+        self.cases = cases
+    }
+
     /// Reads and validates a golden file.
     public init(path: String) throws(GoldenFileError) {
         self.path = path
@@ -86,6 +93,14 @@ public struct GoldenCase: Sendable {
     public let call: LossCase
     /// What PyTorch returned, or the exception it raised.
     public let expected: LossOutcome
+
+    init(name: String, category: String, description: String, call: LossCase, expected: LossOutcome) {
+        self.name = name
+        self.category = category
+        self.description = description
+        self.call = call
+        self.expected = expected
+    }
 
     init(group: HDF5Group, name: String, path: String) throws(GoldenFileError) {
         let object = group.path

@@ -6,15 +6,16 @@ import GoldenFiles
 /// Reads golden files so that a malformed one can never crash or hang `gnll`.
 ///
 /// libhdf5 itself can crash or hang on corrupted metadata, which no check in this process can prevent. So a
-/// file is first read in a child process (`gnll golden probe FILE`); only when that child reads it cleanly
-/// is it read here.
+/// file is read in a child process (`gnll golden probe FILE`), which hands the cases back
+/// (``GoldenFile/transferEncoded()``); this process never opens a golden file before a child has read it
+/// cleanly.
 enum GoldenLoading {
     /// How long the child may take.
     static let probeTimeout: TimeInterval = 120
 
     static func load(_ path: String) throws -> GoldenFile {
-        try probe(path)
-        return try GoldenFile(path: path)
+        let contents = try probe(path, handBack: true)
+        return try GoldenFile(transferEncoded: contents, source: path)
     }
 
     static func profile(ofFileAt path: String) throws -> Profile {
@@ -22,15 +23,21 @@ enum GoldenLoading {
         return try GoldenFile.profile(ofFileAt: path)
     }
 
-    /// Reads the file in a child process; throws a clear error when the child crashes, hangs or fails.
-    static func probe(_ path: String, headerOnly: Bool = false) throws {
+    /// Reads the file in a child process and returns what it wrote to stdout: the file's contents when
+    /// `handBack` is set. Throws a clear error when the child crashes, hangs or fails.
+    @discardableResult
+    static func probe(_ path: String, headerOnly: Bool = false, handBack: Bool = false) throws -> [UInt8] {
         let child = Process()
         child.executableURL = URL(fileURLWithPath: "/proc/self/exe")
-        child.arguments = ["golden", "probe", path] + (headerOnly ? ["--header-only"] : [])
+        child.arguments =
+            ["golden", "probe", path] + (headerOnly ? ["--header-only"] : []) + (handBack ? ["--hand-back"] : [])
         let errors = Pipe()
+        let output = Pipe()
         child.standardError = errors
-        child.standardOutput = FileHandle.nullDevice
+        child.standardOutput = output
         try child.run()
+        // Drained while the child runs, so that it never blocks on a full pipe.
+        let reading = Background { [UInt8](output.fileHandleForReading.readDataToEndOfFile()) }
         let deadline = Date().addingTimeInterval(probeTimeout)
         while child.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
         if child.isRunning {
@@ -50,7 +57,7 @@ enum GoldenLoading {
         case .exit where child.terminationStatus != 0:
             throw GoldenFileError(path: path, object: "/", message: message.isEmpty ? "unreadable" : message)
         default:
-            return
+            return try reading.result.get()
         }
     }
 }
@@ -66,12 +73,16 @@ struct GoldenProbe: ParsableCommand {
     @Flag(help: "Read only the root attributes.")
     var headerOnly = false
 
+    @Flag(help: "Write the file's contents to stdout, encoded for the gnll that started this one.")
+    var handBack = false
+
     func run() throws {
         do {
             if headerOnly {
                 _ = try GoldenFile.profile(ofFileAt: path)
             } else {
-                _ = try GoldenFile(path: path)
+                let file = try GoldenFile(path: path)
+                if handBack { try FileHandle.standardOutput.write(contentsOf: Data(file.transferEncoded())) }
             }
         } catch {
             printError("\(error)")

@@ -123,3 +123,49 @@ struct GoldenReplayTests {
         #expect(changes.contains { $0.summary.hasPrefix("error var_size") && $0.summary.contains("→ ok") })
     }
 }
+
+@Suite("Golden file transfer encoding")
+struct GoldenFileTransferTests {
+    /// Every field of every case, as text: two files are equal when these are.
+    private func fields(_ file: GoldenFile) -> [String] {
+        [file.path, file.profile.rawValue, "\(file.provenance.sorted { $0.key < $1.key })"]
+            + file.cases.map { golden in
+                "\(golden.name) \(golden.category) \(golden.description) \(golden.call) \(golden.expected)"
+            }
+    }
+
+    @Test("A committed golden file comes back unchanged, every case and value", arguments: ["torch-2.9.1.h5"])
+    func roundTrip(name: String) throws {
+        let file = try GoldenFile(path: goldenDirectory + "/" + name)
+        let decoded = try GoldenFile(transferEncoded: file.transferEncoded(), source: "test")
+        #expect(decoded.cases.count == file.cases.count)
+        #expect(fields(decoded) == fields(file))
+        // Bit patterns too: -0.0 and NaN payloads survive (the text of a value would hide them).
+        let bits = { (file: GoldenFile) in file.cases.flatMap { $0.call.input.values.map(\.bitPattern) } }
+        #expect(bits(decoded) == bits(file))
+    }
+
+    @Test("Truncated, padded or foreign bytes give an error naming the source, never a crash")
+    func malformed() throws {
+        let bytes = try GoldenFile(path: fixture("valid.h5")).transferEncoded()
+        for length in stride(from: 0, to: bytes.count, by: 7) {
+            #expect(throws: GoldenFileError.self) {
+                _ = try GoldenFile(transferEncoded: Array(bytes.prefix(length)), source: "cut")
+            }
+        }
+        #expect(throws: GoldenFileError.self) { _ = try GoldenFile(transferEncoded: bytes + [0], source: "padded") }
+        var foreign = bytes
+        foreign[0] ^= 0xFF
+        do {
+            _ = try GoldenFile(transferEncoded: foreign, source: "foreign")
+            Issue.record("foreign bytes were accepted")
+        } catch {
+            #expect(error.description.hasPrefix("foreign"), "\(error)")
+            #expect(error.description.contains("not from this version of gnll"), "\(error)")
+        }
+        // A huge count must be refused before anything is allocated for it.
+        var huge = Array(bytes.prefix(Array("gnll-golden-transfer-1\n".utf8).count))
+        huge += [UInt8](repeating: 0xFF, count: 8)
+        #expect(throws: GoldenFileError.self) { _ = try GoldenFile(transferEncoded: huge, source: "huge") }
+    }
+}
