@@ -1,4 +1,5 @@
 internal import Dispatch
+internal import Foundation
 public import GaussianNLL
 public import Judge
 
@@ -122,7 +123,10 @@ public final class CheckContext: @unchecked Sendable {
     }
 }
 
-/// A candidate's evaluation of one batch, running on a worker thread until ``wait()`` collects it.
+/// A candidate's evaluation of one batch, running on its own thread until ``wait()`` collects it.
+///
+/// A thread of its own rather than a Dispatch worker: the candidate blocks on its process for as long as it
+/// takes, and Dispatch's pool may be as small as the number of processors.
 private final class PendingAnswers: @unchecked Sendable {
     // Written by the worker before it signals, read by the caller after `wait` returns.
     private var replies: [CandidateAnswer] = []
@@ -130,10 +134,10 @@ private final class PendingAnswers: @unchecked Sendable {
 
     init(candidate: any Candidate, calls: [LossCase]) {
         nonisolated(unsafe) let candidate = candidate
-        DispatchQueue.global().async { [self] in
+        Thread { [self] in
             replies = candidate.evaluate(calls)
             done.signal()
-        }
+        }.start()
     }
 
     func wait() -> [CandidateAnswer] {

@@ -1,5 +1,4 @@
 import CandidateProcess
-import Dispatch
 import GaussianNLL
 import Glibc
 
@@ -20,26 +19,5 @@ enum ProcessCandidateFactory {
         options.startTimeout = .milliseconds(Int64(startTimeout * 1000))
         options.profile = profile
         return try ProcessCandidate(command: command, options: options)
-    }
-}
-
-/// A value computed on another thread while this one goes on; ``result`` waits for it.
-final class Background<Value>: @unchecked Sendable {
-    // Written by the worker before it signals, read after `wait` returns.
-    private var value: Result<Value, any Error>?
-    private let done = DispatchSemaphore(value: 0)
-
-    init(_ body: @escaping () throws -> Value) {
-        nonisolated(unsafe) let body = body
-        DispatchQueue.global().async { [self] in
-            value = Result { try body() }
-            done.signal()
-        }
-    }
-
-    var result: Result<Value, any Error> {
-        done.wait()
-        done.signal()
-        return value!
     }
 }
