@@ -211,6 +211,29 @@ struct CallLayout: Sendable {
         varianceShape.rank == 0 && varianceType != resultType ? resultType.computeType : resultType
     }
 
+    /// Where each loss element reads the difference `input − target`.
+    var differenceIndex: BroadcastIndex {
+        BroadcastIndex(operand: differenceShape, result: elementShape, resultCount: elementCount)
+    }
+
+    /// Where each element of `input − target` reads input.
+    var inputIndex: BroadcastIndex {
+        BroadcastIndex(operand: inputShape, result: differenceShape, resultCount: differenceCount)
+    }
+
+    /// Where each element of `input − target` reads target.
+    var targetIndex: BroadcastIndex {
+        BroadcastIndex(operand: targetShape, result: differenceShape, resultCount: differenceCount)
+    }
+
+    /// How many elements `input − target` has.
+    var differenceCount: Int { (try? differenceShape.elementCount()) ?? 0 }
+
+    /// Where each loss element reads var.
+    var varianceIndex: BroadcastIndex {
+        BroadcastIndex(operand: varianceShape, result: elementShape, resultCount: elementCount)
+    }
+
     /// `x / var` in the result's dtype, with var read in ``divisorType``.
     var divideByVariance: (Double, Double) -> Double {
         let type = resultType

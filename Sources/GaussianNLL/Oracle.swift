@@ -268,10 +268,8 @@ private struct OracleEvaluation<W: OracleReal> {
     init(call: LossCase, layout: CallLayout) {
         self.call = call
         self.layout = layout
-        differenceIndex = BroadcastIndex(
-            operand: layout.differenceShape, result: layout.elementShape, resultCount: layout.elementCount)
-        varianceIndex = BroadcastIndex(
-            operand: layout.varianceShape, result: layout.elementShape, resultCount: layout.elementCount)
+        differenceIndex = layout.differenceIndex
+        varianceIndex = layout.varianceIndex
         margin = 16 * W(call.largestUnitRoundoff)
         divisorType = layout.divisorType
     }
@@ -375,10 +373,9 @@ private struct OracleEvaluation<W: OracleReal> {
     /// `input - target` exactly, after a 0-d operand that lost the promotion is converted to the
     /// difference's dtype, as PyTorch converts it before subtracting.
     private func differences() -> [W] {
-        let count = (try? layout.differenceShape.elementCount()) ?? 0
-        let inputIndex = BroadcastIndex(operand: layout.inputShape, result: layout.differenceShape, resultCount: count)
-        let targetIndex = BroadcastIndex(
-            operand: layout.targetShape, result: layout.differenceShape, resultCount: count)
+        let count = layout.differenceCount
+        let inputIndex = layout.inputIndex
+        let targetIndex = layout.targetIndex
         let differenceType = layout.differenceType
         func converted(_ tensor: Tensor, shape: Shape) -> [Double] {
             shape.rank == 0 && tensor.dtype != differenceType ? tensor.values.map(differenceType.round) : tensor.values

@@ -60,10 +60,8 @@ private struct Evaluation {
     init(call: LossCase, layout: CallLayout) {
         self.call = call
         self.layout = layout
-        differenceIndex = BroadcastIndex(
-            operand: layout.differenceShape, result: layout.elementShape, resultCount: layout.elementCount)
-        varianceIndex = BroadcastIndex(
-            operand: layout.varianceShape, result: layout.elementShape, resultCount: layout.elementCount)
+        differenceIndex = layout.differenceIndex
+        varianceIndex = layout.varianceIndex
     }
 
     func run() -> LossOutcome {
@@ -129,10 +127,9 @@ private struct Evaluation {
 
     /// `input - target` on their broadcast shape, in the promoted dtype.
     private func differences() -> [Double] {
-        let count = (try? layout.differenceShape.elementCount()) ?? 0
-        let inputIndex = BroadcastIndex(operand: layout.inputShape, result: layout.differenceShape, resultCount: count)
-        let targetIndex = BroadcastIndex(
-            operand: layout.targetShape, result: layout.differenceShape, resultCount: count)
+        let count = layout.differenceCount
+        let inputIndex = layout.inputIndex
+        let targetIndex = layout.targetIndex
         let inputValues = call.input.values
         let targetValues = call.target.values
         return (0..<count).map {
@@ -210,10 +207,8 @@ private struct Evaluation {
         }
 
         // input - target: +grad to input, -grad to target, each summed to its own shape.
-        let inputIndex = BroadcastIndex(
-            operand: layout.inputShape, result: layout.differenceShape, resultCount: difference.count)
-        let targetIndex = BroadcastIndex(
-            operand: layout.targetShape, result: layout.differenceShape, resultCount: difference.count)
+        let inputIndex = layout.inputIndex
+        let targetIndex = layout.targetIndex
         let inputGradient = sumToOperand(
             differenceGradient, index: inputIndex, operandCount: call.input.elementCount, type: differenceType)
         let targetGradient = sumToOperand(
