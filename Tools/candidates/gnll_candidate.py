@@ -158,6 +158,35 @@ def parse_case(request: dict) -> Case:
         raise BadRequest(f"malformed eval request: {type(error).__name__}: {error}") from error
 
 
+def evaluate_by_vjp(
+    case: Case,
+    operands: list,
+    forward: Callable,
+    vjp: Callable,
+    to_protocol: Callable,
+    rejection_for: Callable[[Exception], Rejection],
+) -> Result:
+    """The whole evaluation of an adapter whose library differentiates by a vector-Jacobian product.
+
+    ``forward(*operands)`` is the loss (evaluated, for a lazy library); ``vjp(operands)`` is ``(loss,
+    (grad_input, grad_target, grad_var))`` for the cotangent ``grad_output``, which the adapter converts
+    itself. An exception from either is turned into a protocol rejection by ``rejection_for`` (which re-raises
+    what it does not know); ``to_protocol`` turns a library array into a :class:`Tensor`.
+    """
+    try:
+        if not case.grad:
+            return Result(loss=to_protocol(forward(*operands)))
+        loss, (grad_input, grad_target, grad_var) = vjp(operands)
+    except Exception as error:
+        raise rejection_for(error) from error
+    return Result(
+        loss=to_protocol(loss),
+        grad_input=to_protocol(grad_input),
+        grad_target=to_protocol(grad_target),
+        grad_var=to_protocol(grad_var),
+    )
+
+
 def missing_capability(case: Case, dtypes, features) -> Optional[str]:
     """Say which declared capability a case needs but lacks, or None if it is covered."""
     operands = [case.input, case.target] + ([case.var] if isinstance(case.var, Tensor) else [])

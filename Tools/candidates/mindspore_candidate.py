@@ -22,7 +22,7 @@ from importlib import metadata
 
 import numpy as np
 
-from gnll_candidate import PROFILES, REJECTION_KINDS, Case, Rejection, Result, Tensor, serve
+from gnll_candidate import PROFILES, REJECTION_KINDS, Case, Rejection, Result, Tensor, evaluate_by_vjp, serve
 
 DTYPES = ("float16", "float32", "float64")
 # MindSpore takes seconds to import: it is imported on the first eval (load()), so that the hello is answered
@@ -79,24 +79,16 @@ def rejection_for(error: Exception) -> Rejection:
 def evaluate(case: Case) -> Result:
     """Evaluate one case with MindSpore."""
     load()
-    operands = [to_mindspore(case.input), to_mindspore(case.target), to_mindspore(case.var)]
 
     def loss_of(x, target, var):
         return ops.gaussian_nll_loss(x, target, var, full=case.full, eps=case.eps, reduction=case.reduction)
 
-    try:
-        if not case.grad:
-            return Result(loss=to_protocol(loss_of(*operands)))
+    def vjp(operands):
         loss, backward = ms.vjp(loss_of, *operands)
-        grad_input, grad_target, grad_var = backward(to_mindspore(case.grad_output))
-    except Exception as error:
-        raise rejection_for(error) from error
-    return Result(
-        loss=to_protocol(loss),
-        grad_input=to_protocol(grad_input),
-        grad_target=to_protocol(grad_target),
-        grad_var=to_protocol(grad_var),
-    )
+        return loss, backward(to_mindspore(case.grad_output))
+
+    operands = [to_mindspore(case.input), to_mindspore(case.target), to_mindspore(case.var)]
+    return evaluate_by_vjp(case, operands, loss_of, vjp, to_protocol, rejection_for)
 
 
 def main() -> None:

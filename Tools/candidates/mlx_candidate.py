@@ -17,7 +17,7 @@ import mlx.core as mx
 import mlx.nn.losses as losses
 import numpy as np
 
-from gnll_candidate import PROFILES, Case, Rejection, Result, Tensor, serve
+from gnll_candidate import PROFILES, Case, Rejection, Result, Tensor, evaluate_by_vjp, serve
 
 MLX_DTYPES = {
     "float16": mx.float16,
@@ -65,29 +65,23 @@ def rejection_for(error: Exception) -> Rejection:
 
 
 def evaluate(case: Case) -> Result:
-    """Evaluate one case with MLX."""
-    input, target, var = to_mlx(case.input), to_mlx(case.target), to_mlx(case.var)
+    """Evaluate one case with MLX (lazy: every result is evaluated inside the error mapping)."""
 
     def loss_of(input, target, var):
         return losses.gaussian_nll_loss(input, target, var, full=case.full, eps=case.eps, reduction=case.reduction)
 
-    try:
-        if not case.grad:
-            loss = loss_of(input, target, var)
-            mx.eval(loss)
-            return Result(loss=to_protocol(loss))
-        (loss,), (grad_input, grad_target, grad_var) = mx.vjp(
-            lambda *operands: loss_of(*operands), [input, target, var], [to_mlx(case.grad_output)]
-        )
-        mx.eval(loss, grad_input, grad_target, grad_var)
-    except Exception as error:
-        raise rejection_for(error) from error
-    return Result(
-        loss=to_protocol(loss),
-        grad_input=to_protocol(grad_input),
-        grad_target=to_protocol(grad_target),
-        grad_var=to_protocol(grad_var),
-    )
+    def forward(*operands):
+        loss = loss_of(*operands)
+        mx.eval(loss)
+        return loss
+
+    def vjp(operands):
+        (loss,), gradients = mx.vjp(loss_of, list(operands), [to_mlx(case.grad_output)])
+        mx.eval(loss, *gradients)
+        return loss, gradients
+
+    operands = [to_mlx(case.input), to_mlx(case.target), to_mlx(case.var)]
+    return evaluate_by_vjp(case, operands, forward, vjp, to_protocol, rejection_for)
 
 
 def main() -> None:
