@@ -25,11 +25,24 @@ public struct GoldenFile: Sendable {
         self.cases = cases
     }
 
+    /// The most bytes one dataset may hold: 64 MiB (the committed files' largest is 800 KB).
+    public static let maximumDatasetBytes = 64 << 20
+
+    /// The most bytes the tensors of one file may take once decoded (8 bytes a value): 256 MiB (the committed
+    /// files take 28 MB). A malformed file can declare huge datasets that hold nothing but a fill value;
+    /// these bounds refuse them before anything is allocated.
+    public static let maximumDecodedBytes = 256 << 20
+
     /// Reads and validates a golden file.
     public init(path: String) throws(GoldenFileError) {
         self.path = path
         let file: HDF5File
-        do { file = try HDF5File(path: path) } catch { throw GoldenFileError(error) }
+        do {
+            file = try HDF5File(path: path, limits: HDF5Limits(maximumReadBytes: Self.maximumDatasetBytes))
+        } catch {
+            throw GoldenFileError(error)
+        }
+        let budget = DecodingBudget(bytes: Self.maximumDecodedBytes)
         do {
             let root = file.root
             var provenance = [String: String]()
@@ -50,7 +63,8 @@ public struct GoldenFile: Sendable {
             let group = try root.group("cases")
             cases = try group.memberNames().map { name throws(GoldenFileError) in
                 try GoldenCase(
-                    group: try Self.wrap { () throws(HDF5Error) in try group.group(name) }, name: name, path: path)
+                    group: try Self.wrap { () throws(HDF5Error) in try group.group(name) }, name: name, path: path,
+                    budget: budget)
             }
         } catch let error as GoldenFileError {
             throw error
@@ -102,7 +116,7 @@ public struct GoldenCase: Sendable {
         self.expected = expected
     }
 
-    init(group: HDF5Group, name: String, path: String) throws(GoldenFileError) {
+    init(group: HDF5Group, name: String, path: String, budget: DecodingBudget) throws(GoldenFileError) {
         let object = group.path
         func fail(_ message: String) -> GoldenFileError {
             GoldenFileError(path: path, object: object, message: message)
@@ -121,7 +135,8 @@ public struct GoldenCase: Sendable {
             let members = Set(try group.memberNames())
             func tensor(_ dataset: String) throws(GoldenFileError) -> Tensor {
                 guard members.contains(dataset) else { throw fail("dataset \(dataset) is missing") }
-                return try GoldenTensor.read(try GoldenFile.wrap { () throws(HDF5Error) in try group.dataset(dataset) })
+                return try GoldenTensor.read(
+                    try GoldenFile.wrap { () throws(HDF5Error) in try group.dataset(dataset) }, budget: budget)
             }
             let variance: Variance
             if try attributes.contains("var_scalar") {
@@ -167,11 +182,35 @@ public struct GoldenCase: Sendable {
     }
 }
 
+/// What is left of a file's ``GoldenFile/maximumDecodedBytes``.
+final class DecodingBudget {
+    private(set) var bytes: Int
+
+    init(bytes: Int) {
+        self.bytes = bytes
+    }
+
+    /// Takes `count` values of 8 bytes, or returns `false` (taking nothing) when they do not fit.
+    func take(values count: Int) -> Bool {
+        let (needed, overflow) = count.multipliedReportingOverflow(by: 8)
+        guard !overflow, needed <= bytes else { return false }
+        bytes -= needed
+        return true
+    }
+}
+
 /// Tensors as the golden files store them.
 enum GoldenTensor {
-    static func read(_ dataset: HDF5Dataset) throws(GoldenFileError) -> Tensor {
+    static func read(_ dataset: HDF5Dataset, budget: DecodingBudget) throws(GoldenFileError) -> Tensor {
         func fail(_ message: String) -> GoldenFileError {
             GoldenFileError(path: dataset.filePath, object: dataset.path, message: message)
+        }
+        // HDF5Dataset guarantees that the element count fits in an Int.
+        let count = dataset.shape.reduce(1, *)
+        guard budget.take(values: count) else {
+            throw fail(
+                "its \(count) elements (shape \(dataset.shape)) would take the file's tensors past "
+                    + "\(GoldenFile.maximumDecodedBytes >> 20) MiB decoded")
         }
         let dtypeName: String
         let array: HDF5Array

@@ -78,6 +78,25 @@ struct CLITests {
         #expect(run.stdout.contains("reproduce: gnll verify --candidate"))
     }
 
+    @Test("A candidate that declares an older profile is replayed that profile's golden file, and passes")
+    func declaredProfile() throws {
+        // The golden file of the current profile is read while the candidate starts; torch-2.6's is read after.
+        let run = try gnll([
+            "verify", "--candidate", "gnll serve --profile torch-2.6", "--check", "golden.var_forms", "--json",
+            temporaryFile("declared.json"),
+        ])
+        defer { try? FileManager.default.removeItem(atPath: temporaryFile("declared.json")) }
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("1 passed, 0 failed, 0 skipped"))
+        let json =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: temporaryFile("declared.json"))))
+            as? [String: Any]
+        #expect(json?["profile"] as? String == "torch-2.6")
+        let title = ((json?["checks"] as? [[String: Any]])?.first?["title"] as? String) ?? ""
+        #expect(title.contains("torch-2.9.1.h5"), "\(title)")
+    }
+
     @Test("Usage errors and candidates that cannot start exit 2 with a clear message")
     func usageErrors() throws {
         let neither = try gnll(["verify"])

@@ -53,6 +53,12 @@ struct GoldenFileTests {
             ("wrong_storage.h5", "/cases/a.ok/input", "a float64 tensor cannot be stored as float32"),
             ("bad_kind.h5", "/cases/b.error", "unknown error_kind \"explosion\""),
             ("missing_loss.h5", "/cases/a.ok", "dataset loss is missing"),
+            // Declared, never written: refused before anything is allocated for it.
+            ("huge_dataset.h5", "/cases/a.ok/input", "(80000000 bytes) exceeds the read limit of 67108864 bytes"),
+            (
+                "huge_total.h5", "/cases/a.ok/grad_input",
+                "its 8000000 elements (shape [8000000]) would take the file's tensors past 256 MiB decoded"
+            ),
         ])
     func malformed(name: String, object: String, problem: String) {
         do {

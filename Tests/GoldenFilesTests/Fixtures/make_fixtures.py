@@ -73,3 +73,28 @@ malformed("bad_dtype.h5", lambda f: f["cases/a.ok/input"].attrs.__setitem__("dty
 malformed("wrong_storage.h5", lambda f: f["cases/a.ok/input"].attrs.__setitem__("dtype", "float64"))
 malformed("bad_kind.h5", lambda f: f["cases/b.error"].attrs.__setitem__("error_kind", "explosion"))
 malformed("missing_loss.h5", lambda f: f["cases/a.ok"].__delitem__("loss"))
+
+
+def declared_only(group, name, shape, dtype):
+    """A tensor dataset that declares a shape and holds nothing: reading it gives the fill value."""
+    dataset = group.create_dataset(name, shape=shape, dtype=dtype)
+    dataset.attrs["dtype"] = np.dtype(dtype).name
+    return dataset
+
+
+def huge_dataset(f):
+    """a.ok's input declares 20,000,000 float32 values (80 MB), over the 64 MiB a dataset may hold."""
+    del f["cases/a.ok/input"]
+    declared_only(f["cases/a.ok"], "input", (20_000_000,), np.float32)
+
+
+def huge_total(f):
+    """a.ok's var, input, target, loss and grad_input declare 8,000,000 float64 values each (64 MB): each fits
+    a dataset's limit, but the fifth takes the decoded tensors past 256 MiB."""
+    for name in ["var", "input", "target", "loss", "grad_input"]:
+        del f["cases/a.ok/" + name]
+        declared_only(f["cases/a.ok"], name, (8_000_000,), np.float64)
+
+
+malformed("huge_dataset.h5", huge_dataset)
+malformed("huge_total.h5", huge_total)
