@@ -84,26 +84,19 @@ public struct Judge: Sendable {
         let u = call.largestUnitRoundoff
         var findings = [String]()
         var ratios = [OutputKind: Double]()
-        func compare(_ tensor: Tensor?, _ exact: ExactTensor, _ kind: OutputKind) {
-            guard let tensor else {
+        for output in OutputPairing.pairs(of: result, loss: loss, gradients: gradients) {
+            switch output {
+            case .pair(let kind, nil, _):
                 findings.append("\(kind) is missing")
-                return
-            }
-            let verdict = judgeTensor(tensor, exact: exact, kind: kind, unitRoundoff: u)
-            ratios[kind] = verdict.worstRatio
-            if let finding = verdict.finding { findings.append(finding) }
-        }
-        compare(result.loss, loss, .loss)
-        if let gradients {
-            compare(result.gradients?.input, gradients.input, .gradInput)
-            compare(result.gradients?.target, gradients.target, .gradTarget)
-            if let variance = gradients.variance {
-                compare(result.gradients?.variance, variance, .gradVar)
-            } else if result.gradients?.variance != nil {
+            case .pair(let kind, let tensor?, let exact):
+                let verdict = judgeTensor(tensor, exact: exact, kind: kind, unitRoundoff: u)
+                ratios[kind] = verdict.worstRatio
+                if let finding = verdict.finding { findings.append(finding) }
+            case .extraVarianceGradient:
                 findings.append("grad_var is present for a scalar var, which has no gradient")
+            case .extraGradients:
+                findings.append("gradients are present but were not asked for")
             }
-        } else if result.gradients != nil {
-            findings.append("gradients are present but were not asked for")
         }
         return CaseJudgement(
             status: findings.isEmpty ? .passed : .failed, findings: findings, worstRatios: ratios, messageMatches: nil,
@@ -156,4 +149,28 @@ public struct TensorJudgement: Sendable, Equatable {
     public var worstRatio: Double
     /// The first failing element, described; `nil` when every element conforms.
     public var finding: String?
+}
+
+/// A result's outputs beside the oracle's: each expected output with what the result holds for it (`nil` when
+/// missing), in the order loss, grad_input, grad_target, grad_var, then the outputs it should not have.
+public enum OutputPairing {
+    case pair(OutputKind, Tensor?, ExactTensor)
+    /// A grad_var for a scalar var, which has no gradient.
+    case extraVarianceGradient
+    /// Gradients that were not asked for.
+    case extraGradients
+
+    /// Pairs `result`'s outputs with the exact `loss` and `gradients`.
+    public static func pairs(of result: LossResult, loss: ExactTensor, gradients: ExactGradients?) -> [OutputPairing] {
+        var pairs: [OutputPairing] = [.pair(.loss, result.loss, loss)]
+        guard let gradients else { return result.gradients == nil ? pairs : pairs + [.extraGradients] }
+        pairs.append(.pair(.gradInput, result.gradients?.input, gradients.input))
+        pairs.append(.pair(.gradTarget, result.gradients?.target, gradients.target))
+        if let variance = gradients.variance {
+            pairs.append(.pair(.gradVar, result.gradients?.variance, variance))
+        } else if result.gradients?.variance != nil {
+            pairs.append(.extraVarianceGradient)
+        }
+        return pairs
+    }
 }

@@ -81,29 +81,24 @@ public struct FailureSignature: Sendable, Hashable, Codable, CustomStringConvert
         case (.success, .rejection(let got)):
             return "rejected:\(got.kind.rawValue)"
         case (.success(let loss, let gradients), .success(let result)):
-            var problems = [String]()
             let u = call.largestUnitRoundoff
-            func compare(_ tensor: Tensor?, _ exact: ExactTensor, _ kind: OutputKind) {
-                guard let tensor else { return problems.append("missing:\(kind)") }
-                if tensor.dtype != exact.dtype { return problems.append("dtype:\(kind)") }
-                if tensor.shape != exact.shape { return problems.append("shape:\(kind)") }
-                let verdict = judge.judgeTensor(tensor, exact: exact, kind: kind, unitRoundoff: u)
-                guard verdict.finding != nil else { return }
-                problems.append(verdict.worstRatio.isFinite ? "value:\(kind)" : "class:\(kind)")
-            }
-            compare(result.loss, loss, .loss)
-            if let gradients {
-                compare(result.gradients?.input, gradients.input, .gradInput)
-                compare(result.gradients?.target, gradients.target, .gradTarget)
-                if let variance = gradients.variance {
-                    compare(result.gradients?.variance, variance, .gradVar)
-                } else if result.gradients?.variance != nil {
-                    problems.append("extra:grad_var")
+            // The first problem, in output order.
+            for output in OutputPairing.pairs(of: result, loss: loss, gradients: gradients) {
+                switch output {
+                case .pair(let kind, nil, _):
+                    return "missing:\(kind)"
+                case .pair(let kind, let tensor?, let exact):
+                    if tensor.dtype != exact.dtype { return "dtype:\(kind)" }
+                    if tensor.shape != exact.shape { return "shape:\(kind)" }
+                    let verdict = judge.judgeTensor(tensor, exact: exact, kind: kind, unitRoundoff: u)
+                    if verdict.finding != nil { return verdict.worstRatio.isFinite ? "value:\(kind)" : "class:\(kind)" }
+                case .extraVarianceGradient:
+                    return "extra:grad_var"
+                case .extraGradients:
+                    return "extra:gradients"
                 }
-            } else if result.gradients != nil {
-                problems.append("extra:gradients")
             }
-            return problems.first
+            return nil
         }
     }
 }
