@@ -69,7 +69,15 @@ class CompiledLoss:
             torch._dynamo.reset()
             self.signatures.clear()
         self.signatures.add(signature)
-        return self.compiled(input, target, var, full=case.full, eps=case.eps, reduction=case.reduction)
+        try:
+            return self.compiled(input, target, var, full=case.full, eps=case.eps, reduction=case.reduction)
+        except Exception:
+            # An exception raised while Dynamo traces (e.g. PyTorch's ValueError for an invalid reduction) makes
+            # Dynamo run this function eagerly from then on, even for signatures compiled before: reset, so that
+            # the next call is compiled again (findings/torch_compile.md, "Verify runs").
+            torch._dynamo.reset()
+            self.signatures.clear()
+            raise
 
 
 def rebuilding_broken_libraries(call):
