@@ -1,5 +1,3 @@
-internal import Dispatch
-internal import Foundation
 public import GaussianNLL
 public import Judge
 
@@ -83,9 +81,10 @@ public final class CheckContext: @unchecked Sendable {
         }
         let prepared: Prepared
         if !forwarded.isEmpty {
-            let pending = PendingAnswers(candidate: candidate, calls: forwarded)
+            nonisolated(unsafe) let candidate = candidate
+            let pending = Background { candidate.evaluate(forwarded) }
             prepared = prepare()
-            let replies = pending.wait()
+            let replies = pending.result.get()
             for (position, index) in positions.enumerated() {
                 answers[index] =
                     position < replies.count
@@ -120,28 +119,5 @@ public final class CheckContext: @unchecked Sendable {
         for (call, answer) in zip(calls, answers(calls)) {
             result.record(judge(answer, for: call), call: call, reproduction: command)
         }
-    }
-}
-
-/// A candidate's evaluation of one batch, running on its own thread until ``wait()`` collects it.
-///
-/// A thread of its own rather than a Dispatch worker: the candidate blocks on its process for as long as it
-/// takes, and Dispatch's pool may be as small as the number of processors.
-private final class PendingAnswers: @unchecked Sendable {
-    // Written by the worker before it signals, read by the caller after `wait` returns.
-    private var replies: [CandidateAnswer] = []
-    private let done = DispatchSemaphore(value: 0)
-
-    init(candidate: any Candidate, calls: [LossCase]) {
-        nonisolated(unsafe) let candidate = candidate
-        Thread { [self] in
-            replies = candidate.evaluate(calls)
-            done.signal()
-        }.start()
-    }
-
-    func wait() -> [CandidateAnswer] {
-        done.wait()
-        return replies
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Conformance
 import Foundation
 import GaussianNLL
 import GoldenFiles
@@ -57,7 +58,7 @@ enum GoldenLoading {
         case .exit where child.terminationStatus != 0:
             throw GoldenFileError(path: path, object: "/", message: message.isEmpty ? "unreadable" : message)
         default:
-            return try reading.result.get()
+            return reading.result.get()
         }
     }
 }
