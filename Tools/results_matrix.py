@@ -53,7 +53,10 @@ def row(name, results):
     for check in results["checks"]:
         by_category.setdefault(check["category"], []).append(check)
     cells = [cell(by_category.get(category, [])) for category in CATEGORIES]
-    label = f"{name} ({candidate['name']} {candidate['version']})"
+    # Some adapters' versions already start with their name ("torchax 0.0.13, jax 0.10.2"): said once.
+    version = candidate["version"]
+    described = version if version.startswith(candidate["name"] + " ") else f"{candidate['name']} {version}"
+    label = f"{name} ({described})"
     return "| " + " | ".join([label, results["profile"], verdict] + cells) + " |"
 
 
