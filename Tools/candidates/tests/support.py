@@ -2,6 +2,7 @@
 
 import base64
 import json
+import math
 import shlex
 import subprocess
 import sys
@@ -67,12 +68,7 @@ def torch_command(*arguments: str, python=TORCH_PYTHON) -> str:
 
 def torch_missing_reason(python=TORCH_PYTHON):
     """Why torch cannot be used with an interpreter, or None when it can."""
-    if not Path(python).exists():
-        return f"{python} does not exist"
-    probe = subprocess.run([str(python), "-c", "import torch"], capture_output=True, text=True)
-    if probe.returncode:
-        return f"torch is not importable with {python}: {(probe.stderr.strip().splitlines() or [''])[-1]}"
-    return None
+    return library_missing_reason(Path(python), "torch", "Tools/requirements.txt")
 
 
 class Candidate:
@@ -122,9 +118,11 @@ class Candidate:
 
 
 def library_missing_reason(python: Path, module: str, requirements: str):
-    """Why a third-party candidate cannot run here (its venv or its import is missing), or None."""
+    """Why a library cannot be used with an interpreter (its venv or its import is missing), or None.
+
+    ``requirements`` is the repository path of the file the venv is made from, named in the reason."""
     if not python.exists():
-        return f"{python} does not exist (see Tools/candidates/{requirements})"
+        return f"{python} does not exist (see {requirements})"
     probe = subprocess.run([str(python), "-c", f"import {module}"], capture_output=True, text=True)
     if probe.returncode:
         return f"{module} is not importable with {python}: {(probe.stderr.strip().splitlines() or [''])[-1]}"
@@ -133,12 +131,52 @@ def library_missing_reason(python: Path, module: str, requirements: str):
 
 def library_candidate(venv: str, module: str, script: str, requirements: str):
     """The running candidate of a third-party library in its own venv, for a module-scoped fixture; a skip when
-    the venv is missing."""
+    the venv is missing. ``requirements`` is a file name in Tools/candidates/, or a repository path."""
     import pytest
 
     python = REPOSITORY / venv / "bin" / "python"
+    if "/" not in requirements:
+        requirements = f"Tools/candidates/{requirements}"
     reason = library_missing_reason(python, module, requirements)
     if reason:
         pytest.skip(reason)
     with Candidate(python_command(python, script)) as running:
         yield running
+
+
+def hello(candidate, *, profile: str, dtypes: list, features: list) -> dict:
+    """The candidate's hello, asserted to be a protocol-1 hello for ``profile`` with these dtypes and features."""
+    answer = candidate.ask({"op": "hello", "protocol": 1})
+    assert answer["ok"] and answer["protocol"] == 1, answer
+    assert answer["profile"] == profile
+    assert answer["dtypes"] == dtypes
+    assert answer["features"] == features
+    return answer
+
+
+def assert_sum_example(candidate, *, grad_var=(0.0, -7.0)) -> None:
+    """input (1, 2), target 0, var (1, 0.5), 'sum', float64: the loss is 0.5·(log 1 + 1) + 0.5·(log 0.5 + 4/0.5).
+
+    By hand: d/dinput = (input − target)/var = (1, 4), d/dtarget = −(1, 4), d/dvar = 0.5·(1/var − d²/var²) =
+    (0, −7). A candidate without the grad feature is asked for the loss only; ``grad_var`` is what the library is
+    expected to give for var (a known deviation may differ from PyTorch's (0, −7))."""
+    with_gradients = grad_var is not None
+    request = eval_request(
+        tensor([1.0, 2.0]), tensor([0.0, 0.0]), tensor([1.0, 0.5]), reduction="sum",
+        grad_output=tensor(1.0) if with_gradients else None,
+    )
+    response = candidate.ask(request)
+    assert response["ok"], response
+    assert response["loss"]["dtype"] == "float64" and response["loss"]["shape"] == []
+    np.testing.assert_allclose(decode(response["loss"]), 0.5 + 0.5 * (math.log(0.5) + 8.0), rtol=1e-12)
+    if with_gradients:
+        np.testing.assert_allclose(decode(response["grad_input"]), [1.0, 4.0], rtol=1e-12)
+        np.testing.assert_allclose(decode(response["grad_target"]), [-1.0, -4.0], rtol=1e-12)
+        np.testing.assert_allclose(decode(response["grad_var"]), list(grad_var), rtol=1e-12, atol=1e-15)
+
+
+def assert_rejected(candidate, request: dict, kind: str) -> None:
+    """The candidate rejects ``request`` with an error of ``kind``."""
+    response = candidate.ask(request)
+    assert not response["ok"], response
+    assert response["error"]["kind"] == kind, response

@@ -4,11 +4,9 @@ Skips when .venv-mindspore is missing or cannot import mindspore: make it with
 ``python3 -m venv .venv-mindspore && .venv-mindspore/bin/pip install -r Tools/candidates/requirements-mindspore.txt``.
 """
 
-import math
-
-import numpy as np
 import pytest
-from support import decode, eval_request, library_candidate, tensor
+from support import assert_rejected, assert_sum_example, eval_request, hello, library_candidate, tensor
+
 
 @pytest.fixture(scope="module")
 def candidate():
@@ -18,31 +16,19 @@ def candidate():
 
 def test_hello(candidate):
     """The hello names the library, its version, the profile it follows, and what it supports."""
-    hello = candidate.ask({"op": "hello", "protocol": 1})
-    assert hello["ok"] and hello["protocol"] == 1
-    assert hello["name"] == "mindspore" and hello["version"] == "2.10.0"
-    assert hello["profile"] == "torch-2.10"
-    assert hello["dtypes"] == ["float16", "float32", "float64"]
-    assert hello["features"] == ["grad", "mixed_dtype"]
+    answer = hello(
+        candidate, profile="torch-2.10", dtypes=["float16", "float32", "float64"],
+        features=["grad", "mixed_dtype"],
+    )
+    assert answer["name"] == "mindspore" and answer["version"] == "2.10.0"
 
 
 def test_eval(candidate):
-    """input (1, 2), target 0, var (1, 0.5), 'sum': the loss is 0.5 + 0.5·(log 0.5 + 8); and the gradients."""
-    request = eval_request(
-        tensor([1.0, 2.0]), tensor([0.0, 0.0]), tensor([1.0, 0.5]), reduction="sum", grad_output=tensor(1.0)
-    )
-    response = candidate.ask(request)
-    assert response["ok"], response
-    assert response["loss"]["dtype"] == "float64" and response["loss"]["shape"] == []
-    np.testing.assert_allclose(decode(response["loss"]), 0.5 + 0.5 * (math.log(0.5) + 8.0), rtol=1e-12)
-    np.testing.assert_allclose(decode(response["grad_input"]), [1.0, 4.0], rtol=1e-12)
-    np.testing.assert_allclose(decode(response["grad_target"]), [-1.0, -4.0], rtol=1e-12)
-    np.testing.assert_allclose(decode(response["grad_var"]), [0.0, -7.0], rtol=1e-12, atol=1e-15)
+    """The (1, 2) / (1, 0.5) 'sum' example: loss and all three gradients as PyTorch gives them."""
+    assert_sum_example(candidate)
 
 
 def test_rejection(candidate):
     """MindSpore checks the reduction before anything else: kind reduction."""
     request = eval_request(tensor([1.0]), tensor([0.0]), tensor([1.0]), reduction="avg")
-    response = candidate.ask(request)
-    assert not response["ok"], response
-    assert response["error"]["kind"] == "reduction", response
+    assert_rejected(candidate, request, "reduction")

@@ -4,42 +4,34 @@ Skips when .venv-onnx is missing or cannot import onnxruntime, torch: make it wi
 ``python3 -m venv .venv-onnx && .venv-onnx/bin/pip install -r Tools/candidates/requirements-onnx.txt``.
 """
 
-import math
-
 import numpy as np
 import pytest
-from support import decode, eval_request, library_candidate, tensor
+from support import assert_rejected, assert_sum_example, eval_request, hello, library_candidate, tensor
+
 
 @pytest.fixture(scope="module")
 def candidate():
     """The running candidate; a skip when its venv is missing."""
-    yield from library_candidate(".venv-onnx", "onnxruntime, torch", "onnxruntime_candidate.py", "requirements-onnx.txt")
+    yield from library_candidate(
+        ".venv-onnx", "onnxruntime, torch", "onnxruntime_candidate.py", "requirements-onnx.txt"
+    )
 
 
 def test_hello(candidate):
     """The hello names the library, its version, the profile it follows, and what it supports."""
-    hello = candidate.ask({"op": "hello", "protocol": 1})
-    assert hello["ok"] and hello["protocol"] == 1
-    assert hello["name"] == "onnxruntime" and hello["version"].startswith("onnxruntime ")
-    assert hello["profile"] == "torch-2.10"
-    assert hello["dtypes"] == ["float16", "float32", "float64"]
-    assert hello["features"] == ["scalar_var", "mixed_dtype"]
+    answer = hello(
+        candidate, profile="torch-2.10", dtypes=["float16", "float32", "float64"],
+        features=["scalar_var", "mixed_dtype"],
+    )
+    assert answer["name"] == "onnxruntime" and answer["version"].startswith("onnxruntime ")
 
 
 def test_eval(candidate):
-    """input (1, 2), target 0, var (1, 0.5), 'sum': the loss is 0.5 + 0.5·(log 0.5 + 8) (forward only)."""
-    request = eval_request(
-        tensor([1.0, 2.0]), tensor([0.0, 0.0]), tensor([1.0, 0.5]), reduction="sum"
-    )
-    response = candidate.ask(request)
-    assert response["ok"], response
-    assert response["loss"]["dtype"] == "float64" and response["loss"]["shape"] == []
-    np.testing.assert_allclose(decode(response["loss"]), 0.5 + 0.5 * (math.log(0.5) + 8.0), rtol=1e-12)
+    """The (1, 2) / (1, 0.5) 'sum' example: the loss only (forward only, no grad feature)."""
+    assert_sum_example(candidate, grad_var=None)
 
 
 def test_rejection(candidate):
     """Shape checks run while PyTorch exports: a (3,) var for a (2, 3) input is var_size."""
     request = eval_request(tensor(np.zeros((2, 3))), tensor(np.zeros((2, 3))), tensor([1.0, 1.0, 1.0]))
-    response = candidate.ask(request)
-    assert not response["ok"], response
-    assert response["error"]["kind"] == "var_size", response
+    assert_rejected(candidate, request, "var_size")

@@ -4,63 +4,32 @@ Skips when .venv-torch is missing or cannot import torch: make it with
 ``python3 -m venv .venv-torch && .venv-torch/bin/pip install -r Tools/requirements.txt``.
 """
 
-import math
-import subprocess
-
 import numpy as np
 import pytest
-from support import REPOSITORY, Candidate, decode, eval_request, python_command, tensor
-
-PYTHON = REPOSITORY / ".venv-torch" / "bin" / "python"
-
-
-def missing_reason():
-    """Why the candidate cannot run here, or None."""
-    if not PYTHON.exists():
-        return f"{PYTHON} does not exist (see Tools/requirements.txt)"
-    probe = subprocess.run([str(PYTHON), "-c", "import torch"], capture_output=True, text=True)
-    if probe.returncode:
-        return f"torch is not importable with {PYTHON}: {(probe.stderr.strip().splitlines() or [''])[-1]}"
-    return None
+from support import assert_rejected, assert_sum_example, eval_request, hello, library_candidate, tensor
 
 
 @pytest.fixture(scope="module")
 def candidate():
     """The running candidate; a skip when its venv is missing."""
-    reason = missing_reason()
-    if reason:
-        pytest.skip(reason)
-    with Candidate(python_command(PYTHON, "torch_compile_candidate.py")) as running:
-        yield running
+    yield from library_candidate(".venv-torch", "torch", "torch_compile_candidate.py", "Tools/requirements.txt")
 
 
 def test_hello(candidate):
     """The hello names the library, its version, the profile it follows, and what it supports."""
-    hello = candidate.ask({"op": "hello", "protocol": 1})
-    assert hello["ok"] and hello["protocol"] == 1
-    assert hello["name"] == "torch.compile" and hello["version"].startswith("2.15")
-    assert hello["profile"] == "torch-2.10"
-    assert hello["dtypes"] == ["float16", "bfloat16", "float32", "float64"]
-    assert hello["features"] == ["grad", "scalar_var", "mixed_dtype"]
+    answer = hello(
+        candidate, profile="torch-2.10", dtypes=["float16", "bfloat16", "float32", "float64"],
+        features=["grad", "scalar_var", "mixed_dtype"],
+    )
+    assert answer["name"] == "torch.compile" and answer["version"].startswith("2.15")
 
 
 def test_eval(candidate):
-    """input (1, 2), target 0, var (1, 0.5), 'sum': the loss is 0.5 + 0.5·(log 0.5 + 8); and the gradients."""
-    request = eval_request(
-        tensor([1.0, 2.0]), tensor([0.0, 0.0]), tensor([1.0, 0.5]), reduction="sum", grad_output=tensor(1.0)
-    )
-    response = candidate.ask(request)
-    assert response["ok"], response
-    assert response["loss"]["dtype"] == "float64" and response["loss"]["shape"] == []
-    np.testing.assert_allclose(decode(response["loss"]), 0.5 + 0.5 * (math.log(0.5) + 8.0), rtol=1e-12)
-    np.testing.assert_allclose(decode(response["grad_input"]), [1.0, 4.0], rtol=1e-12)
-    np.testing.assert_allclose(decode(response["grad_target"]), [-1.0, -4.0], rtol=1e-12)
-    np.testing.assert_allclose(decode(response["grad_var"]), [0.0, -7.0], rtol=1e-12, atol=1e-15)
+    """The (1, 2) / (1, 0.5) 'sum' example: loss and all three gradients as PyTorch gives them."""
+    assert_sum_example(candidate)
 
 
 def test_rejection(candidate):
     """A target that does not broadcast fails while Dynamo traces: kind broadcast."""
     request = eval_request(tensor(np.zeros((3, 4))), tensor(np.zeros((3, 5))), tensor(np.ones((3, 4))))
-    response = candidate.ask(request)
-    assert not response["ok"], response
-    assert response["error"]["kind"] == "broadcast", response
+    assert_rejected(candidate, request, "broadcast")
