@@ -20,12 +20,13 @@ cannot corrupt the protocol stream.
     serve(evaluate, name="mine", version="0.1", profile="torch-2.10")
 """
 
+import argparse
 import base64
 import json
 import sys
 import traceback
 from dataclasses import dataclass
-from typing import Callable, Optional, Union
+from typing import Callable, Optional, Sequence, Union
 
 import numpy as np
 
@@ -185,6 +186,37 @@ def evaluate_by_vjp(
         grad_target=to_protocol(grad_target),
         grad_var=to_protocol(grad_var),
     )
+
+
+def rejection_from(error: Exception, kinds: Sequence[tuple], message: Optional[str] = None) -> Rejection:
+    """The protocol rejection for a library's exception, from a table of ``(exception types, kind, test of the
+    message)`` rows tried in order; re-raises an error that no row matches (a fault, not a rejection).
+
+    The rejection's text is ``message``, or the exception's own text when it is None.
+    """
+    text = str(error)
+    for types, kind, matches in kinds:
+        if isinstance(error, types) and matches(text):
+            return Rejection(kind, text if message is None else message)
+    raise error
+
+
+def adapter_arguments(description: str, default_profile: str = "torch-2.10", grad: bool = True):
+    """An argument parser with the options every adapter takes: ``--profile``, and ``--no-grad`` when the
+    library has gradients. Add an adapter's own options to it, then call ``parse_args()``."""
+    parser = argparse.ArgumentParser(description=description.splitlines()[0])
+    parser.add_argument("--profile", choices=PROFILES, default=default_profile)
+    if grad:
+        parser.add_argument(
+            "--no-grad", action="store_true",
+            help="declare no grad feature (a forward-only run: gradient deviations no longer hide the others)",
+        )
+    return parser
+
+
+def declared_features(arguments, *others: str) -> list:
+    """The features of a hello: ``grad`` unless ``--no-grad`` was given, then ``others``."""
+    return ([] if getattr(arguments, "no_grad", True) else ["grad"]) + list(others)
 
 
 def missing_capability(case: Case, dtypes, features) -> Optional[str]:

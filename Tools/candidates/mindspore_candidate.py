@@ -16,13 +16,15 @@ MindSpore's message.
 
 from __future__ import annotations
 
-import argparse
 import os
 from importlib import metadata
 
 import numpy as np
 
-from gnll_candidate import PROFILES, REJECTION_KINDS, Case, Rejection, Result, Tensor, evaluate_by_vjp, serve
+from gnll_candidate import (
+    REJECTION_KINDS, Case, Rejection, Result, Tensor, adapter_arguments, declared_features, evaluate_by_vjp,
+    rejection_from, serve,
+)
 
 DTYPES = ("float16", "float32", "float64")
 # MindSpore takes seconds to import: it is imported on the first eval (load()), so that the hello is answered
@@ -68,12 +70,8 @@ def to_protocol(values: MSTensor) -> Tensor:
 
 def rejection_for(error: Exception) -> Rejection:
     """The protocol rejection for an exception MindSpore raised; re-raise anything unexpected."""
-    text = str(error)
-    for types, kind, matches in ERROR_KINDS:
-        if isinstance(error, types) and matches(text):
-            # MindSpore appends its C++ call stack to some messages; keep the first paragraph.
-            return Rejection(kind, text.split("\n\n")[0].strip())
-    raise error
+    # MindSpore appends its C++ call stack to some messages; keep the first paragraph.
+    return rejection_from(error, ERROR_KINDS, message=str(error).split("\n\n")[0].strip())
 
 
 def evaluate(case: Case) -> Result:
@@ -93,12 +91,7 @@ def evaluate(case: Case) -> Result:
 
 def main() -> None:
     """Parse the command line and serve."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--profile", choices=PROFILES, default="torch-2.10")
-    parser.add_argument(
-        "--no-grad", action="store_true",
-        help="declare no grad feature (a forward-only run: gradient deviations no longer hide the others)",
-    )
+    parser = adapter_arguments(__doc__)
     arguments = parser.parse_args()
     serve(
         evaluate,
@@ -106,7 +99,7 @@ def main() -> None:
         version=metadata.version("mindspore"),
         profile=arguments.profile,
         dtypes=list(DTYPES),
-        features=([] if arguments.no_grad else ["grad"]) + ["mixed_dtype"],
+        features=declared_features(arguments, "mixed_dtype"),
     )
 
 

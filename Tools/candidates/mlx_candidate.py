@@ -11,13 +11,13 @@ declared and such cases are answered ``unsupported``. MLX checks no sign of var;
 its shape errors and its reduction error are mapped to the protocol's kinds.
 """
 
-import argparse
-
 import mlx.core as mx
 import mlx.nn.losses as losses
 import numpy as np
 
-from gnll_candidate import PROFILES, Case, Rejection, Result, Tensor, evaluate_by_vjp, serve
+from gnll_candidate import (
+    Case, Rejection, Result, Tensor, adapter_arguments, declared_features, evaluate_by_vjp, rejection_from, serve,
+)
 
 MLX_DTYPES = {
     "float16": mx.float16,
@@ -26,12 +26,13 @@ MLX_DTYPES = {
     "float64": mx.float64,
 }
 DTYPE_NAMES = {dtype: name for name, dtype in MLX_DTYPES.items()}
-# (kind, test of a ValueError's message), tried in order; the texts are MLX's own.
+# (exception types, kind, test of the message), tried in order; the texts are MLX's own.
 ERROR_KINDS = (
-    ("target_size", lambda text: text.startswith("Inputs shape") and "does not match targets shape" in text),
-    ("var_size", lambda text: text.startswith("Inputs shape") and "does not match vars shape" in text),
-    ("reduction", lambda text: text.startswith("Invalid reduction")),
-    ("broadcast", lambda text: "cannot be broadcast" in text),
+    (ValueError, "target_size",
+     lambda text: text.startswith("Inputs shape") and "does not match targets shape" in text),
+    (ValueError, "var_size", lambda text: text.startswith("Inputs shape") and "does not match vars shape" in text),
+    (ValueError, "reduction", lambda text: text.startswith("Invalid reduction")),
+    (ValueError, "broadcast", lambda text: "cannot be broadcast" in text),
 )
 
 
@@ -56,12 +57,7 @@ def to_protocol(values: mx.array) -> Tensor:
 
 def rejection_for(error: Exception) -> Rejection:
     """The protocol rejection for an exception MLX raised; re-raise anything unexpected."""
-    text = str(error)
-    if isinstance(error, ValueError):
-        for kind, matches in ERROR_KINDS:
-            if matches(text):
-                return Rejection(kind, text)
-    raise error
+    return rejection_from(error, ERROR_KINDS)
 
 
 def evaluate(case: Case) -> Result:
@@ -86,12 +82,7 @@ def evaluate(case: Case) -> Result:
 
 def main() -> None:
     """Parse the command line and serve."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--profile", choices=PROFILES, default="torch-2.10")
-    parser.add_argument(
-        "--no-grad", action="store_true",
-        help="declare no grad feature (a forward-only run: gradient deviations no longer hide the others)",
-    )
+    parser = adapter_arguments(__doc__)
     arguments = parser.parse_args()
     mx.set_default_device(mx.cpu)
     serve(
@@ -100,7 +91,7 @@ def main() -> None:
         version=mx.__version__,
         profile=arguments.profile,
         dtypes=list(MLX_DTYPES),
-        features=([] if arguments.no_grad else ["grad"]) + ["mixed_dtype"],
+        features=declared_features(arguments, "mixed_dtype"),
     )
 
 

@@ -20,7 +20,6 @@ How the export is done, and why:
 
 from __future__ import annotations
 
-import argparse
 import io
 import warnings
 from importlib import metadata
@@ -30,7 +29,7 @@ import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper
 
-from gnll_candidate import PROFILES, Case, Rejection, Result, Tensor, serve
+from gnll_candidate import Case, Rejection, Result, Tensor, adapter_arguments, serve
 
 DTYPES = ("float16", "bfloat16", "float32", "float64")
 ONNX_TYPES = {"float16": TensorProto.FLOAT16, "bfloat16": TensorProto.BFLOAT16, "float32": TensorProto.FLOAT,
@@ -189,8 +188,7 @@ def supported_dtypes() -> list:
 
 def main() -> None:
     """Parse the command line and serve."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--profile", choices=PROFILES, default="torch-2.10")
+    parser = adapter_arguments(__doc__, grad=False)
     parser.add_argument("--opset", type=int, default=None, help="ONNX opset (default: the exporter's)")
     arguments = parser.parse_args()
     exporter = Exporter(arguments.opset)

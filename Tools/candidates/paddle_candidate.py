@@ -19,14 +19,15 @@ where the protocol has that kind, else as ``type``, with Paddle's message.
 
 from __future__ import annotations
 
-import argparse
 import os
 import warnings
 from importlib import metadata
 
 import numpy as np
 
-from gnll_candidate import PROFILES, REJECTION_KINDS, Case, Rejection, Result, Tensor, serve
+from gnll_candidate import (
+    REJECTION_KINDS, Case, Rejection, Result, Tensor, adapter_arguments, declared_features, rejection_from, serve,
+)
 
 DTYPES = ("float32", "float64")
 # Paddle takes seconds to import: it is imported on the first eval (load()), so that the hello is answered at
@@ -76,11 +77,7 @@ def to_protocol(values: paddle.Tensor) -> Tensor:
 
 def rejection_for(error: Exception) -> Rejection:
     """The protocol rejection for an exception Paddle raised; re-raise anything unexpected."""
-    text = str(error)
-    for types, kind, matches in ERROR_KINDS:
-        if isinstance(error, types) and matches(text):
-            return Rejection(kind, text)
-    raise error
+    return rejection_from(error, ERROR_KINDS)
 
 
 def evaluate(case: Case) -> Result:
@@ -115,12 +112,7 @@ def evaluate(case: Case) -> Result:
 
 def main() -> None:
     """Parse the command line and serve."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--profile", choices=PROFILES, default="torch-1.9")
-    parser.add_argument(
-        "--no-grad", action="store_true",
-        help="declare no grad feature (a forward-only run: gradient deviations no longer hide the others)",
-    )
+    parser = adapter_arguments(__doc__, "torch-1.9")
     arguments = parser.parse_args()
     warnings.simplefilter("ignore")
     serve(
@@ -129,7 +121,7 @@ def main() -> None:
         version=metadata.version("paddlepaddle"),
         profile=arguments.profile,
         dtypes=list(DTYPES),
-        features=([] if arguments.no_grad else ["grad"]) + ["scalar_var", "mixed_dtype"],
+        features=declared_features(arguments, "scalar_var", "mixed_dtype"),
     )
 
 

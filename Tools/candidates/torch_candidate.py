@@ -14,7 +14,7 @@ import re
 import torch
 import torch.nn.functional as F
 
-from gnll_candidate import PROFILES, Case, Rejection, Result, Tensor, serve
+from gnll_candidate import PROFILES, Case, Rejection, Result, Tensor, rejection_from, serve
 
 TORCH_DTYPES = {
     "float16": torch.float16,
@@ -70,11 +70,7 @@ def to_protocol(values: torch.Tensor) -> Tensor:
 
 def rejection_for(error: Exception) -> Rejection:
     """The protocol rejection for an exception PyTorch raised; re-raise anything unexpected."""
-    text = str(error)
-    for types, kind, matches in ERROR_KINDS:
-        if isinstance(error, types) and matches(text):
-            return Rejection(kind, text)
-    raise error
+    return rejection_from(error, ERROR_KINDS)
 
 
 def evaluate(case: Case, device: str) -> Result:

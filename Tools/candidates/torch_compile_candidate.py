@@ -26,14 +26,13 @@ that every later process fails to load (``InductorError: ImportError: ....so: fi
 deletes such a library, under Inductor's own lock for it, and compiles again (``findings/torch_compile.md``).
 """
 
-import argparse
 import ast
 import logging
 import os
 import re
 from importlib import metadata
 
-from gnll_candidate import PROFILES, Case, Rejection, Result, Tensor, serve
+from gnll_candidate import Case, Rejection, Result, Tensor, adapter_arguments, declared_features, serve
 
 DTYPES = ("float16", "bfloat16", "float32", "float64")
 # torch takes seconds to import: it is imported on the first eval (load()), so that the hello is answered at
@@ -171,12 +170,7 @@ def evaluate_once(case: Case, loss_function: "CompiledLoss") -> Result:
 
 def main() -> None:
     """Parse the command line and serve."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--profile", choices=PROFILES, default="torch-2.10")
-    parser.add_argument(
-        "--no-grad", action="store_true",
-        help="declare no grad feature (a forward-only run: gradient deviations no longer hide the others)",
-    )
+    parser = adapter_arguments(__doc__)
     parser.add_argument("--backend", default="inductor")
     parser.add_argument("--plain", action="store_true", help="do not set dont_skip_tracing (nothing is compiled)")
     arguments = parser.parse_args()
@@ -194,7 +188,7 @@ def main() -> None:
         version=metadata.version("torch"),
         profile=arguments.profile,
         dtypes=list(DTYPES),
-        features=([] if arguments.no_grad else ["grad"]) + ["scalar_var", "mixed_dtype"],
+        features=declared_features(arguments, "scalar_var", "mixed_dtype"),
     )
 
 

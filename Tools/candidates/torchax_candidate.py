@@ -17,13 +17,12 @@ gives up on the operator), which is mapped to ``broadcast``.
 
 from __future__ import annotations
 
-import argparse
 import re
 from importlib import metadata
 
 import numpy as np
 
-from gnll_candidate import PROFILES, Case, Rejection, Result, Tensor, serve
+from gnll_candidate import Case, Rejection, Result, Tensor, adapter_arguments, declared_features, rejection_from, serve
 
 DTYPES = ("float16", "bfloat16", "float32", "float64")
 # torch, JAX and torchax take seconds to import: they are imported on the first eval (load()), so that the
@@ -79,11 +78,7 @@ def to_protocol(values: jax.Array) -> Tensor:
 
 def rejection_for(error: Exception) -> Rejection:
     """The protocol rejection for an exception raised while running the loss; re-raise anything unexpected."""
-    text = str(error)
-    for types, kind, matches in ERROR_KINDS:
-        if isinstance(error, types) and matches(text):
-            return Rejection(kind, text)
-    raise error
+    return rejection_from(error, ERROR_KINDS)
 
 
 def evaluate(case: Case) -> Result:
@@ -118,12 +113,7 @@ def evaluate(case: Case) -> Result:
 
 def main() -> None:
     """Parse the command line and serve."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--profile", choices=PROFILES, default="torch-2.10")
-    parser.add_argument(
-        "--no-grad", action="store_true",
-        help="declare no grad feature (a forward-only run: gradient deviations no longer hide the others)",
-    )
+    parser = adapter_arguments(__doc__)
     arguments = parser.parse_args()
     serve(
         evaluate,
@@ -131,7 +121,7 @@ def main() -> None:
         version=", ".join(f"{package} {metadata.version(package)}" for package in ("torchax", "jax", "torch")),
         profile=arguments.profile,
         dtypes=list(DTYPES),
-        features=([] if arguments.no_grad else ["grad"]) + ["scalar_var", "mixed_dtype"],
+        features=declared_features(arguments, "scalar_var", "mixed_dtype"),
     )
 
 
