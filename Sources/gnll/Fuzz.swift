@@ -27,11 +27,7 @@ struct Fuzz: ParsableCommand {
             candidate that cannot start, a folder that cannot be written).
             """)
 
-    @Option(name: .long, help: "The candidate's command line, run with /bin/sh -c.")
-    var candidate: String?
-
-    @Flag(name: .long, help: "Fuzz the bundled reference, in this process.")
-    var reference = false
+    @OptionGroup var candidateOptions: CandidateOptions
 
     @Option(name: .long, help: "The profile to judge under (default: the one the candidate declares).")
     var profile: Profile?
@@ -48,20 +44,11 @@ struct Fuzz: ParsableCommand {
     @Option(name: .long, help: "The folder for reproducers, created if missing.")
     var out: String = ".gnll/fuzz"
 
-    @Option(name: .long, help: "Seconds a candidate may take for one case before it counts as hung.")
-    var timeout: Double = 10
-
-    @OptionGroup var start: CandidateStartOption
-
     @Option(name: .long, help: "Cases sent to the candidate at once.")
     var batch: Int = 64
 
     func validate() throws {
-        guard (candidate != nil) != reference else {
-            throw ValidationError("Give exactly one of --candidate CMD or --reference.")
-        }
         guard seconds > 0 else { throw ValidationError("--seconds must be positive.") }
-        guard timeout > 0 else { throw ValidationError("--timeout must be positive.") }
         guard batch > 0 else { throw ValidationError("--batch must be positive.") }
         if let cases, cases < 0 { throw ValidationError("--cases must not be negative.") }
     }
@@ -69,11 +56,7 @@ struct Fuzz: ParsableCommand {
     func run() throws {
         let target: any Candidate
         do {
-            target =
-                reference
-                ? ReferenceCandidate(profile: profile ?? .current)
-                : try ProcessCandidateFactory.make(
-                    command: candidate!, profile: profile, timeout: timeout, startTimeout: start.seconds)
+            target = try candidateOptions.make(profile: profile)
         } catch {
             printError("error: \(error)")
             throw cannotDecide
@@ -111,18 +94,15 @@ struct Fuzz: ParsableCommand {
             if let finding = failure.judgement.findings.first { print("  \(finding)") }
             if let path = failure.path {
                 print("  reproducer: \(path)")
-                print("  replay: gnll replay \(shellQuoted(path)) \(candidateArgument) --profile \(profile)")
+                print(
+                    "  replay: gnll replay \(shellQuoted(path)) \(candidateOptions.commandLineArgument) --profile \(profile)"
+                )
             }
         }
         for error in summary.writeErrors { printError("error: \(error)") }
         if !summary.writeErrors.isEmpty { throw cannotDecide }
         if stop.requested { printError("interrupted") }
         if progress.failingCases > 0 { throw notConformant }
-    }
-
-    /// The candidate's option for a command line that reruns against it.
-    private var candidateArgument: String {
-        reference ? "--reference" : "--candidate \(shellQuoted(candidate ?? ""))"
     }
 
     static func format(_ seconds: Double) -> String {

@@ -47,14 +47,39 @@ struct GoldenDirectoryError: Error, CustomStringConvertible {
     }
 }
 
-/// How long a protocol candidate may take to start.
-struct CandidateStartOption: ParsableArguments {
+/// What a command runs against: a protocol candidate's command line, or the bundled reference.
+struct CandidateOptions: ParsableArguments {
+    @Option(name: .long, help: "The candidate's command line, run with /bin/sh -c.")
+    var candidate: String?
+
+    @Flag(name: .long, help: "Use the bundled reference, in this process, instead of a candidate.")
+    var reference = false
+
+    @Option(name: .long, help: "Seconds a candidate may take for one case before it counts as hung.")
+    var timeout: Double = 10
+
     @Option(
         name: .customLong("start-timeout"),
         help: "Seconds a candidate may take to start and answer the handshake (importing a framework can be slow).")
-    var seconds: Double = 60
+    var startTimeout: Double = 60
 
     func validate() throws {
-        guard seconds > 0 else { throw ValidationError("--start-timeout must be positive.") }
+        guard (candidate != nil) != reference else {
+            throw ValidationError("Give exactly one of --candidate CMD or --reference.")
+        }
+        guard timeout > 0 else { throw ValidationError("--timeout must be positive.") }
+        guard startTimeout > 0 else { throw ValidationError("--start-timeout must be positive.") }
+    }
+
+    /// The candidate: its process started and greeted, or the reference under `profile` (default: the current).
+    func make(profile: Profile?) throws -> any Candidate {
+        guard let candidate else { return ReferenceCandidate(profile: profile ?? .current) }
+        return try ProcessCandidateFactory.make(
+            command: candidate, profile: profile, timeout: timeout, startTimeout: startTimeout)
+    }
+
+    /// The option that names this candidate on a command line that reruns against it.
+    var commandLineArgument: String {
+        reference ? "--reference" : "--candidate \(shellQuoted(candidate ?? ""))"
     }
 }

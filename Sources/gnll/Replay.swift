@@ -19,25 +19,12 @@ struct Replay: ParsableCommand {
     @Argument(help: "The reproducer file.")
     var file: String
 
-    @Option(name: .long, help: "The candidate's command line, run with /bin/sh -c.")
-    var candidate: String?
-
-    @Flag(name: .long, help: "Replay against the bundled reference, in this process.")
-    var reference = false
+    @OptionGroup var candidateOptions: CandidateOptions
 
     @Option(name: .long, help: "The profile to judge under (default: the reproducer's).")
     var profile: Profile?
 
-    @Option(name: .long, help: "Seconds a candidate may take for the case before it counts as hung.")
-    var timeout: Double = 10
-
-    @OptionGroup var start: CandidateStartOption
-
     func validate() throws {
-        guard (candidate != nil) != reference else {
-            throw ValidationError("Give exactly one of --candidate CMD or --reference.")
-        }
-        guard timeout > 0 else { throw ValidationError("--timeout must be positive.") }
     }
 
     func run() throws {
@@ -54,11 +41,7 @@ struct Replay: ParsableCommand {
         let profile = self.profile ?? reproducer.profile
         let target: any Candidate
         do {
-            target =
-                reference
-                ? ReferenceCandidate(profile: profile)
-                : try ProcessCandidateFactory.make(
-                    command: candidate!, profile: profile, timeout: timeout, startTimeout: start.seconds)
+            target = try candidateOptions.make(profile: profile)
         } catch {
             printError("error: \(error)")
             throw cannotDecide

@@ -20,11 +20,7 @@ struct Verify: ParsableCommand {
             infrastructure error (a candidate that cannot start, a golden file that cannot be read).
             """)
 
-    @Option(name: .long, help: "The candidate's command line, run with /bin/sh -c.")
-    var candidate: String?
-
-    @Flag(name: .long, help: "Verify the bundled reference, in this process.")
-    var reference = false
+    @OptionGroup var candidateOptions: CandidateOptions
 
     @Option(name: .long, help: "The profile to judge under (default: the one the candidate declares).")
     var profile: Profile?
@@ -40,11 +36,6 @@ struct Verify: ParsableCommand {
 
     @Option(name: .long, help: "Write the results JSON here (atomically).")
     var json: String?
-
-    @Option(name: .long, help: "Seconds a candidate may take for one case before it counts as hung.")
-    var timeout: Double = 10
-
-    @OptionGroup var start: CandidateStartOption
 
     @Option(name: .customLong("check"), help: "Run only this check (repeatable); ids as printed in results.")
     var onlyChecks: [String] = []
@@ -88,11 +79,7 @@ struct Verify: ParsableCommand {
     @OptionGroup var golden: GoldenDirectoryOption
 
     func validate() throws {
-        guard (candidate != nil) != reference else {
-            throw ValidationError("Give exactly one of --candidate CMD or --reference.")
-        }
         if let cases, cases < 0 { throw ValidationError("--cases must not be negative.") }
-        guard timeout > 0 else { throw ValidationError("--timeout must be positive.") }
         if fixExpectedFailures && expectedFailures == nil {
             throw ValidationError("--fix-expected-failures needs --expected-failures FILE.")
         }
@@ -124,7 +111,7 @@ struct Verify: ParsableCommand {
         let reading = Background { [self] in readsGoldenFiles ? try goldenReplayChecks(for: expectedProfile) : [] }
         let candidate: any Candidate
         do {
-            candidate = try makeCandidate()
+            candidate = try candidateOptions.make(profile: self.profile)
         } catch {
             printError("error: \(error)")
             throw cannotDecide
@@ -215,12 +202,6 @@ struct Verify: ParsableCommand {
         if verdict.exitCode != 0 { throw ExitCode(verdict.exitCode) }
     }
 
-    private func makeCandidate() throws -> any Candidate {
-        if reference { return ReferenceCandidate(profile: profile ?? .current) }
-        return try ProcessCandidateFactory.make(
-            command: candidate!, profile: profile, timeout: timeout, startTimeout: start.seconds)
-    }
-
     /// Golden replay checks for the profile's golden files.
     private func goldenReplayChecks(for profile: Profile) throws -> [any ConformanceCheck] {
         try golden.files(for: profile).flatMap { GoldenReplayCheck.checks(for: try GoldenLoading.load($0)) }
@@ -228,8 +209,8 @@ struct Verify: ParsableCommand {
 
     /// The one-line command that reruns a check against the same candidate.
     private func reproduction(check: String, profile: Profile) -> String {
-        let target = reference ? "--reference" : "--candidate \(shellQuoted(candidate ?? ""))"
-        return "gnll verify \(target) --profile \(profile) --seed \(seed) --check \(check)"
+        return
+            "gnll verify \(candidateOptions.commandLineArgument) --profile \(profile) --seed \(seed) --check \(check)"
     }
 
     private func printResult(_ result: CheckResult) {
