@@ -14,7 +14,7 @@ gnll="${GNLL:-.build/release/gnll}"
 # name | environment that must exist ("" for none) | gnll verify arguments. The third-party libraries that import
 # slowly or compile per call (JAX, MindSpore, Inductor's gcc, ONNX export) get a longer per-case --timeout than the
 # default 10 s, so that a slow first call on a loaded machine is not counted as a hang. torch.compile compiles every
-# new signature with gcc (a default-budget run takes hours on a 2-core machine): its row is at the quick budget.
+# new signature with gcc: its default-budget run takes about 80 minutes on a 2-core machine.
 entries=(
     "reference||--reference"
     "numpy||--candidate 'python3 Tools/candidates/numpy_candidate.py'"
@@ -25,7 +25,7 @@ entries=(
     "paddle|.venv-paddle|--candidate '.venv-paddle/bin/python Tools/candidates/paddle_candidate.py'"
     "mindspore|.venv-mindspore|--candidate '.venv-mindspore/bin/python Tools/candidates/mindspore_candidate.py' --timeout 60"
     "torchax|.venv-torchax|--candidate '.venv-torchax/bin/python Tools/candidates/torchax_candidate.py' --timeout 60"
-    "torch-compile|.venv-torch|--candidate '.venv-torch/bin/python Tools/candidates/torch_compile_candidate.py' --timeout 300 --budget quick"
+    "torch-compile|.venv-torch|--candidate '.venv-torch/bin/python Tools/candidates/torch_compile_candidate.py' --timeout 300"
     "onnxruntime|.venv-onnx|--candidate '.venv-onnx/bin/python Tools/candidates/onnxruntime_candidate.py' --timeout 60"
 )
 ci_entries=" reference numpy pytorch-2.15.0 mlx paddle "
