@@ -64,3 +64,29 @@ struct CheckContextTests {
         #expect(rejection.kind == .unsupported)
     }
 }
+
+@Suite("Background")
+struct BackgroundTests {
+    @Test("The result is what the body returned, waited for, and the same however often it is read")
+    func returnsTheValue() {
+        let started = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let work = Background { () -> Int in
+            started.signal()
+            release.wait()
+            return 42
+        }
+        // The body runs on its own thread while this one goes on.
+        #expect(started.wait(timeout: .now() + 5) == .success)
+        release.signal()
+        #expect(work.result.get() == 42)
+        #expect(work.result.get() == 42)
+    }
+
+    @Test("An error the body throws comes back as the result's failure")
+    func keepsTheError() {
+        struct Broken: Error {}
+        let work = Background { () throws(Broken) -> Int in throw Broken() }
+        #expect(throws: Broken.self) { try work.result.get() }
+    }
+}
