@@ -94,9 +94,8 @@ struct Fuzz: ParsableCommand {
             if let finding = failure.judgement.findings.first { print("  \(finding)") }
             if let path = failure.path {
                 print("  reproducer: \(path)")
-                print(
-                    "  replay: gnll replay \(shellQuoted(path)) \(candidateOptions.commandLineArgument) --profile \(profile)"
-                )
+                let target = candidateOptions.commandLineArgument
+                print("  replay: gnll replay \(shellQuoted(path)) \(target) --profile \(profile)")
             }
         }
         for error in summary.writeErrors { printError("error: \(error)") }

@@ -24,9 +24,6 @@ struct Replay: ParsableCommand {
     @Option(name: .long, help: "The profile to judge under (default: the reproducer's).")
     var profile: Profile?
 
-    func validate() throws {
-    }
-
     func run() throws {
         let reproducer: Reproducer
         do {

@@ -209,8 +209,8 @@ struct Verify: ParsableCommand {
 
     /// The one-line command that reruns a check against the same candidate.
     private func reproduction(check: String, profile: Profile) -> String {
-        return
-            "gnll verify \(candidateOptions.commandLineArgument) --profile \(profile) --seed \(seed) --check \(check)"
+        let target = candidateOptions.commandLineArgument
+        return "gnll verify \(target) --profile \(profile) --seed \(seed) --check \(check)"
     }
 
     private func printResult(_ result: CheckResult) {
