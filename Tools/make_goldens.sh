@@ -16,15 +16,11 @@ PYTHON="${PYTHON:-python3}"
 # export_release VERSION VENV REQUIREMENTS
 export_release() {
     local version="$1" venv="$2" requirements="$3"
-    if [ ! -x "$venv/bin/python" ]; then
-        echo "creating $venv from $requirements"
-        "$PYTHON" -m venv "$venv"
-        "$venv/bin/pip" install --quiet -r "$requirements"
-    fi
+    PYTHON="$PYTHON" bash Tools/make_venv.sh "$venv" "$requirements"
     local installed
     installed="$("$venv/bin/python" -c 'import torch; print(torch.__version__.split("+")[0])')"
     if [ "$installed" != "$version" ]; then
-        echo "error: $venv has torch $installed, expected $version (remove it to recreate)" >&2
+        echo "error: $venv has torch $installed, expected $version (its requirements file pins another)" >&2
         exit 1
     fi
     "$venv/bin/python" Tools/export_golden.py --out "golden/torch-$version.h5" --device cpu

@@ -28,10 +28,5 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 if [[ " $* " == *" --torch "* ]]; then
-    venv=.venv-torch
-    if ! "$venv/bin/python" -c 'import torch, h5py, numpy, pytest' >/dev/null 2>&1; then
-        echo "setup: creating $venv (PyTorch from Tools/requirements.txt; a few minutes)"
-        python3 -m venv "$venv"
-        "$venv/bin/pip" install --quiet --disable-pip-version-check -r Tools/requirements.txt pytest
-    fi
+    bash Tools/make_venv.sh .venv-torch Tools/requirements.txt pytest
 fi

@@ -1,7 +1,7 @@
 """The MindSpore candidate (mindspore_candidate.py) over the protocol: its hello and one evaluation.
 
 Skips when .venv-mindspore is missing or cannot import mindspore: make it with
-``python3 -m venv .venv-mindspore && .venv-mindspore/bin/pip install -r Tools/candidates/requirements-mindspore.txt``.
+``bash Tools/setup_candidate.sh mindspore``.
 """
 
 import pytest

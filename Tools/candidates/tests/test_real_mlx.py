@@ -1,7 +1,7 @@
 """The MLX candidate (mlx_candidate.py) over the protocol: its hello and one evaluation.
 
 Skips when .venv-mlx is missing or cannot import mlx.core: make it with
-``python3 -m venv .venv-mlx && .venv-mlx/bin/pip install -r Tools/candidates/requirements-mlx.txt``.
+``bash Tools/setup_candidate.sh mlx``.
 """
 
 import numpy as np

@@ -1,7 +1,7 @@
 """The ONNX Runtime candidate (onnxruntime_candidate.py) over the protocol: its hello and one evaluation.
 
 Skips when .venv-onnx is missing or cannot import onnxruntime, torch: make it with
-``python3 -m venv .venv-onnx && .venv-onnx/bin/pip install -r Tools/candidates/requirements-onnx.txt``.
+``bash Tools/setup_candidate.sh onnx``.
 """
 
 import numpy as np

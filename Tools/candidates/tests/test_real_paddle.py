@@ -1,7 +1,7 @@
 """The PaddlePaddle candidate (paddle_candidate.py) over the protocol: its hello and one evaluation.
 
 Skips when .venv-paddle is missing or cannot import paddle: make it with
-``python3 -m venv .venv-paddle && .venv-paddle/bin/pip install -r Tools/candidates/requirements-paddle.txt``.
+``bash Tools/setup_candidate.sh paddle``.
 """
 
 import pytest

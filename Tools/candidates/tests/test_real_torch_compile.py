@@ -1,7 +1,7 @@
 """The torch.compile (Inductor) candidate (torch_compile_candidate.py) over the protocol: its hello and one evaluation.
 
 Skips when .venv-torch is missing or cannot import torch: make it with
-``python3 -m venv .venv-torch && .venv-torch/bin/pip install -r Tools/requirements.txt``.
+``bash Tools/setup.sh --torch``.
 """
 
 import numpy as np

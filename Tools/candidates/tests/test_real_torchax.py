@@ -1,7 +1,7 @@
 """The torchax candidate (torchax_candidate.py) over the protocol: its hello and one evaluation.
 
 Skips when .venv-torchax is missing or cannot import torchax: make it with
-``python3 -m venv .venv-torchax && .venv-torchax/bin/pip install -r Tools/candidates/requirements-torchax.txt``.
+``bash Tools/setup_candidate.sh torchax``.
 """
 
 import pytest
