@@ -39,7 +39,7 @@ stage "swift build (release)" swift build -c release --product gnll
 stage "swift test" swift test
 stage "golden replay against the reference" gnll golden verify
 stage "golden reproducibility (torch 2.15.0 re-export)" bash Tools/check_reproducible.sh
-stage "python candidate tests" "$torch_python" -m pytest -q -p no:cacheprovider Tools/candidates/tests
+stage "python tests (candidates, golden comparison)" "$torch_python" -m pytest -q -p no:cacheprovider Tools/candidates/tests Tools/tests
 stage "verify: reference via gnll serve" verify_candidate served "gnll serve"
 stage "verify: numpy candidate" verify_candidate numpy "python3 Tools/candidates/numpy_candidate.py"
 stage "verify: real PyTorch 2.15.0" verify_candidate torch "$torch_python Tools/candidates/torch_candidate.py"
