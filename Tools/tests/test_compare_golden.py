@@ -118,3 +118,14 @@ def test_bfloat16_nan_payloads_are_read_from_their_bits(tmp_path):
 def test_a_nan_against_a_number_is_a_difference_across_processors(tmp_path):
     differences, _ = compare(tmp_path, {"loss": [0.5]}, {"loss": [math.nan]})
     assert len(differences) == 1
+
+
+def test_a_loss_with_nan_payloads_and_a_difference_beyond_the_bound_is_one_difference(tmp_path):
+    quiet, negative = np.uint32(0x7FC00000).view(np.float32), np.uint32(0xFFC00000).view(np.float32)
+    beyond = np.float32(0.5) + np.float32(3 * FLOAT32_ULP_AT_HALF)
+    a = {"loss": [quiet, 0.5], "var": (1.0, 1.0), "dtype": "float32"}
+    within = {"loss": [negative, next_up(0.5)], "var": (1.0, 1.0), "dtype": "float32"}
+    differences, allowed = compare(tmp_path, a, within)
+    assert differences == [] and len(allowed) == 1 and "1 of 2 elements are NaN in both" in allowed[0]
+    differences, allowed = compare(tmp_path, a, {"loss": [negative, beyond], "var": (1.0, 1.0), "dtype": "float32"})
+    assert len(differences) == 1 and allowed == []
