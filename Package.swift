@@ -11,7 +11,9 @@ let package = Package(
     name: "gnll",
     products: [
         .library(name: "GaussianNLL", targets: ["GaussianNLL"]),
-        .library(name: "GaussianNLLConformance", targets: ["Conformance", "Judge", "GoldenFiles"]),
+        .library(
+            name: "GaussianNLLConformance",
+            targets: ["Conformance", "Judge", "GoldenFiles", "GoldenReplay", "PropertyTesting", "Verification", "Reporting"]),
         .executable(name: "gnll", targets: ["gnll"]),
     ],
     dependencies: [
@@ -34,15 +36,28 @@ let package = Package(
         // Candidates in other processes, spoken to through the protocol.
         .target(
             name: "CandidateProcess", dependencies: ["GaussianNLL", "CandidateProtocol"], swiftSettings: strictSettings),
-        // The verify engine: checks, golden replay, results.
+        // The verify engine: a check, the answer-and-judge session, check results, the run's results. No HDF5.
         .target(
-            name: "Conformance", dependencies: ["GaussianNLL", "Judge", "GoldenFiles"], swiftSettings: strictSettings),
-        // The randomized property tester: generators, properties, shrinking, the regression file.
+            name: "Conformance", dependencies: ["GaussianNLL", "Judge", "CandidateProtocol"],
+            swiftSettings: strictSettings),
+        // A source of checks: golden files replayed against a candidate, golden diff and margins. The only
+        // module of the engine that reads HDF5.
+        .target(
+            name: "GoldenReplay", dependencies: ["GaussianNLL", "Judge", "Conformance", "GoldenFiles"],
+            swiftSettings: strictSettings),
+        // A source of checks: the randomized property tester (generators, properties, shrinking, regressions).
         .target(
             name: "PropertyTesting", dependencies: ["GaussianNLL", "Judge", "Conformance"],
             swiftSettings: strictSettings),
-        // Reports (JSON, JUnit XML, Markdown, HTML), expected-failure lists, shards and merging.
-        .target(name: "Reporting", dependencies: ["Conformance", "GaussianNLL"], swiftSettings: strictSettings),
+        // The run: assembles the checks of every source, selects and shards them, runs them, gates the results
+        // on expected failures into a verdict and an exit code, and merges shards.
+        .target(
+            name: "Verification", dependencies: ["GaussianNLL", "Conformance", "PropertyTesting"],
+            swiftSettings: strictSettings),
+        // Renderers of results and verdicts: JSON, JUnit XML, Markdown, HTML.
+        .target(
+            name: "Reporting", dependencies: ["GaussianNLL", "Conformance", "Verification"],
+            swiftSettings: strictSettings),
         // The differential fuzzer behind `gnll fuzz`, and its reproducer files.
         .target(name: "Fuzzing", dependencies: ["GaussianNLL", "Judge", "Conformance"], swiftSettings: strictSettings),
         // Plausible wrong implementations of the loss, for mutation analysis.
@@ -51,7 +66,7 @@ let package = Package(
             name: "gnll",
             dependencies: [
                 "GaussianNLL", "GoldenFiles", "Judge", "CandidateProtocol", "CandidateProcess", "Conformance",
-                "PropertyTesting", "Mutants", "Reporting", "Fuzzing",
+                "GoldenReplay", "PropertyTesting", "Verification", "Mutants", "Reporting", "Fuzzing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings),
@@ -68,18 +83,23 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "MutantsTests",
-            dependencies: ["Mutants", "PropertyTesting", "Conformance", "GoldenFiles", "Judge", "GaussianNLL"],
+            dependencies: ["Mutants", "Verification", "Conformance", "GoldenReplay", "GoldenFiles", "GaussianNLL"],
             swiftSettings: strictSettings),
         .testTarget(
-            name: "ReportingTests", dependencies: ["Reporting", "Conformance", "GoldenFiles", "GaussianNLL"],
+            name: "ReportingTests",
+            dependencies: ["Reporting", "Verification", "Conformance", "GoldenReplay", "GoldenFiles", "GaussianNLL"],
             resources: [.copy("Fixtures")], swiftSettings: strictSettings),
         .testTarget(
             name: "FuzzingTests", dependencies: ["Fuzzing", "Conformance", "Judge", "GaussianNLL"],
             swiftSettings: strictSettings),
         .testTarget(name: "CLITests", dependencies: ["gnll"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "ConformanceTests", dependencies: ["Conformance", "Judge", "GaussianNLL"],
+            swiftSettings: strictSettings),
         .testTarget(name: "JudgeTests", dependencies: ["Judge", "GaussianNLL"], swiftSettings: strictSettings),
         .testTarget(
-            name: "GoldenFilesTests", dependencies: ["GoldenFiles", "Conformance", "Judge", "GaussianNLL"],
+            name: "GoldenFilesTests",
+            dependencies: ["GoldenFiles", "GoldenReplay", "Conformance", "Judge", "GaussianNLL"],
             resources: [.copy("Fixtures")], swiftSettings: strictSettings),
     ]
 )

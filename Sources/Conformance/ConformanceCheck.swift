@@ -30,11 +30,11 @@ public enum Budget: String, Sendable, Codable, CaseIterable {
     }
 }
 
-/// What a check runs with: the candidate, the profile, the judge, the seed and the budget.
+/// What a check runs with: the session that answers and judges, and the run's settings (seed, budget, and how
+/// to reproduce a failure).
 public final class CheckContext: @unchecked Sendable {
-    public let candidate: any Candidate
-    public let profile: Profile
-    public let judge: Judge
+    /// Sends calls to the candidate and judges the answers.
+    public let session: CandidateSession
     public let seed: UInt64
     /// Cases per randomized property.
     public let casesPerProperty: Int
@@ -42,75 +42,50 @@ public final class CheckContext: @unchecked Sendable {
     public let reproduction: (String) -> String
 
     public init(
-        candidate: any Candidate, profile: Profile, judge: Judge = Judge(), seed: UInt64, casesPerProperty: Int,
+        session: CandidateSession, seed: UInt64, casesPerProperty: Int,
         reproduction: @escaping (String) -> String
     ) {
-        self.candidate = candidate
-        self.profile = profile
-        self.judge = judge
+        self.session = session
         self.seed = seed
         self.casesPerProperty = casesPerProperty
         self.reproduction = reproduction
     }
 
-    /// Sends calls to the candidate in one batch, answering `unsupported` itself for calls that need a
-    /// dtype or feature the candidate did not declare.
-    public func answers(_ calls: [LossCase]) -> [CandidateAnswer] {
-        answers(calls, whilePreparing: {}).answers
+    /// A context with a new session for `candidate` under `profile`.
+    public convenience init(
+        candidate: any Candidate, profile: Profile, judge: Judge = Judge(), seed: UInt64, casesPerProperty: Int,
+        reproduction: @escaping (String) -> String
+    ) {
+        self.init(
+            session: CandidateSession(candidate: candidate, profile: profile, judge: judge), seed: seed,
+            casesPerProperty: casesPerProperty, reproduction: reproduction)
     }
 
-    /// Sends calls to the candidate in one batch and, while it works on them, runs `prepare` on this thread.
-    ///
-    /// For work that does not depend on the answers, such as the oracle's expectations: the suite and the
-    /// candidate then run at the same time instead of taking turns. The candidate is called from one other
-    /// thread at a time, never concurrently with itself.
+    /// The candidate under test.
+    public var candidate: any Candidate { session.candidate }
+    /// The profile the candidate is judged under.
+    public var profile: Profile { session.profile }
+    /// The tolerance model.
+    public var judge: Judge { session.judge }
+
+    /// See ``CandidateSession/answers(_:)``.
+    public func answers(_ calls: [LossCase]) -> [CandidateAnswer] { session.answers(calls) }
+
+    /// See ``CandidateSession/answers(_:whilePreparing:)``.
     public func answers<Prepared>(
         _ calls: [LossCase], whilePreparing prepare: () -> Prepared
     ) -> (answers: [CandidateAnswer], prepared: Prepared) {
-        var answers = [CandidateAnswer?](repeating: nil, count: calls.count)
-        var forwarded = [LossCase]()
-        var positions = [Int]()
-        for (index, call) in calls.enumerated() {
-            if let reason = candidate.info.unsupportedReason(for: call) {
-                answers[index] = .outcome(
-                    .rejection(Rejection(kind: .unsupported, exceptionType: "", message: reason)))
-            } else {
-                forwarded.append(call)
-                positions.append(index)
-            }
-        }
-        let prepared: Prepared
-        if !forwarded.isEmpty {
-            nonisolated(unsafe) let candidate = candidate
-            let pending = Background { candidate.evaluate(forwarded) }
-            prepared = prepare()
-            let replies = pending.result.get()
-            for (position, index) in positions.enumerated() {
-                answers[index] =
-                    position < replies.count
-                    ? replies[position]
-                    : .fault(CandidateFault(kind: .protocolViolation, message: "the candidate gave too few answers"))
-            }
-        } else {
-            prepared = prepare()
-        }
-        return (answers.map { $0! }, prepared)
+        session.answers(calls, whilePreparing: prepare)
     }
 
-    /// Judges one answer against the oracle under this context's profile.
+    /// See ``CandidateSession/judge(_:for:)``.
     public func judge(_ answer: CandidateAnswer, for call: LossCase) -> CaseJudgement {
-        judge(answer, for: call, expected: Oracle.evaluate(call, profile: profile))
+        session.judge(answer, for: call)
     }
 
-    /// Judges one answer against a given expectation.
+    /// See ``CandidateSession/judge(_:for:expected:)``.
     public func judge(_ answer: CandidateAnswer, for call: LossCase, expected: ExactOutcome) -> CaseJudgement {
-        switch answer {
-        case .fault(let fault):
-            return CaseJudgement(
-                status: .failed, findings: ["candidate fault: \(fault)"], worstRatios: [:], messageMatches: nil)
-        case .outcome(let outcome):
-            return judge.judge(outcome, expected: expected, call: call)
-        }
+        session.judge(answer, for: call, expected: expected)
     }
 
     /// Runs calls and judges each against the oracle, recording them into a check result.

@@ -47,24 +47,14 @@ public struct VerifyReport: Sendable, Codable, Equatable {
         }
     }
 
-    /// Conformant: no check failed and none ended in an error.
-    public var isConformant: Bool { summary.failed == 0 && summary.errors == 0 && !incomplete }
-
     /// The report as pretty-printed JSON with sorted keys.
     public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try encoder.encode(self)
+        try ResultsCoding.encoder().encode(self)
     }
 
     /// Reads a results file.
     public static func read(from path: String) throws -> VerifyReport {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try decoder.decode(VerifyReport.self, from: try Data(contentsOf: URL(fileURLWithPath: path)))
+        try ResultsCoding.decoder().decode(VerifyReport.self, from: try Data(contentsOf: URL(fileURLWithPath: path)))
     }
 
     /// Writes the report atomically: to a temporary file beside `path`, then renamed over it.
@@ -73,46 +63,21 @@ public struct VerifyReport: Sendable, Codable, Equatable {
     }
 }
 
-/// Writing files so that a reader never sees a partial one.
-public enum AtomicFile {
-    /// Writes data to a temporary file in the same folder, flushes it, and renames it over `path`.
-    public static func write(_ data: Data, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-        try data.write(to: temporary)
-        if rename(temporary.path, url.path) != 0 {
-            let code = errno
-            try? FileManager.default.removeItem(at: temporary)
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, "errno": code])
-        }
-    }
-}
-
-/// Runs checks against a candidate and collects a report.
-public struct Verifier: Sendable {
-    public var checks: [any ConformanceCheck]
-
-    public init(checks: [any ConformanceCheck]) {
-        self.checks = checks
+/// The JSON settings of results files: sorted keys, and non-finite numbers as "inf", "-inf" and "nan".
+package enum ResultsCoding {
+    package static func encoder(pretty: Bool = true) -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting =
+            pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return encoder
     }
 
-    /// Runs every check in order; `progress` sees each result as it lands, and `shouldStop` is asked
-    /// between checks (an interrupted run is marked incomplete).
-    public func run(
-        in context: CheckContext, budget: String, progress: (VerifyReport) -> Void = { _ in },
-        shouldStop: () -> Bool = { false }
-    ) -> VerifyReport {
-        var report = VerifyReport(
-            candidate: context.candidate.info, profile: context.profile, seed: context.seed, budget: budget)
-        for check in checks {
-            if shouldStop() {
-                report.incomplete = true
-                break
-            }
-            report.append(check.run(in: context))
-            progress(report)
-        }
-        return report
+    package static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return decoder
     }
 }

@@ -72,7 +72,7 @@ public final class DifferentialFuzzer {
 
     public let configuration: Configuration
     public let judge: Judge
-    private let context: CheckContext
+    private let session: CandidateSession
     private let mutator: CaseMutator
     private var random: FuzzRandom
     private var corpus: [LossCase] = []
@@ -86,9 +86,7 @@ public final class DifferentialFuzzer {
     public init(candidate: any Candidate, configuration: Configuration, judge: Judge = Judge()) {
         self.configuration = configuration
         self.judge = judge
-        context = CheckContext(
-            candidate: candidate, profile: configuration.profile, judge: judge, seed: configuration.seed,
-            casesPerProperty: 0, reproduction: { _ in "" })
+        session = CandidateSession(candidate: candidate, profile: configuration.profile, judge: judge)
         mutator = CaseMutator(
             profile: configuration.profile, maximumOperandElements: configuration.maximumOperandElements,
             maximumElements: configuration.maximumElements, mutations: configuration.mutations)
@@ -96,7 +94,7 @@ public final class DifferentialFuzzer {
     }
 
     /// The candidate under test.
-    public var candidate: any Candidate { context.candidate }
+    public var candidate: any Candidate { session.candidate }
 
     /// Runs until the limit, or until `shouldStop` says so (checked between batches); reports progress
     /// after every batch. A later call goes on where the last one stopped: the limit counts cases and
@@ -144,12 +142,12 @@ public final class DifferentialFuzzer {
 
     private func runBatch(_ batch: [(call: LossCase, mutations: [Mutation])]) {
         // The oracle's expectations do not depend on the answers: they are worked out while the candidate answers.
-        let (answers, expectations) = context.answers(batch.map(\.call)) {
+        let (answers, expectations) = session.answers(batch.map(\.call)) {
             batch.map { Oracle.evaluate($0.call, profile: configuration.profile) }
         }
         for (((call, mutations), answer), expected) in zip(zip(batch, answers), expectations) {
             statistics.cases += 1
-            let judgement = context.judge(answer, for: call, expected: expected)
+            let judgement = session.judge(answer, for: call, expected: expected)
             switch judgement.status {
             case .skipped: statistics.skipped += 1
             case .passed: break
@@ -235,7 +233,7 @@ public final class DifferentialFuzzer {
         for _ in 0..<configuration.shrinkRounds {
             let candidates = Array(shrinker.simplifications(of: failure.call).prefix(4 * configuration.batchSize))
             guard !candidates.isEmpty else { return }
-            let answers = context.answers(candidates)
+            let answers = session.answers(candidates)
             var improved = false
             for (call, answer) in zip(candidates, answers) {
                 let expected = Oracle.evaluate(call, profile: configuration.profile)
@@ -244,7 +242,7 @@ public final class DifferentialFuzzer {
                 failure.call = call
                 failure.answer = answer
                 failure.expected = expected
-                failure.judgement = context.judge(answer, for: call, expected: expected)
+                failure.judgement = session.judge(answer, for: call, expected: expected)
                 failure.shrunk = true
                 improved = true
                 break
@@ -256,7 +254,7 @@ public final class DifferentialFuzzer {
     private func save(_ failure: inout FuzzFailure) {
         guard let directory = configuration.outputDirectory else { return }
         let reproducer = failure.reproducer(
-            profile: configuration.profile, candidate: context.candidate.info, seed: configuration.seed)
+            profile: configuration.profile, candidate: session.candidate.info, seed: configuration.seed)
         do {
             failure.path = try reproducer.write(toDirectory: directory)
         } catch {

@@ -17,6 +17,19 @@ public protocol Candidate {
 
     /// Evaluates calls in order; returns exactly one answer per call, in the same order.
     func evaluate(_ calls: [LossCase]) -> [CandidateAnswer]
+
+    /// Ends the candidate politely and releases what it holds (a process, for example); later calls to
+    /// ``evaluate(_:)`` answer every call with a fault. The default does nothing.
+    func close()
+
+    /// Ends the candidate at once. Safe to call from any thread at any moment (a signal handler calls it while a
+    /// run is in flight). The default does nothing.
+    func kill()
+}
+
+extension Candidate {
+    public func close() {}
+    public func kill() {}
 }
 
 /// The optional abilities a candidate can declare.

@@ -1,6 +1,7 @@
 public import Conformance
 internal import Foundation
 internal import GaussianNLL
+public import Verification
 
 /// The formats a results report can be rendered in.
 ///

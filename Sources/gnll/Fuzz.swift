@@ -58,15 +58,13 @@ struct Fuzz: ParsableCommand {
         do {
             target = try candidateOptions.make(profile: profile)
         } catch {
-            printError("error: \(error)")
-            throw cannotDecide
+            throw CommandFailure("\(error)")
         }
-        defer { (target as? any ClosableCandidate)?.close() }
+        defer { target.close() }
         do {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         } catch {
-            printError("error: cannot create \(out): \(error)")
-            throw cannotDecide
+            throw CommandFailure("cannot create \(out): \(error)")
         }
         let profile = self.profile ?? target.info.profile
         let seed = self.seed ?? UInt64.random(in: 1...UInt64(UInt32.max))

@@ -18,11 +18,14 @@ struct GNLL: ParsableCommand {
             Verify.self, Serve.self, Golden.self, Report.self, Fuzz.self, Replay.self, Mutants.self, Bench.self,
         ])
 
-    /// Runs the command, mapping ArgumentParser's usage errors (64) to this tool's 2.
+    /// Runs the command, mapping ArgumentParser's usage errors (64) and every ``CommandFailure`` to this tool's 2.
     static func main() {
         do {
             var command = try parseAsRoot()
             try command.run()
+        } catch let failure as CommandFailure {
+            printError("error: \(failure.message)")
+            Foundation.exit(cannotDecide.rawValue)
         } catch {
             let code = exitCode(for: error)
             if code == .success {
@@ -33,6 +36,17 @@ struct GNLL: ParsableCommand {
             Foundation.exit(code == .validationFailure ? cannotDecide.rawValue : code.rawValue)
         }
     }
+}
+
+/// An error that leaves a command without a verdict: printed as `error: MESSAGE`, exit code 2.
+struct CommandFailure: Error, CustomStringConvertible {
+    let message: String
+
+    init(_ message: String) {
+        self.message = message
+    }
+
+    var description: String { message }
 }
 
 /// Exit code 1: the candidate does not conform.

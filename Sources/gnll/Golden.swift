@@ -3,6 +3,7 @@ import Conformance
 import Foundation
 import GaussianNLL
 import GoldenFiles
+import GoldenReplay
 import Judge
 
 /// `gnll golden`: the golden files.
@@ -37,8 +38,7 @@ struct GoldenVerify: ParsableCommand {
     func run() throws {
         let paths = try files.isEmpty ? golden.files() : files
         guard !paths.isEmpty else {
-            printError("error: no golden files in \(golden.path)")
-            throw cannotDecide
+            throw CommandFailure("no golden files in \(golden.path)")
         }
         var passed = 0
         var failed = 0
@@ -46,22 +46,13 @@ struct GoldenVerify: ParsableCommand {
         for path in paths {
             let file: GoldenFile
             do { file = try GoldenLoading.load(path) } catch {
-                printError("error: \(error)")
-                throw cannotDecide
+                throw CommandFailure("\(error)")
             }
             let profile = self.profile ?? file.profile
-            let context = CheckContext(
-                candidate: ReferenceCandidate(profile: profile), profile: profile, seed: 0, casesPerProperty: 0,
-                reproduction: { _ in "gnll golden verify \(path)" })
-            for replay in GoldenReplayCheck.replay(file.cases, in: context) {
-                var problems = replay.judgement.findings
-                if let disagreement = replay.disagreement {
-                    problems.append("oracle disagrees with PyTorch: \(disagreement)")
-                }
-                if replay.judgement.messageMatches == false, case .outcome(.rejection(let got)) = replay.answer {
-                    problems.append("case \(replay.golden.name): message \"\(got.message)\" is not PyTorch's")
-                }
-                if problems.isEmpty && replay.judgement.status == .passed {
+            let session = CandidateSession(candidate: ReferenceCandidate(profile: profile), profile: profile)
+            for replay in GoldenReplayCheck.replay(file.cases, in: session) {
+                let problems = replay.problems
+                if problems.isEmpty {
                     passed += 1
                 } else {
                     failed += 1
@@ -122,8 +113,7 @@ struct GoldenDiff: ParsableCommand {
             a = try GoldenLoading.load(old)
             b = try GoldenLoading.load(new)
         } catch {
-            printError("error: \(error)")
-            throw cannotDecide
+            throw CommandFailure("\(error)")
         }
         let changes = GoldenComparison(old: a, new: b).changes
         let byCategory = Dictionary(grouping: changes, by: \.category)

@@ -3,6 +3,7 @@ import Conformance
 import Foundation
 import GaussianNLL
 import GoldenFiles
+import GoldenReplay
 
 /// Reads golden files so that a malformed one can never crash or hang `gnll`.
 ///
@@ -13,6 +14,9 @@ import GoldenFiles
 enum GoldenLoading {
     /// How long the child may take.
     static let probeTimeout: TimeInterval = 120
+
+    /// The loader that golden replay uses in `gnll`.
+    static let isolated = GoldenFileLoader(profile: profile(ofFileAt:), load: load)
 
     static func load(_ path: String) throws -> GoldenFile {
         let contents = try probe(path, handBack: true)

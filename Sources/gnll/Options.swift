@@ -1,8 +1,9 @@
 public import ArgumentParser
+import CandidateProcess
 public import Conformance
 import Foundation
 public import GaussianNLL
-import GoldenFiles
+import GoldenReplay
 
 extension Profile: ExpressibleByArgument {}
 extension Budget: ExpressibleByArgument {}
@@ -16,35 +17,11 @@ struct GoldenDirectoryOption: ParsableArguments {
 
     var path: String { directory ?? ProcessInfo.processInfo.environment["GNLL_GOLDEN_DIR"] ?? "golden" }
 
+    /// The folder, its files read by a child process first (``GoldenLoading``).
+    var folder: GoldenFolder { GoldenFolder(path: path, loader: GoldenLoading.isolated) }
+
     /// The golden files in the folder, by name.
-    func files() throws -> [String] {
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: path)
-        } catch {
-            var isFolder: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isFolder)
-            let reason =
-                !exists ? "it does not exist" : isFolder.boolValue ? "it cannot be listed" : "it is not a folder"
-            throw GoldenDirectoryError(path: path, reason: reason)
-        }
-        return names.filter { $0.hasSuffix(".h5") }.sorted().map { "\(path)/\($0)" }
-    }
-
-    /// The golden files that record a profile.
-    func files(for profile: Profile) throws -> [String] {
-        try files().filter { try GoldenLoading.profile(ofFileAt: $0) == profile }
-    }
-}
-
-/// A golden folder that cannot be listed.
-struct GoldenDirectoryError: Error, CustomStringConvertible {
-    let path: String
-    let reason: String
-
-    var description: String {
-        "cannot read the golden folder \(path): \(reason) (give --golden-dir or set GNLL_GOLDEN_DIR)"
-    }
+    func files() throws -> [String] { try folder.files() }
 }
 
 /// What a command runs against: a protocol candidate's command line, or the bundled reference.
@@ -71,11 +48,15 @@ struct CandidateOptions: ParsableArguments {
         guard startTimeout > 0 else { throw ValidationError("--start-timeout must be positive.") }
     }
 
-    /// The candidate: its process started and greeted, or the reference under `profile` (default: the current).
+    /// The candidate: its process started and greeted (throws a `CandidateFault` when it cannot start), or the
+    /// reference under `profile` (default: the current).
     func make(profile: Profile?) throws -> any Candidate {
         guard let candidate else { return ReferenceCandidate(profile: profile ?? .current) }
-        return try ProcessCandidateFactory.make(
-            command: candidate, profile: profile, timeout: timeout, startTimeout: startTimeout)
+        var options = ProcessCandidate.Options()
+        options.caseTimeout = .milliseconds(Int64(timeout * 1000))
+        options.startTimeout = .milliseconds(Int64(startTimeout * 1000))
+        options.profile = profile
+        return try ProcessCandidate(command: candidate, options: options)
     }
 
     /// The option that names this candidate on a command line that reruns against it.

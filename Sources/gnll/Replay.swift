@@ -32,24 +32,21 @@ struct Replay: ParsableCommand {
             }
             reproducer = try Reproducer.read(from: file)
         } catch {
-            printError("error: cannot read \(file): \(error)")
-            throw cannotDecide
+            throw CommandFailure("cannot read \(file): \(error)")
         }
         let profile = self.profile ?? reproducer.profile
         let target: any Candidate
         do {
             target = try candidateOptions.make(profile: profile)
         } catch {
-            printError("error: \(error)")
-            throw cannotDecide
+            throw CommandFailure("\(error)")
         }
-        defer { (target as? any ClosableCandidate)?.close() }
+        defer { target.close() }
         let result: ReplayResult
         do {
             result = try reproducer.replay(against: target, profile: profile)
         } catch {
-            printError("error: the case in \(file) does not decode: \(error)")
-            throw cannotDecide
+            throw CommandFailure("the case in \(file) does not decode: \(error)")
         }
         print("recorded: \(reproducer.signature) against \(reproducer.candidate.name) \(reproducer.candidate.version)")
         switch result.judgement.status {

@@ -2,6 +2,7 @@ public import ArgumentParser
 import Conformance
 import Foundation
 public import Reporting
+public import Verification
 
 /// `gnll report`: render results files, merge the results of shards, gate results on expected failures.
 struct Report: ParsableCommand {
@@ -55,8 +56,7 @@ struct RenderReport: ParsableCommand {
 
     func run() throws {
         guard let format = format ?? output.flatMap(Self.format(forPath:)) else {
-            printError("error: give --format json|junit|markdown|html (no format goes with the output's extension)")
-            throw cannotDecide
+            throw CommandFailure("give --format json|junit|markdown|html (no format goes with the output's extension)")
         }
         let results = try readResults(results)
         var verdict: GatedVerdict?
@@ -65,8 +65,7 @@ struct RenderReport: ParsableCommand {
         }
         let text: String
         do { text = try format.render(results.report, verdict: verdict) } catch {
-            printError("error: cannot render \(self.results): \(error)")
-            throw cannotDecide
+            throw CommandFailure("cannot render \(self.results): \(error)")
         }
         try writeOutput(text, to: output)
     }
@@ -105,18 +104,15 @@ struct MergeReports: ParsableCommand {
 
     func run() throws {
         guard !shards.isEmpty else {
-            printError("error: give the results files of the shards to merge")
-            throw cannotDecide
+            throw CommandFailure("give the results files of the shards to merge")
         }
         let parts = try shards.map { try readResults($0).sharded }
         let merged: VerifyReport
         do { merged = try ReportMerge.merge(parts, labels: shards) } catch {
-            printError("error: \(error)")
-            throw cannotDecide
+            throw CommandFailure("\(error)")
         }
         do { try merged.write(to: output) } catch {
-            printError("error: cannot write \(output): \(error)")
-            throw cannotDecide
+            throw CommandFailure("cannot write \(output): \(error)")
         }
         if merged.incomplete { print("the merged results are incomplete: a shard was interrupted") }
         let summary = merged.summary
@@ -156,8 +152,7 @@ struct GateReport: ParsableCommand {
         if fix {
             let fixed = list.fixed(for: results.report)
             do { try fixed.write() } catch {
-                printError("error: cannot write \(expectedFailures): \(error)")
-                throw cannotDecide
+                throw CommandFailure("cannot write \(expectedFailures): \(error)")
             }
             fixed.lines.forEach { print($0) }
             list = fixed.list
@@ -181,16 +176,14 @@ struct ResultsFile {
 /// Reads a results file, or prints why not and exits 2.
 func readResults(_ path: String) throws -> ResultsFile {
     do { return ResultsFile(sharded: try ShardedReport.read(from: path)) } catch {
-        printError("error: \(error)")
-        throw cannotDecide
+        throw CommandFailure("\(error)")
     }
 }
 
 /// Reads an expected-failure list, or prints why not and exits 2.
 func readExpectedFailures(_ path: String, missingIsEmpty: Bool = false) throws -> ExpectedFailures {
     do { return try ExpectedFailures.read(from: path, missingIsEmpty: missingIsEmpty) } catch {
-        printError("error: \(error)")
-        throw cannotDecide
+        throw CommandFailure("\(error)")
     }
 }
 
@@ -201,7 +194,6 @@ func writeOutput(_ text: String, to path: String?) throws {
         return
     }
     do { try AtomicFile.write(Data(text.utf8), to: path) } catch {
-        printError("error: cannot write \(path): \(error)")
-        throw cannotDecide
+        throw CommandFailure("cannot write \(path): \(error)")
     }
 }

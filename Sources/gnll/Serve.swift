@@ -35,8 +35,7 @@ struct Serve: ParsableCommand {
         do {
             _ = try server.run()
         } catch {
-            printError("error: \(error)")
-            throw cannotDecide
+            throw CommandFailure("\(error)")
         }
     }
 }

@@ -3,9 +3,9 @@ import Conformance
 import Dispatch
 import Foundation
 import GaussianNLL
-import GoldenFiles
-import PropertyTesting
+import GoldenReplay
 import Reporting
+import Verification
 
 /// `gnll verify`: judge a candidate against every check.
 struct Verify: ParsableCommand {
@@ -94,123 +94,62 @@ struct Verify: ParsableCommand {
     func run() throws {
         // First, so that a signal at any point leaves a results file marked incomplete.
         let interruption = Interruption(resultsPath: json)
-        var list = ExpectedFailures()
+        var settings = VerificationSettings()
+        settings.profile = profile
+        settings.seed = seed
+        settings.budget = budget
+        settings.casesPerProperty = cases
+        settings.selection = onlyChecks
+        settings.regressionFile = noRegressions ? nil : regressions
         if let expectedFailures {
-            do {
-                list = try readExpectedFailures(expectedFailures, missingIsEmpty: fixExpectedFailures)
-            } catch {
-                printError("error: \(error)")
-                throw cannotDecide
-            }
+            settings.expectedFailures = try readExpectedFailures(expectedFailures, missingIsEmpty: fixExpectedFailures)
         }
-        // The golden files are read while the candidate starts (importing a framework takes seconds): those
-        // of --profile, or of the current profile, which most candidates declare. A run whose --check options
-        // name property checks only reads none.
-        let readsGoldenFiles = onlyChecks.isEmpty || onlyChecks.contains { !PropertySuite.isPropertyCheckID($0) }
-        let expectedProfile = self.profile ?? .current
-        let reading = Background { [self] in readsGoldenFiles ? try goldenReplayChecks(for: expectedProfile) : [] }
-        let candidate: any Candidate
-        do {
-            candidate = try candidateOptions.make(profile: self.profile)
-        } catch {
-            printError("error: \(error)")
-            throw cannotDecide
-        }
-        // Read from the signal's thread only to kill the process group, which is safe at any moment.
-        nonisolated(unsafe) let running = candidate
-        interruption.onExit = { (running as? any ClosableCandidate)?.kill() }
-        defer { (candidate as? any ClosableCandidate)?.close() }
-        let profile = self.profile ?? candidate.info.profile
-        var goldenChecks = reading.result
-        if readsGoldenFiles && profile != expectedProfile {
-            goldenChecks = Result { try goldenReplayChecks(for: profile) }
-        }
-        var database: RegressionDatabase?
-        do {
-            if !noRegressions { database = try RegressionDatabase.load(from: regressions) }
-        } catch {
-            printError("error: cannot read the regression file \(regressions): \(error)")
-            throw cannotDecide
-        }
-        let allChecks: [any ConformanceCheck]
-        do {
-            allChecks = try goldenChecks.get() + PropertySuite.checks(for: profile, database: database)
-        } catch {
-            printError("error: \(error)")
-            throw cannotDecide
-        }
-        let allIDs = allChecks.map(\.id)
-        // Without the golden files their check ids are unknown: listed golden ids are taken as known.
-        let knownIDs = Set(allIDs).union(
-            readsGoldenFiles ? [] : list.entries.map(\.id).filter { !PropertySuite.isPropertyCheckID($0) })
-        if let unknown = list.unknownEntries(knownIDs: knownIDs).first {
-            printError("error: unknown id in \(list.location(of: unknown)): no check is named '\(unknown.id)'")
-            throw cannotDecide
-        }
-        var selected = allChecks
-        if !onlyChecks.isEmpty {
-            if let unknown = onlyChecks.first(where: { !allIDs.contains($0) }) {
-                printError("error: no check has the id '\(unknown)' under \(profile)")
-                throw cannotDecide
-            }
-            selected = selected.filter { onlyChecks.contains($0.id) }
-        }
-        if let shard { selected = shard.select(selected, id: \.id) }
+        settings.fixExpectedFailures = fixExpectedFailures
+        settings.shard = shard
+        settings.sources = [GoldenReplaySource(folder: golden.folder)]
+        settings.candidateArgument = candidateOptions.commandLineArgument
 
-        let context = CheckContext(
-            candidate: candidate, profile: profile, seed: seed, casesPerProperty: cases ?? budget.casesPerProperty,
-            reproduction: { [self] in reproduction(check: $0, profile: profile) })
-        let progress = ProgressLine(total: selected.count, enabled: !quiet && isatty(2) != 0)
-        let report = Verifier(checks: selected).run(
-            in: context, budget: cases.map { "\($0) cases" } ?? budget.rawValue,
-            progress: { report in
+        var progress: ProgressLine?
+        let observer = Verification.Observer(
+            progress: { report, total in
                 interruption.update(report)
-                progress.update(report)
+                if progress == nil { progress = ProgressLine(total: total, enabled: !quiet && isatty(2) != 0) }
+                progress?.update(report)
                 if let last = report.checks.last, !quiet { printResult(last) }
             },
             shouldStop: { interruption.requested })
-        progress.finish()
-
-        if fixExpectedFailures {
-            let fix = list.fixed(for: report)
-            do { try fix.write() } catch {
-                printError("error: cannot write \(list.path): \(error)")
-                throw cannotDecide
-            }
-            fix.lines.forEach { print($0) }
-            list = fix.list
-        }
-        let verdict = list.gate(report, knownIDs: knownIDs)
+        let outcome: VerificationOutcome
         do {
-            if let json {
-                if let shard {
-                    try ShardedReport(report: report, shard: ShardRecord(shard: shard, checks: allIDs)).write(to: json)
-                } else {
-                    try report.write(to: json)
-                }
-            }
-            for (path, format) in [(junit, ReportFormat.junit), (markdown, .markdown), (html, .html)] {
-                if let path { try writeOutput(try format.render(report, verdict: verdict), to: path) }
-            }
+            outcome = try Verification.run(
+                settings,
+                starting: {
+                    let candidate = try candidateOptions.make(profile: profile)
+                    // Read from the signal's thread only to kill the process group, which is safe at any moment.
+                    nonisolated(unsafe) let running = candidate
+                    interruption.onExit = { running.kill() }
+                    return candidate
+                }, observer: observer)
         } catch {
-            printError("error: cannot write the results: \(error)")
-            throw cannotDecide
+            throw CommandFailure(error.message)
+        }
+        progress?.finish()
+
+        if let fix = outcome.fix { fix.lines.forEach { print($0) } }
+        let verdict = outcome.verdict
+        do {
+            if let json { try outcome.results.write(to: json) }
+            for (path, format) in [(junit, ReportFormat.junit), (markdown, .markdown), (html, .html)] {
+                if let path { try writeOutput(try format.render(outcome.report, verdict: verdict), to: path) }
+            }
+        } catch let failure as CommandFailure {
+            throw failure
+        } catch {
+            throw CommandFailure("cannot write the results: \(error)")
         }
         if !quiet { verdict.lines.forEach { print($0) } }
         if let line = verdict.expectedFailureLine { print(line) }
         print(verdict.closingLine)
         if verdict.exitCode != 0 { throw ExitCode(verdict.exitCode) }
-    }
-
-    /// Golden replay checks for the profile's golden files.
-    private func goldenReplayChecks(for profile: Profile) throws -> [any ConformanceCheck] {
-        try golden.files(for: profile).flatMap { GoldenReplayCheck.checks(for: try GoldenLoading.load($0)) }
-    }
-
-    /// The one-line command that reruns a check against the same candidate.
-    private func reproduction(check: String, profile: Profile) -> String {
-        let target = candidateOptions.commandLineArgument
-        return "gnll verify \(target) --profile \(profile) --seed \(seed) --check \(check)"
     }
 
     private func printResult(_ result: CheckResult) {
@@ -232,14 +171,6 @@ struct Verify: ParsableCommand {
 /// Quotes a string for /bin/sh.
 func shellQuoted(_ text: String) -> String {
     "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
-}
-
-/// A candidate that holds resources to release when the run ends.
-protocol ClosableCandidate: Candidate {
-    /// Ends the candidate politely (bye, then a deadline).
-    func close()
-    /// Ends the candidate at once, from any thread (on SIGINT or SIGTERM).
-    func kill()
 }
 
 /// SIGINT and SIGTERM: stop between checks, and write the results so far, marked incomplete.

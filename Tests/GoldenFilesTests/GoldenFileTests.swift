@@ -2,6 +2,7 @@ import Conformance
 import Foundation
 import GaussianNLL
 import GoldenFiles
+import GoldenReplay
 import Judge
 import Testing
 
@@ -106,15 +107,8 @@ struct GoldenReplayTests {
     func replay(release: String) throws {
         let file = try GoldenFile(path: "\(goldenDirectory)/\(release).h5")
         #expect(file.cases.count >= 1000)
-        let context = CheckContext(
-            candidate: ReferenceCandidate(profile: file.profile), profile: file.profile, seed: 0, casesPerProperty: 0,
-            reproduction: { _ in "" })
-        var failures = [String]()
-        for replay in GoldenReplayCheck.replay(file.cases, in: context) {
-            if let disagreement = replay.disagreement { failures.append("\(replay.golden.name): \(disagreement)") }
-            if replay.judgement.status != .passed { failures.append(contentsOf: replay.judgement.findings) }
-            if replay.judgement.messageMatches == false { failures.append("\(replay.golden.name): message differs") }
-        }
+        let session = CandidateSession(candidate: ReferenceCandidate(profile: file.profile), profile: file.profile)
+        let failures = GoldenReplayCheck.replay(file.cases, in: session).flatMap(\.problems)
         #expect(failures.isEmpty, "\(failures.prefix(5))")
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import GaussianNLL
 import Reporting
 import Testing
+import Verification
 
 /// A report of checks with the given statuses, a failure message for each failed one.
 func report(_ statuses: KeyValuePairs<String, CheckStatus>, incomplete: Bool = false) -> VerifyReport {

@@ -3,6 +3,7 @@ import Foundation
 import GaussianNLL
 import Reporting
 import Testing
+import Verification
 
 @Suite("HTML report")
 struct HTMLTests {

@@ -3,6 +3,7 @@ import Foundation
 import GaussianNLL
 import Reporting
 import Testing
+import Verification
 
 /// A small report with one check of each status, a failure with a scalar var, and hostile text.
 func handmadeReport() throws -> VerifyReport {

@@ -26,12 +26,10 @@ extension Reproducer {
     {
         let call = try self.call.call()
         let profile = profile ?? self.profile
-        let context = CheckContext(
-            candidate: candidate, profile: profile, judge: judge, seed: seed, casesPerProperty: 0,
-            reproduction: { _ in "" })
-        let answer = context.answers([call])[0]
+        let session = CandidateSession(candidate: candidate, profile: profile, judge: judge)
+        let answer = session.answers([call])[0]
         let expected = Oracle.evaluate(call, profile: profile)
-        let judgement = context.judge(answer, for: call, expected: expected)
+        let judgement = session.judge(answer, for: call, expected: expected)
         return ReplayResult(
             call: call, answer: answer, expected: expected, judgement: judgement,
             signature: FailureSignature.of(answer, expected: expected, call: call, judge: judge))

@@ -1,5 +1,6 @@
 internal import Conformance
 internal import GaussianNLL
+internal import Verification
 
 /// One self-contained HTML page: inline CSS and inline SVG only, no scripts, no external resources or fonts.
 ///
@@ -113,7 +114,7 @@ struct HTMLRenderer {
             let cases = total.counts.reduce(0, +)
             let over = total.counts[21] + total.counts[22]
             let checks = model.report.checks.count { $0.ratioHistograms[dtype] != nil }
-            html += "<div class=\"dtype\">\n<h3>\(x(dtype)) <small>\(cases) cases in \(Numbers.count(checks, "check"))"
+            html += "<div class=\"dtype\">\n<h3>\(x(dtype)) <small>\(cases) cases in \(counted(checks, "check"))"
             html += " · largest finite ratio \(x(Numbers.ratio(total.maximum)))"
             html += over > 0 ? " · <b class=\"bad\">\(over) over the bound</b>" : " · none over the bound"
             html += "</small></h3>\n<div class=\"plots\">\n<figure>\n"
@@ -145,7 +146,7 @@ struct HTMLRenderer {
                 }
                 if let call = failure.call {
                     html += "<details><summary>Smallest failing case"
-                    html += " (\(Numbers.count(failure.caseSize, "element")))</summary>\n"
+                    html += " (\(counted(failure.caseSize, "element")))</summary>\n"
                     html += "<pre class=\"case\">\(x(ReportModel.caseJSON(call)))</pre>\n</details>\n"
                 }
             }

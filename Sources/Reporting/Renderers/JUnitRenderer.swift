@@ -1,5 +1,6 @@
 internal import Conformance
 internal import GaussianNLL
+internal import Verification
 
 /// JUnit XML in the Ant/Jenkins shape: `<testsuites>` holds one `<testsuite>` per check category, each
 /// with one `<testcase>` per check (`classname` `gnll.CATEGORY`, `name` the check id).
@@ -101,7 +102,7 @@ struct JUnitRenderer {
         var parts = [failure.message]
         if let call = failure.call {
             parts.append(
-                "Smallest failing case (\(Numbers.count(failure.caseSize, "element"))):\n"
+                "Smallest failing case (\(counted(failure.caseSize, "element"))):\n"
                     + ReportModel.caseJSON(call))
         }
         if let reproduction = failure.reproduction { parts.append("Reproduce:\n  \(reproduction)") }
@@ -116,7 +117,7 @@ struct JUnitRenderer {
             line += "; \(exact) of \(compared) outputs bitwise identical to PyTorch's"
         }
         if result.messageMismatches > 0 {
-            line += "; \(Numbers.count(result.messageMismatches, "rejection message")) differ from PyTorch's"
+            line += "; \(counted(result.messageMismatches, "rejection message")) differ from PyTorch's"
         }
         return line
     }

@@ -1,5 +1,6 @@
 internal import Conformance
 internal import GaussianNLL
+internal import Verification
 
 /// Markdown for a CI step summary (GitHub's `$GITHUB_STEP_SUMMARY`, GitLab's reports): the verdict on the
 /// first line, then a table of check categories by outcome, then each failure with its message, its
@@ -92,7 +93,7 @@ struct MarkdownRenderer {
         lines += ["", Markup.markdownCodeBlock(failure.message, language: "text").dropLastNewline]
         if let call = failure.call {
             lines += [
-                "", "<details><summary>Smallest failing case (\(Numbers.count(failure.caseSize, "element")))</summary>",
+                "", "<details><summary>Smallest failing case (\(counted(failure.caseSize, "element")))</summary>",
                 "", Markup.markdownCodeBlock(ReportModel.caseJSON(call), language: "json").dropLastNewline, "",
                 "</details>",
             ]

@@ -1,4 +1,5 @@
 internal import Foundation
+internal import Verification
 
 /// Escaping for the markup languages the renderers write.
 enum Markup {
@@ -76,19 +77,9 @@ enum Numbers {
         if magnitude >= 0.001 && magnitude < 10_000 { return String(format: "%.3g", value) }
         return String(format: "%.2e", value)
     }
-
-    /// A count with a noun, pluralized with "s": `1 check`, `2 checks`.
-    static func count(_ value: Int, _ noun: String) -> String {
-        "\(value) \(noun)\(value == 1 ? "" : "s")"
-    }
 }
 
 extension String {
-    /// The first line, without its line break.
-    var firstLine: String {
-        String(prefix(while: { !$0.isNewline }))
-    }
-
     /// At most `limit` characters, ending with "…" when shortened.
     func truncated(to limit: Int) -> String {
         count <= limit ? self : String(prefix(limit - 1)) + "…"

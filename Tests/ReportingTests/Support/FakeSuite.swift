@@ -2,6 +2,7 @@ import Conformance
 import Foundation
 import GaussianNLL
 import GoldenFiles
+import GoldenReplay
 
 /// The repository root, found from this file's path.
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -1,3 +1,4 @@
+public import Conformance
 public import GaussianNLL
 public import GoldenFiles
 public import Judge
@@ -28,7 +29,7 @@ public struct GoldenReplayCheck: ConformanceCheck {
         var bitExact = 0
         var compared = 0
         let command = context.reproduction(id)
-        for replay in Self.replay(cases, in: context) {
+        for replay in Self.replay(cases, in: context.session) {
             if let disagreement = replay.disagreement {
                 var failed = CheckResult.error(
                     id: id, category: category, title: title,
@@ -55,14 +56,28 @@ public struct GoldenReplayCheck: ConformanceCheck {
         public var disagreement: String?
         public var bitExactOutputs = 0
         public var comparedOutputs = 0
+
+        /// What is wrong with the answer, or with the suite's expectation, one finding a line; empty when the
+        /// case conforms to the letter (messages included).
+        public var problems: [String] {
+            var problems = judgement.findings
+            if let disagreement { problems.append("oracle disagrees with PyTorch: \(disagreement)") }
+            if judgement.messageMatches == false, case .outcome(.rejection(let got)) = answer {
+                problems.append("case \(golden.name): message \"\(got.message)\" is not PyTorch's")
+            }
+            if problems.isEmpty && judgement.status != .passed {
+                problems.append("case \(golden.name): \(judgement.status)")
+            }
+            return problems
+        }
     }
 
     /// Replays golden cases: each answer is judged against PyTorch's recorded outcome (rejections) or
     /// the oracle (results), and compared bitwise with PyTorch's outputs for information.
-    public static func replay(_ cases: [GoldenCase], in context: CheckContext) -> [Replay] {
+    public static func replay(_ cases: [GoldenCase], in session: CandidateSession) -> [Replay] {
         // What to expect does not depend on the answers: it is worked out while the candidate answers.
-        let (answers, expectations) = context.answers(cases.map(\.call)) {
-            cases.map { expectation(for: $0, in: context) }
+        let (answers, expectations) = session.answers(cases.map(\.call)) {
+            cases.map { expectation(for: $0, in: session) }
         }
         return zip(cases, zip(answers, expectations)).map { golden, pair in
             let (answer, expectation) = pair
@@ -80,7 +95,7 @@ public struct GoldenReplayCheck: ConformanceCheck {
             if case .success(let recorded) = golden.expected, case .outcome(.success(let got)) = answer {
                 (replay.bitExactOutputs, replay.comparedOutputs) = bitExactCount(got, recorded)
             }
-            replay.judgement = context.judge(answer, for: golden.call, expected: expected)
+            replay.judgement = session.judge(answer, for: golden.call, expected: expected)
             replay.judgement.findings = replay.judgement.findings.map { "case \(golden.name): \($0)" }
             return replay
         }
@@ -94,13 +109,13 @@ public struct GoldenReplayCheck: ConformanceCheck {
         case disagreement(String)
     }
 
-    static func expectation(for golden: GoldenCase, in context: CheckContext) -> Expectation {
+    static func expectation(for golden: GoldenCase, in session: CandidateSession) -> Expectation {
         switch golden.expected {
         case .rejection(let rejection):
             return .expected(.rejection(rejection))
         case .success(let recorded):
-            let exact = Oracle.evaluate(golden.call, profile: context.profile)
-            if let disagreement = disagreement(exact, recorded: recorded, call: golden.call, judge: context.judge) {
+            let exact = Oracle.evaluate(golden.call, profile: session.profile)
+            if let disagreement = disagreement(exact, recorded: recorded, call: golden.call, judge: session.judge) {
                 return .disagreement(disagreement)
             }
             return .expected(exact)

@@ -23,8 +23,8 @@ private final class RendezvousCandidate: Candidate, @unchecked Sendable {
     }
 }
 
-@Suite("CheckContext")
-struct CheckContextTests {
+@Suite("CandidateSession")
+struct CandidateSessionTests {
     private func call(_ dtype: DType) throws -> LossCase {
         LossCase(
             input: try Tensor(dtype: dtype, shape: [2], values: [1, 2]),
@@ -35,11 +35,10 @@ struct CheckContextTests {
     @Test("The preparation runs while the candidate answers, and answers keep the calls' order")
     func preparesWhileTheCandidateAnswers() throws {
         let candidate = RendezvousCandidate()
-        let context = CheckContext(
-            candidate: candidate, profile: .current, seed: 1, casesPerProperty: 1, reproduction: { $0 })
-        // float16 is not declared: answered 'unsupported' by the context, never sent.
+        let session = CandidateSession(candidate: candidate, profile: .current)
+        // float16 is not declared: answered 'unsupported' by the session, never sent.
         let calls = [try call(.float32), try call(.float16), try call(.float64)]
-        let (answers, prepared) = context.answers(calls) { () -> Bool in
+        let (answers, prepared) = session.answers(calls) { () -> Bool in
             let started = candidate.evaluating.wait(timeout: .now() + 5) == .success
             candidate.preparing.signal()
             return started
@@ -88,5 +87,25 @@ struct BackgroundTests {
         struct Broken: Error {}
         let work = Background { () throws(Broken) -> Int in throw Broken() }
         #expect(throws: Broken.self) { try work.result.get() }
+    }
+}
+
+@Suite("PreparedChecks")
+struct PreparedChecksTests {
+    private struct Named: ConformanceCheck {
+        let id: String
+        let category = "test"
+        let title = "a named check"
+        func run(in context: CheckContext) -> CheckResult { CheckResult(id: id, category: category, title: title) }
+    }
+
+    @Test("Owns the ids with its prefix, and gives each profile its own checks")
+    func ownsAndGives() {
+        let source = PreparedChecks(
+            idPrefix: "golden.", checks: [.torch2_10: [Named(id: "golden.a"), Named(id: "golden.b")]])
+        #expect(source.ownsCheck(id: "golden.eps"))
+        #expect(!source.ownsCheck(id: "property.random.oracle"))
+        #expect(source.checks(for: .torch2_10).map(\.id) == ["golden.a", "golden.b"])
+        #expect(source.checks(for: .torch1_9).isEmpty)
     }
 }

@@ -2,21 +2,24 @@ import Conformance
 import Foundation
 import GaussianNLL
 import GoldenFiles
+import GoldenReplay
 import Mutants
-import PropertyTesting
 import Testing
+import Verification
 
 /// Mutation analysis: the suite (golden replay and the properties) must reject every mutant under every profile
-/// it concerns, at the default budget and seed 1, run in this process.
+/// it concerns, at the default budget and seed 1, run in this process through the library's verification run
+/// (the pipeline of `gnll verify`).
 ///
 /// What runs, to keep the test fast enough for CI (debug build, two cores):
 /// - every golden category of the profile's file in `golden/` except `large` (25 cases of about 100,000
 ///   elements, some 9 s per profile in a debug build); no mutant needs it: `half-naive-sum`, the one it
 ///   targets, is caught by `property.dtype.half_accumulation`. torch-1.8 has no golden file: properties only.
+///   The files are read once, and their checks reused for every mutant.
 /// - every property at the default budget (300 cases), with shrinking off: shrinking changes the reported case,
 ///   never whether a property fails.
 @Suite("Mutation analysis")
-struct MutationTests {
+struct MutantKillTests {
     /// The golden checks of each profile with a file in `golden/`, `large` left out.
     static let goldenChecks: [Profile: [any ConformanceCheck]] = {
         let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -32,29 +35,22 @@ struct MutationTests {
     static let pairs: [(Mutant, Profile)] = Mutant.allCases.flatMap { mutant in mutant.profiles.map { (mutant, $0) } }
 
     @Test("The suite kills the mutant", arguments: pairs)
-    func killed(mutant: Mutant, profile: Profile) {
-        let context = CheckContext(
-            candidate: MutantCandidate(mutant, profile: profile), profile: profile, seed: 1,
-            casesPerProperty: Budget.default.casesPerProperty,
-            reproduction: { "gnll verify --seed 1 --check \($0)" })
-        let checks =
-            (Self.goldenChecks[profile] ?? [])
-            + PropertySuite.checks(for: profile, database: nil, maximumShrinkAttempts: 0)
-        var killers = [String]()
-        var first = ""
-        for check in checks {
-            let result = check.run(in: context)
-            guard result.status == .failed || result.status == .error else { continue }
-            killers.append(check.id)
-            if first.isEmpty { first = result.failure?.message.split(separator: "\n").first.map(String.init) ?? "" }
-        }
+    func killed(mutant: Mutant, profile: Profile) throws {
+        var settings = VerificationSettings()
+        settings.profile = profile
+        settings.sources = [PreparedChecks(idPrefix: "golden.", checks: Self.goldenChecks)]
+        settings.maximumShrinkAttempts = 0
+        let outcome = try Verification.run(settings, candidate: MutantCandidate(mutant, profile: profile))
+        let killers = outcome.report.checks.filter { $0.status == .failed || $0.status == .error }
+        let first = killers.first?.failure?.message.split(separator: "\n").first.map(String.init) ?? ""
         let goldens = Self.goldenChecks[profile] == nil ? "no golden file" : "goldens"
         print(
             "mutant \(mutant.rawValue) [\(profile)]: "
                 + (killers.isEmpty
                     ? "SURVIVED (\(goldens) and properties)"
-                    : "killed by \(killers.count): \(killers.joined(separator: ", "))"))
+                    : "killed by \(killers.count): \(killers.map(\.id).joined(separator: ", "))"))
         #expect(!killers.isEmpty, "\(mutant.rawValue) survives under \(profile): \(mutant.summary)")
+        #expect(outcome.verdict.exitCode != 0)
         if !killers.isEmpty { #expect(!first.isEmpty) }
     }
 

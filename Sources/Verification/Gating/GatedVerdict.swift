@@ -128,7 +128,7 @@ public struct GatedVerdict: Sendable, Equatable {
     /// "N expected failure(s) (FILE)", or `nil` when none failed as listed.
     public var expectedFailureLine: String? {
         guard !expectedFailures.isEmpty else { return nil }
-        let count = Numbers.count(expectedFailures.count, "expected failure")
+        let count = counted(expectedFailures.count, "expected failure")
         return listPath.map { "\(count) (\($0))" } ?? count
     }
 }
@@ -194,7 +194,7 @@ extension ExpectedFailures {
         if !unknown.isEmpty || report.incomplete || !errors.isEmpty {
             outcome = .cannotDecide
             if report.incomplete { lines.append("the run is incomplete: no verdict") }
-            if !errors.isEmpty { lines.append("\(Numbers.count(errors.count, "check")) could not run: no verdict") }
+            if !errors.isEmpty { lines.append("\(counted(errors.count, "check")) could not run: no verdict") }
         } else if !unexpected.isEmpty || !stale.isEmpty {
             outcome = .notConformant
         } else {
