@@ -101,9 +101,7 @@ public final class ProcessCandidate: Candidate {
 
     private var connection: Connection?
     private var nextID = 1
-    private var faultsAfterRestart = 0
-    /// Whether no case has been answered since the last restart.
-    private var justRestarted = false
+    private var restartPolicy: RestartPolicy
     private var lastFault: CandidateFault?
     private var isClosed = false
 
@@ -114,6 +112,7 @@ public final class ProcessCandidate: Candidate {
     public init(command: String, options: Options = Options()) throws(CandidateFault) {
         self.command = command
         self.options = options
+        restartPolicy = RestartPolicy(options: options)
         let (connection, handshake) = try Self.start(command: command, options: options)
         self.connection = connection
         self.handshake = handshake
@@ -201,189 +200,86 @@ public final class ProcessCandidate: Candidate {
 
     // MARK: - Evaluating
 
-    /// A request written and not yet answered.
-    private struct InFlight {
-        var index: Int
-        var id: Int
-        var byteCount: Int
-        var lineLimit: Int
-    }
-
     /// Evaluates the calls in order, one answer per call; never throws and never traps.
     public func evaluate(_ calls: [LossCase]) -> [CandidateAnswer] {
-        var answers = [CandidateAnswer?](repeating: nil, count: calls.count)
-        var next = 0
-        var inFlight: [InFlight] = []
-        var head = 0
-        var bytesInFlight = 0
-        var headSince = ContinuousClock.now
-
-        func fault(_ kind: CandidateFault.Kind, _ problem: String, grace: Duration = .zero) {
-            let index = inFlight[head].index
-            connection?.terminate(grace: grace)
-            let ending = connection.map { " (the process \($0.ending))" } ?? ""
-            let fault = CandidateFault(
-                kind: kind, message: "case \(index): \(problem)\(ending)", stderrTail: connection?.stderrTail.text ?? ""
-            )
-            record(fault)
-            answers[index] = .fault(fault)
-            connection = nil
-            next = index + 1
-            inFlight.removeAll()
-            head = 0
-            bytesInFlight = 0
-        }
-
+        var pipeline = Pipeline(calls: calls, options: options)
         while true {
-            if head == inFlight.count {
-                inFlight.removeAll(keepingCapacity: true)
-                head = 0
-                while next < calls.count && answers[next] != nil { next += 1 }
-                if next == calls.count { break }
-            }
+            if pipeline.isIdle && !pipeline.startOver() { break }
             guard !isClosed, !statistics.gaveUp else {
-                for index in next..<calls.count { answers[index] = .fault(abandonment(of: index)) }
+                pipeline.answerRemaining { .fault(abandonment(of: $0)) }
                 break
             }
-            if connection == nil {
-                if let reason = reasonToGiveUp() {
-                    statistics.gaveUp = true
-                    lastFault = CandidateFault(
-                        kind: lastFault?.kind ?? .crashed, message: reason, stderrTail: lastFault?.stderrTail ?? "")
-                    continue
-                }
-                statistics.restarts += 1
-                statistics.starts += 1
-                justRestarted = true
-                do throws(CandidateFault) {
-                    let (restarted, handshake) = try Self.start(command: command, options: options)
-                    guard handshake == self.handshake else {
-                        restarted.terminate(grace: .zero)
-                        throw CandidateFault(
-                            kind: .startFailed,
-                            message: "the restarted candidate's handshake (\(summary(of: handshake))) differs from "
-                                + "the first (\(summary(of: self.handshake)))", stderrTail: restarted.stderrTail.text)
-                    }
-                    connection = restarted
-                    headSince = ContinuousClock.now
-                } catch {
-                    let fault = CandidateFault(
-                        kind: .startFailed, message: "case \(next): the restart failed: \(error.message)",
-                        stderrTail: error.stderrTail)
-                    record(fault)
-                    answers[next] = .fault(fault)
-                    next += 1
-                    continue
-                }
-            }
+            if connection == nil { restartOrGiveUp(&pipeline) }
             guard let connection else { continue }
 
-            // Fill the window.
-            while next < calls.count && inFlight.count - head < options.maximumRequestsInFlight
-                && (head == inFlight.count || bytesInFlight < options.maximumBytesInFlight)
+            pipeline.fill(connection, nextID: &nextID, statistics: &statistics)
+            if pipeline.isIdle { continue }
+            if let problem = pipeline.takeResponses(
+                connection, statistics: &statistics, restartPolicy: &restartPolicy)
             {
-                if answers[next] != nil {  // not sendable, found before a fault made this case come round again
-                    next += 1
-                    continue
-                }
-                let call = calls[next]
-                let request: [UInt8]
-                do {
-                    request = try ProtocolMessages.evalRequest(id: nextID, call: call)
-                } catch {
-                    statistics.unsendableCases += 1
-                    answers[next] = .outcome(
-                        .rejection(
-                            Rejection(
-                                kind: .unsupported, exceptionType: "",
-                                message: "not sent: protocol 1 cannot express this case: \(error.detail)")))
-                    next += 1
-                    continue
-                }
-                if head == inFlight.count { headSince = ContinuousClock.now }
-                connection.send(request)
-                inFlight.append(
-                    InFlight(
-                        index: next, id: nextID, byteCount: request.count,
-                        lineLimit: Self.responseLineLimit(for: call, slack: options.responseSlack)))
-                statistics.requests += 1
-                bytesInFlight += request.count
-                nextID += 1
-                next += 1
-            }
-            if head == inFlight.count { continue }
-
-            // Take every complete response.
-            var faulted = false
-            while head < inFlight.count, let line = connection.lines.nextLine() {
-                let current = inFlight[head]
-                guard line.count <= current.lineLimit else {
-                    fault(
-                        .protocolViolation,
-                        "the response is longer than \(current.lineLimit) bytes, the most it could need")
-                    faulted = true
-                    break
-                }
-                do {
-                    let outcome = try ProtocolMessages.decodeEvalResponse(
-                        line, expectedID: current.id, call: calls[current.index])
-                    answers[current.index] = .outcome(outcome)
-                    statistics.responses += 1
-                    justRestarted = false
-                    faultsAfterRestart = 0
-                    bytesInFlight -= current.byteCount
-                    head += 1
-                    headSince = ContinuousClock.now
-                } catch {
-                    fault(.protocolViolation, "\(error.description); the line began \(preview(line))")
-                    faulted = true
-                    break
-                }
-            }
-            if faulted || head == inFlight.count { continue }
-
-            let current = inFlight[head]
-            if connection.lines.pendingCount > current.lineLimit {
-                fault(
-                    .protocolViolation, "the response is longer than \(current.lineLimit) bytes, the most it could need"
-                )
+                fail(problem, &pipeline)
                 continue
             }
-            if connection.stdoutAtEnd {
-                var problem = "the candidate's stdout ended before its response"
-                if !connection.lines.isEmpty {
-                    problem += ", in the middle of a line that began \(preview(connection.lines.takeRest()))"
-                }
-                if let code = connection.readError { problem += " (read failed: errno \(code))" }
-                fault(.crashed, problem, grace: .milliseconds(500))
+            if pipeline.isIdle { continue }
+            if let problem = pipeline.problemWithOldest(connection) {
+                fail(problem, &pipeline)
                 continue
             }
-            let deadline = headSince + options.caseTimeout
-            if ContinuousClock.now >= deadline {
-                let what = connection.hasUnsentBytes ? "did not read its request" : "did not answer"
-                fault(.timedOut, "the candidate \(what) within \(options.caseTimeout)")
-                continue
-            }
-            connection.pump(until: deadline)
+            connection.pump(until: pipeline.deadline)
         }
-        return answers.map { $0 ?? .fault(CandidateFault(kind: .crashed, message: "no answer")) }
+        return pipeline.finalAnswers
+    }
+
+    /// Starts a fresh process for the next case, or gives up on the candidate when ``RestartPolicy``
+    /// says so. A restart that fails is the next case's fault, and leaves no process running.
+    private func restartOrGiveUp(_ pipeline: inout Pipeline) {
+        if let reason = restartPolicy.reasonToGiveUp(restarts: statistics.restarts) {
+            statistics.gaveUp = true
+            lastFault = CandidateFault(
+                kind: lastFault?.kind ?? .crashed, message: reason, stderrTail: lastFault?.stderrTail ?? "")
+            return
+        }
+        statistics.restarts += 1
+        statistics.starts += 1
+        restartPolicy.restarted()
+        do throws(CandidateFault) {
+            let (restarted, handshake) = try Self.start(command: command, options: options)
+            guard handshake == self.handshake else {
+                restarted.terminate(grace: .zero)
+                throw CandidateFault(
+                    kind: .startFailed,
+                    message: "the restarted candidate's handshake (\(summary(of: handshake))) differs from "
+                        + "the first (\(summary(of: self.handshake)))", stderrTail: restarted.stderrTail.text)
+            }
+            connection = restarted
+            pipeline.restartClock()
+        } catch {
+            let fault = CandidateFault(
+                kind: .startFailed, message: "case \(pipeline.next): the restart failed: \(error.message)",
+                stderrTail: error.stderrTail)
+            record(fault)
+            pipeline.answerNext(.fault(fault))
+        }
+    }
+
+    /// Kills the process after a misbehaviour and charges the fault to the oldest unanswered case.
+    private func fail(_ problem: Pipeline.Problem, _ pipeline: inout Pipeline) {
+        let index = pipeline.oldestIndex
+        connection?.terminate(grace: problem.grace)
+        let ending = connection.map { " (the process \($0.ending))" } ?? ""
+        let fault = CandidateFault(
+            kind: problem.kind, message: "case \(index): \(problem.message)\(ending)",
+            stderrTail: connection?.stderrTail.text ?? "")
+        record(fault)
+        pipeline.charge(fault)
+        connection = nil
     }
 
     private func record(_ fault: CandidateFault) {
         statistics.faults += 1
         statistics.faultsByKind[fault.kind, default: 0] += 1
-        if justRestarted { faultsAfterRestart += 1 }
+        restartPolicy.faulted()
         lastFault = fault
-    }
-
-    private func reasonToGiveUp() -> String? {
-        if faultsAfterRestart >= options.maximumFaultsAfterRestart {
-            return "\(faultsAfterRestart) faults in a row, each right after a restart"
-        }
-        if statistics.restarts >= options.maximumRestarts {
-            return "\(statistics.restarts) restarts"
-        }
-        return nil
     }
 
     private func abandonment(of index: Int) -> CandidateFault {

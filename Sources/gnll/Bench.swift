@@ -255,41 +255,17 @@ enum BenchData {
 }
 
 /// What the workload stores, in its dtype.
-protocol BenchScalar: BinaryFloatingPoint {
+protocol BenchScalar: FusedKernelScalar {
     init(_ value: Double)
-    static func fused(
-        layout: FusedLayout, options: FusedOptions, input: UnsafeBufferPointer<Self>, target: UnsafeBufferPointer<Self>,
-        variance: UnsafeBufferPointer<Self>, gradOutput: UnsafeBufferPointer<Self>?,
-        loss: UnsafeMutableBufferPointer<Self>, gradients: FusedGradients<Self>?)
     /// The bit pattern, widened.
     var bits: UInt64 { get }
 }
 
 extension Float: BenchScalar {
-    static func fused(
-        layout: FusedLayout, options: FusedOptions, input: UnsafeBufferPointer<Float>,
-        target: UnsafeBufferPointer<Float>, variance: UnsafeBufferPointer<Float>,
-        gradOutput: UnsafeBufferPointer<Float>?, loss: UnsafeMutableBufferPointer<Float>,
-        gradients: FusedGradients<Float>?
-    ) {
-        FusedKernel.evaluate(
-            layout: layout, options: options, input: input, target: target, variance: variance,
-            gradOutput: gradOutput, loss: loss, gradients: gradients)
-    }
     var bits: UInt64 { UInt64(bitPattern) }
 }
 
 extension Double: BenchScalar {
-    static func fused(
-        layout: FusedLayout, options: FusedOptions, input: UnsafeBufferPointer<Double>,
-        target: UnsafeBufferPointer<Double>, variance: UnsafeBufferPointer<Double>,
-        gradOutput: UnsafeBufferPointer<Double>?, loss: UnsafeMutableBufferPointer<Double>,
-        gradients: FusedGradients<Double>?
-    ) {
-        FusedKernel.evaluate(
-            layout: layout, options: options, input: input, target: target, variance: variance,
-            gradOutput: gradOutput, loss: loss, gradients: gradients)
-    }
     var bits: UInt64 { bitPattern }
 }
 
@@ -330,7 +306,7 @@ final class TypedWorkload<S: BenchScalar> {
     }
 
     func fused(threads: Int) {
-        S.fused(
+        FusedKernel.evaluate(
             layout: layout, options: FusedOptions(reduction: .mean, threads: threads),
             input: UnsafeBufferPointer(input), target: UnsafeBufferPointer(target),
             variance: UnsafeBufferPointer(variance), gradOutput: UnsafeBufferPointer(gradOutput), loss: loss,
@@ -346,7 +322,7 @@ final class TypedWorkload<S: BenchScalar> {
             gradTarget.deallocate()
             gradVariance.deallocate()
         }
-        S.fused(
+        FusedKernel.evaluate(
             layout: layout, options: FusedOptions(reduction: .mean, threads: threads),
             input: UnsafeBufferPointer(input), target: UnsafeBufferPointer(target),
             variance: UnsafeBufferPointer(variance), gradOutput: UnsafeBufferPointer(gradOutput), loss: loss,

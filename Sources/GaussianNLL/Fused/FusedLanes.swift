@@ -4,11 +4,12 @@ internal import Glibc
 internal import Darwin
 #endif
 
-/// A dtype the fused kernel computes in: `Float` for float32, `Double` for float64.
+/// A dtype the fused kernel computes in: `Float` for float32, `Double` for float64, with what the
+/// pass needs of it beyond ``FusedKernelScalar``.
 ///
 /// Every operation the kernel does is one IEEE operation in this type, which is what
 /// ``DType/add(_:_:)`` and its siblings do for float32 and float64, so the two agree bit for bit.
-protocol FusedScalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable, FusedLanes where Scalar == Self {
+protocol FusedScalar: FusedKernelScalar, SIMDScalar, Codable, FusedLanes where Scalar == Self {
     /// Eight or four lanes of the type, whichever fills two SSE registers.
     associatedtype Vector: FusedLanes where Vector.Scalar == Self
     /// The dtype the type stands for.

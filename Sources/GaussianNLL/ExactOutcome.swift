@@ -1,0 +1,64 @@
+/// What the oracle knows about one output element: its exact value, and what bounds a faithful
+/// implementation's error on it.
+public struct ExactElement: Sendable, Equatable {
+    /// The exact value of the formula on the dtype values of the operands (clamped in var's dtype),
+    /// computed in wider precision: double for 16- and 32-bit dtypes, Float80 for float64.
+    public var value: Float80
+    /// The error scale S: the sum of the absolute values of the terms that make up the element.
+    /// A dtype evaluation's rounding errors are bounded by a small multiple of u·S.
+    public var errorScale: Float80
+    /// The sum of the absolute values of the summands a reduction or broadcast gradient accumulates.
+    public var magnitude: Float80
+    /// How many summands were accumulated: 1 for an element-wise value.
+    public var summands: Int
+    /// Extra absolute error allowed because an intermediate of the formula became subnormal in its
+    /// dtype and so lost relative precision; 0 when every intermediate stays in the normal range.
+    public var rangeSlack: Float80
+    /// Whether an evaluation in the dtypes may legitimately give an infinity or NaN here: an
+    /// intermediate of the formula comes within rounding error of its dtype's largest finite value, a
+    /// sum of them overflows, or a factor that rounds to zero meets an infinite one (0·∞, 0/0).
+    public var overflows: Bool
+
+    /// An element with all of its bookkeeping given.
+    public init(
+        value: Float80, errorScale: Float80, magnitude: Float80, summands: Int, rangeSlack: Float80, overflows: Bool
+    ) {
+        self.value = value
+        self.errorScale = errorScale
+        self.magnitude = magnitude
+        self.summands = summands
+        self.rangeSlack = rangeSlack
+        self.overflows = overflows
+    }
+
+    /// Whether any intermediate left the dtype's normal range.
+    public var leavesNormalRange: Bool { overflows || rangeSlack > 0 }
+}
+
+/// The exact values of one output tensor.
+public struct ExactTensor: Sendable, Equatable {
+    /// The dtype the output has in PyTorch.
+    public var dtype: DType
+    /// The output's shape.
+    public var shape: Shape
+    /// One element per value of the output, in row-major order.
+    public var elements: [ExactElement]
+}
+
+/// The exact gradients of a call, each with its operand's shape and dtype.
+public struct ExactGradients: Sendable, Equatable {
+    /// input's gradient.
+    public var input: ExactTensor
+    /// target's gradient.
+    public var target: ExactTensor
+    /// `nil` for a scalar var.
+    public var variance: ExactTensor?
+}
+
+/// The oracle's answer for a call.
+public enum ExactOutcome: Sendable, Equatable {
+    /// The loss, and the gradients when the call has a grad_output.
+    case success(loss: ExactTensor, gradients: ExactGradients?)
+    /// The error the profile raises for the call.
+    case rejection(Rejection)
+}
