@@ -94,6 +94,9 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(name: "CLITests", dependencies: ["gnll"], swiftSettings: strictSettings),
         .testTarget(
+            name: "VerificationTests", dependencies: ["Verification", "GoldenReplay", "Conformance", "GaussianNLL"],
+            swiftSettings: strictSettings),
+        .testTarget(
             name: "ConformanceTests", dependencies: ["Conformance", "Judge", "GaussianNLL"],
             swiftSettings: strictSettings),
         .testTarget(name: "JudgeTests", dependencies: ["Judge", "GaussianNLL"], swiftSettings: strictSettings),

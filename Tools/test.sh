@@ -38,6 +38,7 @@ stage "swift format lint" swift format lint -r -s --configuration .swift-format 
 stage "swift build (release)" swift build -c release --product gnll
 stage "swift test" swift test
 stage "golden replay against the reference" gnll golden verify
+stage "behaviour snapshots (verify: reference, gnll serve, NumPy, a mutant)" bash Tools/check_behaviour.sh
 stage "golden reproducibility (torch 2.15.0 re-export)" bash Tools/check_reproducible.sh
 stage "python tests (candidates, golden comparison)" "$torch_python" -m pytest -q -p no:cacheprovider Tools/candidates/tests Tools/tests
 stage "verify: reference via gnll serve" verify_candidate served "gnll serve"
