@@ -1,9 +1,14 @@
 """gnll_common: SplitMix64 against its published sequence, and the version-to-profile map at each boundary."""
 
+import re
+from pathlib import Path
+
 import gnll_candidate
 import numpy as np
 import pytest
 from gnll_common import PROFILES, SplitMix64, profile_for
+
+TOOLS = Path(__file__).resolve().parents[2]
 
 
 def test_splitmix64_published_sequence():
@@ -68,3 +73,17 @@ def test_profiles_are_shared():
     """The candidates' helper hands adapters the same tuple, and every profile is reachable from a version."""
     assert gnll_candidate.PROFILES is PROFILES
     assert [profile_for(version) for version in ("1.8", "1.9", "2.6", "2.10")] == list(PROFILES)
+
+
+def test_no_other_python_copy():
+    """SplitMix64's constants and a version-to-profile map appear in no other Python file of Tools/."""
+    constants = re.compile(r"0x9e37_?79b9_?7f4a_?7c15|0xbf58_?476d_?1ce4_?e5b9|0x94d0_?49bb_?1331_?11eb", re.I)
+    profile_map = re.compile(r"\(\s*2\s*,\s*10\s*\)")
+    common = TOOLS / "candidates" / "gnll_common.py"
+    copies = [
+        str(path.relative_to(TOOLS))
+        for path in sorted(TOOLS.rglob("*.py"))
+        if path != common and "tests" not in path.parts
+        and (constants.search(text := path.read_text()) or profile_map.search(text))
+    ]
+    assert copies == []
