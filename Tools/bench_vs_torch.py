@@ -42,22 +42,15 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-MASK = np.uint64(0xFFFFFFFFFFFFFFFF)
-
-
-def splitmix(values: np.ndarray) -> np.ndarray:
-    """SplitMix64's output function on uint64 values (wrapping arithmetic)."""
-    with np.errstate(over="ignore"):
-        z = values + np.uint64(0x9E3779B97F4A7C15)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return z ^ (z >> np.uint64(31))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "candidates"))
+from gnll_common import SplitMix64  # noqa: E402
 
 
 def unit(stream: int, count: int) -> np.ndarray:
-    """24-bit values in [0, 1) for elements 0..<count of a stream, as `BenchData.unit`."""
+    """24-bit values in [0, 1) for elements 0..<count of a stream, as `BenchData.unit`: the first
+    SplitMix64 output seeded with the element index plus stream << 48."""
     index = np.arange(count, dtype=np.uint64) + np.uint64(stream << 48)
-    return (splitmix(index) >> np.uint64(40)).astype(np.float64) * 2.0**-24
+    return (SplitMix64.first_of(index) >> np.uint64(40)).astype(np.float64) * 2.0**-24
 
 
 def make_data(dtype: str, variance: str, n: int, row_width: int):

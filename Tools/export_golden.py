@@ -3,13 +3,16 @@
 
 The exporter builds a fixed plan of cases from a seed, runs every case through
 the installed PyTorch, and writes inputs, outcomes, losses and gradients in the
-format of docs/golden-format-draft.md (schema version 1).
+format of CONFORMANCE.md section 5, "Golden file format" (schema version 1).
 
-The plan depends only on the seed: all random values come from a pure-Python
-splitmix64 generator, and every value is rounded to its dtype with integer or
-correctly rounded float32 operations, so the same seed gives the same names,
-parameters and inputs under every torch and numpy version.  Each golden file
-therefore records what one PyTorch release does with the same plan.
+The plan depends only on the seed: all random values come from the SplitMix64
+generator of Tools/candidates/gnll_common.py in integer arithmetic (Python ints,
+or numpy uint64 arrays, which wrap modulo 2**64), and every value is rounded to
+its dtype with integer or correctly rounded float32 operations, so the same seed
+gives the same names, parameters and inputs under every torch and numpy version.
+Each golden file therefore records what one PyTorch release does with the same
+plan.  The file records the sha256 of this script and of gnll_common.py, the two
+files that determine its plan.
 
 Usage:
     export_golden.py --out FILE [--device cpu|cuda] [--seed N] [--profile-override P]
@@ -24,7 +27,6 @@ import os
 import platform
 import re
 import sys
-from array import array
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
@@ -33,10 +35,15 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+TOOLS = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(TOOLS, "candidates"))
+import gnll_common  # noqa: E402
+from gnll_common import PROFILES, SplitMix64, profile_for  # noqa: E402
+
 SCHEMA_VERSION = 1
 GENERATOR_PATH = "Tools/export_golden.py"
+GENERATOR_COMMON_PATH = "Tools/candidates/gnll_common.py"
 DEFAULT_SEED = 20240917
-PROFILES = ("torch-1.8", "torch-1.9", "torch-2.6", "torch-2.10")
 DTYPES = ("float16", "bfloat16", "float32", "float64")
 REDUCTIONS = ("none", "mean", "sum")
 TORCH_DTYPES = {
@@ -56,36 +63,18 @@ BROADCAST_PATTERN = re.compile(
 )
 NAN = float("nan")
 INF = float("inf")
-MASK64 = (1 << 64) - 1
 
 
 # ---------------------------------------------------------------------------
 # Deterministic random numbers
 
 
-class Rng:
-    """splitmix64 generator in pure Python; numpy only receives its bits."""
-
-    def __init__(self, seed: int):
-        """Start the stream at `seed` (taken modulo 2**64)."""
-        self._state = seed & MASK64
-
-    def next_u64(self) -> int:
-        """Return the next 64-bit output as a Python int."""
-        self._state = (self._state + 0x9E3779B97F4A7C15) & MASK64
-        z = self._state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
-        return z ^ (z >> 31)
-
-    def bits(self, count: int) -> np.ndarray:
-        """Return `count` outputs as a uint64 array."""
-        out = array("Q", (self.next_u64() for _ in range(count)))
-        return np.frombuffer(out.tobytes(), dtype=np.uint64)
+class Rng(SplitMix64):
+    """The plan's random values: gnll_common's SplitMix64 with the plan's conversions to ints, floats and choices."""
 
     def unit(self, count: int) -> np.ndarray:
         """Return `count` float64 values uniform on [0, 1), 53 random bits each."""
-        return (self.bits(count) >> np.uint64(11)).astype(np.float64) * 2.0**-53
+        return (self.bulk(count) >> np.uint64(11)).astype(np.float64) * 2.0**-53
 
     def uniform(self, shape: tuple, low: float, high: float) -> np.ndarray:
         """Return float64 values uniform on [low, high) with the given shape."""
@@ -94,12 +83,12 @@ class Rng:
     def grid(self, shape: tuple, low: float, high: float, step: float) -> np.ndarray:
         """Return values low + k*step (k uniform, value <= high): few distinct values."""
         steps = int(round((high - low) / step)) + 1
-        k = (self.bits(math.prod(shape)) % np.uint64(steps)).astype(np.float64)
+        k = (self.bulk(math.prod(shape)) % np.uint64(steps)).astype(np.float64)
         return (low + k * step).reshape(shape)
 
     def below(self, bound: int) -> int:
         """Return an int in [0, bound)."""
-        return self.next_u64() % bound
+        return self.next() % bound
 
     def randint(self, low: int, high: int) -> int:
         """Return an int in [low, high] inclusive."""
@@ -111,7 +100,7 @@ class Rng:
 
     def chance(self, probability: float) -> bool:
         """Return True with the given probability."""
-        return (self.next_u64() >> 11) * 2.0**-53 < probability
+        return (self.next() >> 11) * 2.0**-53 < probability
 
 
 def derive_seed(seed: int, *parts) -> int:
@@ -866,18 +855,6 @@ def write_case(cases: h5py.Group, case: Case, outcome: Outcome) -> None:
         write_tensor(group, key, dtype, data)
 
 
-def profile_for(version: str) -> str:
-    """Map a torch version string to its behaviour profile."""
-    major, minor = (int(part) for part in re.match(r"(\d+)\.(\d+)", version).groups())
-    if (major, minor) < (1, 9):
-        return "torch-1.8"
-    if (major, minor) < (2, 6):
-        return "torch-1.9"
-    if (major, minor) < (2, 10):
-        return "torch-2.6"
-    return "torch-2.10"
-
-
 def file_sha256(path: str) -> str:
     """Return the hex sha256 of a file."""
     with open(path, "rb") as handle:
@@ -898,6 +875,8 @@ def write_root_attributes(handle: h5py.File, profile: str, note: str, device: st
     root["device"] = device
     root["generator_path"] = GENERATOR_PATH
     root["generator_sha256"] = file_sha256(os.path.abspath(__file__))
+    root["generator_common_path"] = GENERATOR_COMMON_PATH
+    root["generator_common_sha256"] = file_sha256(os.path.abspath(gnll_common.__file__))
     root["seed"] = np.int64(seed)
     root["created_at"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     root["case_count"] = np.int64(count)

@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from gnll_candidate import PROFILES, Case, Rejection, Result, Tensor, rejection_from, serve
+from gnll_common import profile_for
 
 TORCH_DTYPES = {
     "float16": torch.float16,
@@ -41,18 +42,6 @@ ERROR_KINDS = (
     (RuntimeError, "target_size", lambda text: text.startswith("cannot reshape tensor of 0 elements")),
     (RuntimeError, "var_size", lambda text: "is invalid for input of size" in text),
 )
-
-
-def default_profile(version: str) -> str:
-    """The profile whose behaviour a torch version has."""
-    major, minor = (int(part) for part in re.match(r"(\d+)\.(\d+)", version).groups())
-    if (major, minor) < (1, 9):
-        return "torch-1.8"
-    if (major, minor) < (2, 6):
-        return "torch-1.9"
-    if (major, minor) < (2, 10):
-        return "torch-2.6"
-    return "torch-2.10"
 
 
 def to_torch(tensor: Tensor, device: str, requires_grad: bool) -> torch.Tensor:
@@ -96,7 +85,7 @@ def evaluate(case: Case, device: str) -> Result:
 def main() -> None:
     """Parse the command line and serve."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--profile", choices=PROFILES, default=default_profile(torch.__version__))
+    parser.add_argument("--profile", choices=PROFILES, default=profile_for(torch.__version__))
     parser.add_argument("--device", default="cpu")
     arguments = parser.parse_args()
     torch.set_num_threads(1)

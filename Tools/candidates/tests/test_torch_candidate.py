@@ -21,25 +21,6 @@ def test_profile_override(torch_candidate):
         assert candidate.close() == 0
 
 
-@pytest.mark.parametrize(
-    "version, profile",
-    [
-        ("1.8.1", "torch-1.8"),
-        ("1.9.0", "torch-1.9"),
-        ("2.5.1+cpu", "torch-1.9"),
-        ("2.6.0", "torch-2.6"),
-        ("2.9.1+cu128", "torch-2.6"),
-        ("2.10.0", "torch-2.10"),
-        ("2.15.0+cu132", "torch-2.10"),
-    ],
-)
-def test_default_profile(version, profile):
-    """Versions map to the profile of the release line whose behaviour they have."""
-    default_profile = pytest.importorskip("torch_candidate").default_profile
-
-    assert default_profile(version) == profile
-
-
 def test_bfloat16_round_trip(torch_candidate):
     """bfloat16 operands give a bfloat16 loss and gradients; values exact in bfloat16 come back exactly."""
     d = [1.5, -2.0, 0.5]
