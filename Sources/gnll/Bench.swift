@@ -237,16 +237,11 @@ enum BenchKind: String {
 /// The benchmark's data: the same values `Tools/bench_vs_torch.py` makes, from SplitMix64 of the
 /// element index, one stream per operand.
 enum BenchData {
-    static func mix(_ value: UInt64) -> UInt64 {
-        var z = value &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A value in [0, 1) with 24 bits, for element `index` of stream `stream`.
+    /// A value in [0, 1) with 24 bits, for element `index` of stream `stream`: the top 24 bits of the first
+    /// output of SplitMix64 seeded with `index + stream << 48`.
     static func unit(_ stream: UInt64, _ index: Int) -> Double {
-        Double(mix(UInt64(index) &+ (stream << 48)) >> 40) * 0x1p-24
+        var generator = SplitMix64(seed: UInt64(index) &+ (stream << 48))
+        return Double(generator.next() >> 40) * 0x1p-24
     }
 
     static func input(_ index: Int) -> Double { unit(1, index) * 4 - 2 }
