@@ -152,14 +152,14 @@ extension Mutant {
             return .success(result)
 
         case .invalidReductionAsMean:
-            guard !Self.validReductions.contains(call.reduction) else { return reference }
+            guard Reduction(rawValue: call.reduction) == nil else { return reference }
             return Reference.evaluate(call.with(reduction: "mean"), profile: profile)
 
         case .reductionCaseInsensitive:
             let normalized = String(
                 call.reduction.lowercased().drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace)
                     .reversed())
-            guard normalized != call.reduction, Self.validReductions.contains(normalized) else { return reference }
+            guard normalized != call.reduction, Reduction(rawValue: normalized) != nil else { return reference }
             return Reference.evaluate(call.with(reduction: normalized), profile: profile)
 
         case .fullLogTwoPi:
@@ -229,9 +229,7 @@ extension Mutant {
 
         case .scalarVarianceRejected:
             guard case .scalar = call.variance else { return reference }
-            return .rejection(
-                Rejection(
-                    kind: .type, exceptionType: "AttributeError", message: "'float' object has no attribute 'size'"))
+            return .rejection(.floatHasNoAttribute("size"))
 
         case .scalarVarianceGradient:
             guard case .scalar(let value) = call.variance, var result = reference.result, result.gradients != nil
@@ -296,8 +294,6 @@ extension Mutant {
         }
     }
 
-    static let validReductions: Set<String> = ["none", "mean", "sum"]
-
     /// NumPy alignment of a var of shape `input.shape[:-1]`: from the right, so per column on square inputs.
     private func numpyBroadcast(_ call: LossCase, profile: Profile, reference: LossOutcome) -> LossOutcome {
         let input = call.input.shape
@@ -306,14 +302,15 @@ extension Mutant {
         else { return reference }
         switch Shape.broadcast(input, variance.shape) {
         case .failure(let mismatch):
-            return .rejection(Rejection(kind: .broadcast, exceptionType: "RuntimeError", message: mismatch.message))
+            return .rejection(.broadcast(mismatch))
         case .success(let shape) where shape != input:
             return .rejection(
                 Rejection(
                     kind: .broadcast, exceptionType: "RuntimeError",
                     message: "var of shape \(variance.shape) broadcasts input \(input) to \(shape)"))
         case .success:
-            let offsets = broadcastOffsets(operand: variance.shape, result: input)
+            let index = BroadcastIndex(operand: variance.shape, result: input, resultCount: call.input.elementCount)
+            let offsets = (0..<call.input.elementCount).map { index[$0] }
             let expanded = makeTensor(variance.dtype, input, offsets.map { variance.values[$0] })
             var outcome = Reference.evaluate(call.with(variance: .tensor(expanded)), profile: profile)
             if var result = outcome.result, let gradient = result.gradients?.variance {
@@ -412,109 +409,5 @@ extension Mutant {
             outcome = .success(result)
         }
         return outcome
-    }
-
-    /// How many elements the 'none' loss has.
-    private func unreducedCount(_ call: LossCase, profile: Profile) -> Int? {
-        var none = call.with(reduction: "none")
-        none.gradOutput = nil
-        return Reference.evaluate(none, profile: profile).result?.loss.elementCount
-    }
-}
-
-/// For each element of `result`, the element of `operand` it reads (NumPy alignment from the right).
-func broadcastOffsets(operand: Shape, result: Shape) -> [Int] {
-    let count = (try? result.elementCount()) ?? 0
-    let lead = result.rank - operand.rank
-    let strides = operand.contiguousStrides
-    let resultStrides = result.contiguousStrides
-    return (0..<count).map { flat in
-        var offset = 0
-        for axis in 0..<operand.rank where operand.dims[axis] != 1 {
-            offset += (flat / resultStrides[lead + axis]) % result.dims[lead + axis] * strides[axis]
-        }
-        return offset
-    }
-}
-
-/// A tensor from values that match the shape (a mismatch, which callers rule out, gives a 0-d NaN).
-func makeTensor(_ dtype: DType, _ shape: Shape, _ values: [Double]) -> Tensor {
-    (try? Tensor(dtype: dtype, shape: shape, values: values)) ?? Tensor.scalar(.nan, dtype: dtype)
-}
-
-extension Tensor {
-    /// The values transformed, rounded to the dtype.
-    func mapped(_ transform: (Double) -> Double) -> Tensor {
-        makeTensor(dtype, shape, values.map(transform))
-    }
-
-    func with(values: [Double]) -> Tensor {
-        makeTensor(dtype, shape, values)
-    }
-
-    /// Element-wise combination with a tensor of the same shape, rounded to this tensor's dtype.
-    func combined(with other: Tensor, _ operation: (Double, Double) -> Double) -> Tensor {
-        guard other.values.count == values.count else { return self }
-        return makeTensor(dtype, shape, zip(values, other.values).map(operation))
-    }
-}
-
-extension Gradients {
-    func mapped(_ transform: (Double) -> Double) -> Gradients {
-        Gradients(
-            input: input.mapped(transform), target: target.mapped(transform), variance: variance?.mapped(transform))
-    }
-}
-
-extension LossOutcome {
-    var result: LossResult? {
-        if case .success(let result) = self { return result }
-        return nil
-    }
-
-    var rejection: Rejection? {
-        if case .rejection(let rejection) = self { return rejection }
-        return nil
-    }
-}
-
-extension Variance {
-    /// The values: the tensor's, or the one float.
-    var values: [Double] {
-        switch self {
-        case .scalar(let value): [value]
-        case .tensor(let tensor): tensor.values
-        }
-    }
-
-    /// `var < 0` anywhere (NaN and −0.0 are not negative).
-    var hasNegativeEntry: Bool { values.contains { $0 < 0 } }
-
-    /// The values transformed (rounded to the tensor's dtype).
-    func map(_ transform: (Double) -> Double) -> Variance {
-        switch self {
-        case .scalar(let value): .scalar(transform(value))
-        case .tensor(let tensor): .tensor(tensor.mapped(transform))
-        }
-    }
-}
-
-extension Rejection {
-    static let negativeVar = Rejection(
-        kind: .negativeVar, exceptionType: "ValueError", message: "var has negative entry/entries")
-    static let varSize = Rejection(kind: .varSize, exceptionType: "ValueError", message: "var is of incorrect size")
-    static let targetSize = Rejection(
-        kind: .targetSize, exceptionType: "ValueError", message: "input and target must have same size")
-}
-
-extension LossCase {
-    func with(
-        input: Tensor? = nil, target: Tensor? = nil, variance: Variance? = nil, full: Bool? = nil, eps: Double? = nil,
-        reduction: String? = nil
-    ) -> LossCase {
-        LossCase(
-            input: input ?? self.input, target: target ?? self.target, variance: variance ?? self.variance,
-            full: full ?? self.full, eps: eps ?? self.eps, reduction: reduction ?? self.reduction,
-            gradOutput: gradOutput)
     }
 }

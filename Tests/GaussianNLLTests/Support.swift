@@ -17,17 +17,6 @@ func call(
         gradOutput: gradOutput)
 }
 
-extension LossOutcome {
-    var result: LossResult? {
-        if case .success(let result) = self { return result }
-        return nil
-    }
-    var rejection: Rejection? {
-        if case .rejection(let rejection) = self { return rejection }
-        return nil
-    }
-}
-
 /// Whether two values agree to within `ulps` units in the last place of `dtype` (relative), treating
 /// NaN as equal to NaN and requiring infinities to match exactly.
 func close(_ actual: Double, _ expected: Double, dtype: DType = .float32, ulps: Double = 2) -> Bool {
