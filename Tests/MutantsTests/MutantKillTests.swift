@@ -15,8 +15,8 @@ import Testing
 ///   targets, is caught by `property.dtype.half_accumulation`. torch-1.8 has no golden file: properties only.
 /// - every property at the default budget (300 cases), with shrinking off: shrinking changes the reported case,
 ///   never whether a property fails.
-@Suite("Mutation analysis")
-struct MutationTests {
+@Suite("Mutant kills")
+struct MutantKillTests {
     /// The golden checks of each profile with a file in `golden/`, `large` left out.
     static let goldenChecks: [Profile: [any ConformanceCheck]] = {
         let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
