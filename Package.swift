@@ -71,7 +71,7 @@ let package = Package(
             ],
             swiftSettings: strictSettings),
         .testTarget(name: "GaussianNLLTests", dependencies: ["GaussianNLL"], swiftSettings: strictSettings),
-        .testTarget(name: "HDF5Tests", dependencies: ["HDF5"], resources: [.copy("Fixtures")], swiftSettings: strictSettings),
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "GaussianNLL"], resources: [.copy("Fixtures")], swiftSettings: strictSettings),
         .testTarget(
             name: "CandidateProtocolTests", dependencies: ["CandidateProtocol", "GaussianNLL"],
             swiftSettings: strictSettings),

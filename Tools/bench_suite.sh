@@ -29,7 +29,7 @@ shard_cases=6000    # cases per property of the sharding comparison (goldens inc
 fuzz_seconds=10
 out=""
 skip=""
-gnll_bench=0
+golden_verify=0
 
 usage() {
     cat <<EOF
@@ -45,8 +45,8 @@ usage: Tools/bench_suite.sh [options]
   --fuzz-seconds N       seconds of each gnll fuzz run (default: $fuzz_seconds)
   --skip LIST            comma-separated groups to leave out: throughput,fuzz,share,default,shard
   --out DIR              keep the raw samples here (default: a temporary folder, removed)
-  --gnll-bench           also run \`gnll bench --suite-only --suite-repeats N\` (its verify runs
-                         keep the regression file; it adds \`gnll golden verify\`, about 30 to 50 s a run)
+  --golden-verify        also time \`gnll golden verify\` (every golden file in golden/, about 30 to
+                         50 s a run)
 EOF
 }
 
@@ -63,7 +63,7 @@ while [ $# -gt 0 ]; do
     --fuzz-seconds) fuzz_seconds="$2"; shift 2 ;;
     --skip) skip="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
-    --gnll-bench) gnll_bench=1; shift ;;
+    --golden-verify) golden_verify=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
     esac
@@ -216,6 +216,9 @@ for round in $(seq 1 "$repeats"); do
         j="$out/d.json"
         run default.reference "$round" "$j" - - -- "${verify[@]}" --reference --json "$j"
     fi
+    if [ "$golden_verify" = 1 ]; then
+        run golden.verify "$round" - - - -- "$gnll" golden verify
+    fi
     if ! skipped shard; then
         run shard.whole "$round" "$out/w.json" - - -- "${verify[@]}" --reference --cases "$shard_cases" \
             --json "$out/w.json"
@@ -252,14 +255,9 @@ for round in $(seq 1 "$repeats"); do
             "$(python3 -c "print(f'{$t1 - $t0:.2f}')")" "$l0" "$l1" "$((n1 + n2))" >&2
     fi
 done
-if [ "$gnll_bench" = 1 ]; then
-    echo "gnll bench --suite-only --suite-repeats $repeats, load $(load1)" >&2
-    "$gnll" bench --suite-only --suite-repeats "$repeats" --json >"$out/gnll-bench.json"
-    echo "  done, load $(load1)" >&2
-fi
 echo "end: $(date -u '+%Y-%m-%d %H:%M UTC'), /proc/loadavg $(cat /proc/loadavg)" >&2
 
-python3 - "$samples" "$nprops" "$repeats" "$out/gnll-bench.json" <<'EOF'
+python3 - "$samples" "$nprops" "$repeats" <<'EOF'
 import csv, statistics, sys
 from collections import defaultdict
 
@@ -347,6 +345,8 @@ add("  default verify against PyTorch, wall", ["default.torch"], each("default.t
 add("default verify --reference, wall", ["default.reference"], each("default.reference", lambda r: num(r["wall"])),
     "s", f1, lambda v: v < 20)
 add("  its cases", ["default.reference"], each("default.reference", lambda r: num(r["cases"])), "cases", i0)
+add("golden verify (every golden file), wall", ["golden.verify"], each("golden.verify", lambda r: num(r["wall"])),
+    "s", f1)
 add("shards: one process, wall", ["shard.whole"], each("shard.whole", lambda r: num(r["wall"])), "s", f1)
 add("shards: 1/2 and 2/2 concurrently, wall", ["shard.pair"], each("shard.pair", lambda r: num(r["wall"])), "s", f1)
 add("shards: speedup, same round", ["shard.whole", "shard.pair"],
@@ -371,14 +371,4 @@ print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |")
 print("| " + " | ".join("-" * w for w in widths) + " |")
 for r in table:
     print("| " + " | ".join(str(v).ljust(w) for v, w in zip(r, widths)) + " |")
-try:
-    import json
-    bench = json.load(open(sys.argv[4]))
-except OSError:
-    bench = None
-if bench:
-    print(f"\ngnll bench --suite-only (load average at its end: {bench['machine']['loadavg']}):")
-    for r in bench["results"]:
-        extra = f", {r['cases']} cases, {r['cases_per_second']:,.0f} cases/s at the median" if "cases" in r else ""
-        print(f"  {r['kind']}: {r['min']:.1f} / {r['median']:.1f} / {r['max']:.1f} s{extra}")
 EOF

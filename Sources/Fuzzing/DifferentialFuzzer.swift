@@ -74,7 +74,7 @@ public final class DifferentialFuzzer {
     public let judge: Judge
     private let session: CandidateSession
     private let mutator: CaseMutator
-    private var random: FuzzRandom
+    private var random: SplitMix64
     private var corpus: [LossCase] = []
     private var behaviours: Set<String> = []
     private var failuresBySignature: [FailureSignature: FuzzFailure] = [:]
@@ -90,7 +90,7 @@ public final class DifferentialFuzzer {
         mutator = CaseMutator(
             profile: configuration.profile, maximumOperandElements: configuration.maximumOperandElements,
             maximumElements: configuration.maximumElements, mutations: configuration.mutations)
-        random = FuzzRandom(seed: configuration.seed)
+        random = SplitMix64(seed: configuration.seed)
     }
 
     /// The candidate under test.
@@ -166,7 +166,7 @@ public final class DifferentialFuzzer {
             if corpus.count < 2048 {
                 corpus.append(call)
             } else {
-                corpus[random.below(corpus.count)] = call
+                corpus[random.integer(below: corpus.count)] = call
             }
         }
     }

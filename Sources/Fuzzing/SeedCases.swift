@@ -61,7 +61,7 @@ public enum SeedCases {
             dims[0] = 1
             variance = .tensor(tensor(Shape(dims)) { 0.5 + Double($0 % 4) * 0.625 })
         default:
-            var random = FuzzRandom(seed: 0)
+            var random = SplitMix64(seed: 0)
             variance = .tensor(tensor(form.shape(for: shape, random: &random)) { 0.5 + Double($0 % 4) * 0.625 })
         }
         var call = LossCase(input: input, target: target, variance: variance, full: full, reduction: reduction)

@@ -48,11 +48,11 @@ struct CallLayout: Sendable {
                 return .failure(.varSize)
             }
             guard let reduction else { return .failure(.invalidReduction(call.reduction)) }
-            guard !hasNegativeEntry(call.variance) else { return .failure(.negativeVar) }
+            guard !call.variance.hasNegativeEntry else { return .failure(.negativeVar) }
             if let rejection = clampOverflow(call, profile: profile) { return .failure(rejection) }
             return resolveElementwise(call, varianceShape: shape, reduction: reduction, profile: profile)
         case .torch2_6, .torch2_10:
-            guard !hasNegativeEntry(call.variance) else { return .failure(.negativeVar) }
+            guard !call.variance.hasNegativeEntry else { return .failure(.negativeVar) }
             var shape = call.input.shape
             if let variance = call.variance.tensor {
                 guard let accepted = profile.effectiveVarianceShape(variance.shape, input: call.input.shape) else {
@@ -82,14 +82,6 @@ struct CallLayout: Sendable {
         return Rejection(
             kind: .type, exceptionType: "RuntimeError",
             message: "value cannot be converted to type \(name) without overflow")
-    }
-
-    /// `torch.any(var < 0)`, or `var < 0` for a float: NaN and -0.0 are not negative.
-    private static func hasNegativeEntry(_ variance: Variance) -> Bool {
-        switch variance {
-        case .scalar(let value): value < 0
-        case .tensor(let tensor): tensor.values.contains { $0 < 0 }
-        }
     }
 
     private static func resolveElementwise(
@@ -134,7 +126,7 @@ struct CallLayout: Sendable {
         let varianceView: Shape = [rows, varianceCount / rows]
         guard varianceView.dims[1] == input.dims[1] || varianceView.dims[1] == 1 else { return .failure(.varSize) }
         guard let reduction else { return .failure(.invalidReduction(call.reduction)) }
-        guard !hasNegativeEntry(call.variance) else { return .failure(.negativeVar) }
+        guard !call.variance.hasNegativeEntry else { return .failure(.negativeVar) }
         if let rejection = clampOverflow(call, profile: .torch1_8) { return .failure(rejection) }
         return make(
             call, profile: .torch1_8, reduction: reduction, inputShape: input, targetShape: target,
@@ -250,11 +242,13 @@ struct CallLayout: Sendable {
 }
 
 /// Maps each element of a broadcast result to the element of an operand it reads.
-struct BroadcastIndex: Sendable {
+package struct BroadcastIndex: Sendable {
     /// Operand offsets for each result element, or `nil` when the operand has the result's shape.
-    let offsets: [Int]?
+    package let offsets: [Int]?
 
-    init(operand: Shape, result: Shape, resultCount: Int) {
+    /// The map for `resultCount` elements of `result` (its element count) reading an operand of shape `operand`,
+    /// which broadcasts to `result` (NumPy alignment from the right).
+    package init(operand: Shape, result: Shape, resultCount: Int) {
         if operand.dims == result.dims {
             offsets = nil
             return
@@ -283,6 +277,7 @@ struct BroadcastIndex: Sendable {
         self.offsets = offsets
     }
 
+    /// The operand offset result element `index` reads.
     @inline(__always)
-    subscript(_ index: Int) -> Int { offsets?[index] ?? index }
+    package subscript(_ index: Int) -> Int { offsets?[index] ?? index }
 }

@@ -127,18 +127,25 @@ public struct Rejection: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { "\(kind.rawValue): \(exceptionType): \(message)" }
 
-    static let negativeVar = Rejection(
+    /// `ValueError: var has negative entry/entries`.
+    public static let negativeVar = Rejection(
         kind: .negativeVar, exceptionType: "ValueError", message: "var has negative entry/entries")
-    static let varSize = Rejection(kind: .varSize, exceptionType: "ValueError", message: "var is of incorrect size")
-    static let targetSize = Rejection(
+    /// `ValueError: var is of incorrect size`.
+    public static let varSize = Rejection(
+        kind: .varSize, exceptionType: "ValueError", message: "var is of incorrect size")
+    /// `ValueError: input and target must have same size` (torch-1.8).
+    public static let targetSize = Rejection(
         kind: .targetSize, exceptionType: "ValueError", message: "input and target must have same size")
-    static func invalidReduction(_ reduction: String) -> Rejection {
+    /// `ValueError: <reduction> is not valid`.
+    public static func invalidReduction(_ reduction: String) -> Rejection {
         Rejection(kind: .reduction, exceptionType: "ValueError", message: "\(reduction) is not valid")
     }
-    static func broadcast(_ mismatch: BroadcastMismatch) -> Rejection {
+    /// `RuntimeError: The size of tensor a (…) must match the size of tensor b (…)`.
+    public static func broadcast(_ mismatch: BroadcastMismatch) -> Rejection {
         Rejection(kind: .broadcast, exceptionType: "RuntimeError", message: mismatch.message)
     }
-    static func floatHasNoAttribute(_ attribute: String) -> Rejection {
+    /// `AttributeError: 'float' object has no attribute '<attribute>'`, as for a float var before torch 2.6.
+    public static func floatHasNoAttribute(_ attribute: String) -> Rejection {
         Rejection(
             kind: .type, exceptionType: "AttributeError", message: "'float' object has no attribute '\(attribute)'")
     }

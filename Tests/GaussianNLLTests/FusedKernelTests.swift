@@ -86,9 +86,9 @@ struct FusedKernelTests {
         let rows = 300
         let width = 7
         let count = rows * width
-        let input = (0..<count).map { _ in Float(4 * generator.unit() - 2) }
-        let target = (0..<count).map { _ in Float(4 * generator.unit() - 2) }
-        let variance = (0..<rows).map { _ in Float(generator.unit() + 0.01) }
+        let input = (0..<count).map { _ in Float(4 * generator.unitInterval() - 2) }
+        let target = (0..<count).map { _ in Float(4 * generator.unitInterval() - 2) }
+        let variance = (0..<rows).map { _ in Float(generator.unitInterval() + 0.01) }
         var loss: [Float] = [0]
         var gradInput = [Float](repeating: 0, count: count)
         var gradTarget = [Float](repeating: 0, count: count)
@@ -135,10 +135,10 @@ struct FusedKernelTests {
         var generator = SplitMix64(seed: UInt64(limit))
         for count in [0, 1, 7, 8, 9, 16, 17, 100, 4095, 4096, 4097, 10_000, 65_537]
             + (0..<20).map({ _ in
-                1 + generator.below(50_000)
+                1 + generator.modulo(50_000)
             })
         {
-            let values = (0..<count).map { _ in Float(1000 * generator.unit() - 500) }
+            let values = (0..<count).map { _ in Float(1000 * generator.unitInterval() - 500) }
             let tree = PairwiseTree(count: count, limit: limit)
             #expect(tree.boundaries.first == 0 && tree.boundaries.last == count)
             var sums = [Float](repeating: 0, count: tree.chunkCount)
@@ -163,7 +163,7 @@ struct FusedKernelTests {
     func columnSums() {
         var generator = SplitMix64(seed: 11)
         for (rows, width) in [(1, 5), (8, 3), (9, 4), (100, 17), (1000, 2)] {
-            let values = (0..<(rows * width)).map { _ in Float(generator.unit() - 0.5) }
+            let values = (0..<(rows * width)).map { _ in Float(generator.unitInterval() - 0.5) }
             var out = [Float](repeating: 0, count: width)
             var scratch = [Float](repeating: 0, count: columnPairwiseScratchCount(rowCount: rows, width: width))
             values.withUnsafeBufferPointer { values in
@@ -209,18 +209,18 @@ struct FusedCaseGenerator {
     init(seed: UInt64) { random = SplitMix64(seed: seed) }
 
     mutating func call(large: Bool) -> (LossCase, Profile) {
-        let profile = [Profile.torch1_9, .torch2_6, .torch2_10, .torch2_10][random.below(4)]
-        let dtype: DType = random.below(2) == 0 ? .float32 : .float64
+        let profile = [Profile.torch1_9, .torch2_6, .torch2_10, .torch2_10][random.modulo(4)]
+        let dtype: DType = random.modulo(2) == 0 ? .float32 : .float64
         let input: Shape
         if large {
-            input = [[20_011], [97, 211], [3, 5, 1_201]][random.below(3)]
+            input = [[20_011], [97, 211], [3, 5, 1_201]][random.modulo(3)]
         } else {
-            let rank = random.below(5)
-            input = Shape((0..<rank).map { _ in 1 + random.below(random.below(4) == 0 ? 40 : 6) })
+            let rank = random.modulo(5)
+            input = Shape((0..<rank).map { _ in 1 + random.modulo(random.modulo(4) == 0 ? 40 : 6) })
         }
         let target = targetShape(for: input)
         var variance: Shape?
-        switch random.below(10) {
+        switch random.modulo(10) {
         case 0..<4: variance = input
         case 4..<6: variance = input.rank > 0 ? input.droppingLast.appendingUnitAxis : input
         case 6..<8: variance = input.droppingLast
@@ -228,34 +228,34 @@ struct FusedCaseGenerator {
         default:
             // Shapes the kernel declines (var broadcast over a middle axis), for the dispatch.
             var dims = input.dims
-            if !dims.isEmpty { dims[random.below(dims.count)] = 1 }
+            if !dims.isEmpty { dims[random.modulo(dims.count)] = 1 }
             variance = Shape(dims)
         }
-        let reduction = ["none", "mean", "sum"][random.below(3)]
+        let reduction = ["none", "mean", "sum"][random.modulo(3)]
         var call = self.call(
             input: input, target: target, variance: variance, dtype: dtype, reduction: reduction,
-            specials: random.below(3) == 0)
-        call.full = random.below(2) == 0
-        call.eps = [1e-6, 1e-6, 0, -1, .nan, 1e-3, 10, 1e-300, Double(Float.leastNonzeroMagnitude)][random.below(9)]
-        if random.below(6) == 0 { call.gradOutput = nil }
+            specials: random.modulo(3) == 0)
+        call.full = random.modulo(2) == 0
+        call.eps = [1e-6, 1e-6, 0, -1, .nan, 1e-3, 10, 1e-300, Double(Float.leastNonzeroMagnitude)][random.modulo(9)]
+        if random.modulo(6) == 0 { call.gradOutput = nil }
         return (call, profile)
     }
 
     /// input's shape, some leading axes dropped and some axes set to 1.
     mutating func targetShape(for input: Shape) -> Shape {
         var dims = input.dims
-        switch random.below(6) {
+        switch random.modulo(6) {
         case 0..<3: return input
-        case 3: dims = Array(dims.dropFirst(random.below(dims.count + 1)))
+        case 3: dims = Array(dims.dropFirst(random.modulo(dims.count + 1)))
         case 4:
             // A leading run of axes broadcast: target repeats.
-            let count = random.below(dims.count + 1)
+            let count = random.modulo(dims.count + 1)
             for axis in 0..<count { dims[axis] = 1 }
         default:
             // A trailing run of axes broadcast: one target value per block; or anything.
-            let count = random.below(dims.count + 1)
+            let count = random.modulo(dims.count + 1)
             for axis in (dims.count - count)..<dims.count { dims[axis] = 1 }
-            if random.below(3) == 0, !dims.isEmpty { dims[random.below(dims.count)] = 1 }
+            if random.modulo(3) == 0, !dims.isEmpty { dims[random.modulo(dims.count)] = 1 }
         }
         return Shape(dims)
     }
@@ -280,8 +280,8 @@ struct FusedCaseGenerator {
                 call.gradOutput = tensor(lossShape, dtype: dtype) { $0.operand(dtype: dtype, specials: specials) }
             }
         } else {
-            let value = [1.0, 1.0, 0.5, -3, 1e-3][random.below(5)]
-            call.gradOutput = .scalar(specials && random.below(8) == 0 ? .nan : value, dtype: dtype)
+            let value = [1.0, 1.0, 0.5, -3, 1e-3][random.modulo(5)]
+            call.gradOutput = .scalar(specials && random.modulo(8) == 0 ? .nan : value, dtype: dtype)
         }
         return call
     }
@@ -299,18 +299,18 @@ struct FusedCaseGenerator {
             .nan, .infinity, -.infinity, 0, -0.0, dtype.leastNonzeroMagnitude, -dtype.leastNonzeroMagnitude,
             dtype.leastNormalMagnitude, dtype.greatestFiniteMagnitude, -dtype.greatestFiniteMagnitude, 1, 1e-30,
             1e30, 3 * dtype.leastNonzeroMagnitude,
-        ][random.below(14)]
+        ][random.modulo(14)]
     }
 
     mutating func operand(dtype: DType, specials: Bool) -> Double {
-        if specials && random.below(6) == 0 { return special(dtype: dtype) }
-        return (random.unit() - 0.5) * Foundation.exp(8 * random.unit() - 3)
+        if specials && random.modulo(6) == 0 { return special(dtype: dtype) }
+        return (random.unitInterval() - 0.5) * Foundation.exp(8 * random.unitInterval() - 3)
     }
 
     /// A non-negative var (negative entries are rejected before any evaluation).
     mutating func variance(dtype: DType, specials: Bool) -> Double {
-        if specials && random.below(6) == 0 { return abs(special(dtype: dtype)) }
-        return Foundation.exp(16 * random.unit() - 8)
+        if specials && random.modulo(6) == 0 { return abs(special(dtype: dtype)) }
+        return Foundation.exp(16 * random.unitInterval() - 8)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import GaussianNLL
 import HDF5
 import Testing
 
@@ -21,7 +22,7 @@ struct MalformedFileTests {
     }
 
     @Test func randomBytes() throws {
-        var generator = SplitMix64(seed: 42)
+        var generator = SeededRandomNumberGenerator(seed: 42)
         for size in [1, 7, 8, 512, 4096, 65536] {
             let bytes = (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }
             let path = try scratch.write(bytes, to: "random-\(size).h5")
@@ -33,7 +34,7 @@ struct MalformedFileTests {
 
     @Test func signatureFollowedByGarbage() throws {
         let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
-        var generator = SplitMix64(seed: 7)
+        var generator = SeededRandomNumberGenerator(seed: 7)
         for size in [0, 1, 40, 4096] {
             let bytes = signature + (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }
             let path = try scratch.write(bytes, to: "signature-\(size).h5")
@@ -166,22 +167,5 @@ struct MalformedFileTests {
         #expect(error?.libraryMessage?.isEmpty == false)
         // The rest of the file still reads.
         #expect(try corrupt.root.dataset("big_chunk").read().storage == .float32([7]))
-    }
-}
-
-/// A small, fast, seedable generator, so that the random bytes are the same on every run.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

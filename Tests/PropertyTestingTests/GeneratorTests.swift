@@ -147,12 +147,3 @@ struct GeneratorTests {
         }
     }
 }
-
-extension Variance {
-    var values: [Double] {
-        switch self {
-        case .scalar(let value): [value]
-        case .tensor(let tensor): tensor.values
-        }
-    }
-}

@@ -27,8 +27,7 @@ public struct FailureSignature: Sendable, Hashable, Codable, CustomStringConvert
     /// A stable file name: the signature made safe, and its FNV-1a hash.
     public var fileName: String {
         let text = "\(problem)--\(form)".map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "-" }
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in description.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        let hash = FNV1a.hash(description)
         let digest = String(hash >> 32, radix: 16)
         return String(String(text).prefix(80)) + "-" + String(repeating: "0", count: 8 - digest.count) + digest
             + ".json"

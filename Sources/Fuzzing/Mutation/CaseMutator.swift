@@ -9,7 +9,7 @@ public import GaussianNLL
 ///
 /// ```swift
 /// let mutator = CaseMutator(profile: .torch2_10)
-/// var random = FuzzRandom(seed: 1)
+/// var random = SplitMix64(seed: 1)
 /// let (call, applied) = mutator.mutate(SeedCases.all()[0], random: &random)
 /// ```
 public struct CaseMutator: Sendable {
@@ -33,10 +33,10 @@ public struct CaseMutator: Sendable {
     }
 
     /// Applies one to three random mutations; returns the call and the mutations that changed it.
-    public func mutate(_ call: LossCase, random: inout FuzzRandom) -> (call: LossCase, mutations: [Mutation]) {
+    public func mutate(_ call: LossCase, random: inout SplitMix64) -> (call: LossCase, mutations: [Mutation]) {
         var result = call
         var applied = [Mutation]()
-        let wanted = 1 + random.below(3)
+        let wanted = 1 + random.integer(below: 3)
         var attempts = 0
         while applied.count < wanted && attempts < 8 {
             attempts += 1
@@ -50,7 +50,7 @@ public struct CaseMutator: Sendable {
     }
 
     /// Applies one mutation; `nil` when it cannot apply or would break the limits.
-    public func apply(_ mutation: Mutation, to call: LossCase, random: inout FuzzRandom) -> LossCase? {
+    public func apply(_ mutation: Mutation, to call: LossCase, random: inout SplitMix64) -> LossCase? {
         var result = call
         switch mutation {
         case .extremeExponent, .subnormal, .nanPayload, .signedZero, .infinity, .aroundEps, .bitFlip, .scale,
@@ -59,14 +59,14 @@ public struct CaseMutator: Sendable {
         case .extent:
             guard result.input.shape.rank > 0 else { return nil }
             var dims = result.input.shape.dims
-            dims[random.below(dims.count)] = random.element(of: [0, 1, 1, 2, 2, 3, 4, 5, 8])
+            dims[random.integer(below: dims.count)] = random.element(of: [0, 1, 1, 2, 2, 3, 4, 5, 8])
             result = reshaped(result, input: Shape(dims), random: &random)
         case .rank:
             var dims = result.input.shape.dims
             if !dims.isEmpty && (dims.count >= 4 || random.chance(1, in: 2)) {
-                dims.remove(at: random.below(dims.count))
+                dims.remove(at: random.integer(below: dims.count))
             } else {
-                dims.insert(random.element(of: [1, 2, 3]), at: random.below(dims.count + 1))
+                dims.insert(random.element(of: [1, 2, 3]), at: random.integer(below: dims.count + 1))
             }
             result = reshaped(result, input: Shape(dims), random: &random)
         case .varianceForm:
@@ -84,7 +84,7 @@ public struct CaseMutator: Sendable {
                 result.target = result.target.converted(to: dtype)
                 if case .tensor(let tensor) = result.variance { result.variance = .tensor(tensor.converted(to: dtype)) }
             } else {
-                switch random.below(3) {
+                switch random.integer(below: 3) {
                 case 0: result.input = result.input.converted(to: dtype)
                 case 1: result.target = result.target.converted(to: dtype)
                 default:
@@ -136,7 +136,7 @@ public struct CaseMutator: Sendable {
 
     // MARK: - Values
 
-    private func pickMutation(random: inout FuzzRandom) -> Mutation {
+    private func pickMutation(random: inout SplitMix64) -> Mutation {
         // Values change most often; shapes, dtypes and options less; var's form and eps more than others.
         let values = Mutation.valueMutations.filter(mutations.contains)
         let others = [
@@ -148,7 +148,7 @@ public struct CaseMutator: Sendable {
     }
 
     /// Changes one element (or every element) of a random operand.
-    private func mutateValue(_ mutation: Mutation, of call: inout LossCase, random: inout FuzzRandom) -> Bool {
+    private func mutateValue(_ mutation: Mutation, of call: inout LossCase, random: inout SplitMix64) -> Bool {
         var choices = ["input", "target", "var", "var"]
         if call.gradOutput != nil { choices.append("grad_output") }
         let operand = random.element(of: choices)
@@ -157,7 +157,7 @@ public struct CaseMutator: Sendable {
             guard tensor.elementCount > 0 else { return nil }
             var values = tensor.values
             let every = random.chance(1, in: 4)
-            let indices = every ? Array(values.indices) : [random.below(values.count)]
+            let indices = every ? Array(values.indices) : [random.integer(below: values.count)]
             let draw = value(mutation, old: values[indices[0]], dtype: tensor.dtype, eps: epsInVarType, random: &random)
             for index in indices { values[index] = draw }
             return try? Tensor(dtype: tensor.dtype, shape: tensor.shape, values: values)
@@ -188,7 +188,7 @@ public struct CaseMutator: Sendable {
 
     /// A new value for an element of a dtype.
     private func value(
-        _ mutation: Mutation, old: Double, dtype: DType, eps: Double, random: inout FuzzRandom
+        _ mutation: Mutation, old: Double, dtype: DType, eps: Double, random: inout SplitMix64
     ) -> Double {
         let negative = random.chance(1, in: 3)
         func signed(_ x: Double) -> Double { dtype.round(negative ? -x : x) }
@@ -204,7 +204,7 @@ public struct CaseMutator: Sendable {
                     Double(sign: .plus, exponent: dtype.minimumExponent / 2, significand: 1.25),
                 ]))
         case .subnormal:
-            let steps = 1 + random.below(1 << min(dtype.precision - 1, 30))
+            let steps = 1 + random.integer(below: 1 << min(dtype.precision - 1, 30))
             return signed(dtype.leastNonzeroMagnitude * Double(random.chance(1, in: 2) ? 1 : steps))
         case .nanPayload:
             return dtype.nan(payload: random.next(), negative: negative)
@@ -220,7 +220,7 @@ public struct CaseMutator: Sendable {
                     center / 2, center * 2, 0, dtype.nextUp(0),
                 ]))
         case .bitFlip:
-            let bits = dtype.bitPattern(of: old) ^ (1 << UInt64(random.below(dtype.byteWidth * 8)))
+            let bits = dtype.bitPattern(of: old) ^ (1 << UInt64(random.integer(below: dtype.byteWidth * 8)))
             return dtype.value(bitPattern: bits)
         case .scale:
             let exponent = random.integer(in: -40...40)
@@ -235,7 +235,7 @@ public struct CaseMutator: Sendable {
     }
 
     /// An eps that finds bugs: the default, 0, −0.0, negative, tiny, huge, or next to a var value.
-    private func eps(near call: LossCase, random: inout FuzzRandom) -> Double {
+    private func eps(near call: LossCase, random: inout SplitMix64) -> Double {
         let varianceType = call.variance.tensor?.dtype ?? call.input.dtype
         let values = call.variance.tensor?.values.filter(\.isFinite) ?? []
         if !values.isEmpty && random.chance(2, in: 5) {
@@ -256,11 +256,11 @@ public struct CaseMutator: Sendable {
     // MARK: - Shapes
 
     /// The call with a new input shape; target and var keep their forms, and values repeat the old ones.
-    func apply(to call: LossCase, inputShape shape: Shape, random: inout FuzzRandom) -> LossCase {
+    func apply(to call: LossCase, inputShape shape: Shape, random: inout SplitMix64) -> LossCase {
         reshaped(call, input: shape, random: &random)
     }
 
-    private func reshaped(_ call: LossCase, input shape: Shape, random: inout FuzzRandom) -> LossCase {
+    private func reshaped(_ call: LossCase, input shape: Shape, random: inout SplitMix64) -> LossCase {
         var result = call
         let targetForm = OperandForm.of(call.target.shape, input: call.input.shape)
         let varianceForm = OperandForm.of(call.variance, input: call.input.shape)
@@ -271,7 +271,7 @@ public struct CaseMutator: Sendable {
     }
 
     /// var in a form, with the old var's dtype and values.
-    private func variance(form: OperandForm, like old: Variance, input: Tensor, random: inout FuzzRandom) -> Variance {
+    private func variance(form: OperandForm, like old: Variance, input: Tensor, random: inout SplitMix64) -> Variance {
         let template: Tensor
         switch old {
         case .tensor(let tensor): template = tensor

@@ -79,7 +79,7 @@ struct CaseShrinker: Sendable {
     }
 
     private func reshaped(_ call: LossCase, _ shape: Shape) -> LossCase {
-        var random = FuzzRandom(seed: 0)
+        var random = SplitMix64(seed: 0)
         return mutator.apply(to: call, inputShape: shape, random: &random)
     }
 

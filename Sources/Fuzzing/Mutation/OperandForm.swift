@@ -42,7 +42,7 @@ public enum OperandForm: String, Sendable, Codable, CaseIterable, CustomStringCo
     }
 
     /// A shape of this form for an input shape (for ``scalar``, the 0-d shape that carries its value).
-    public func shape(for input: Shape, random: inout FuzzRandom) -> Shape {
+    public func shape(for input: Shape, random: inout SplitMix64) -> Shape {
         switch self {
         case .same: return input
         case .droppedLast: return input.droppingLast
@@ -50,15 +50,15 @@ public enum OperandForm: String, Sendable, Codable, CaseIterable, CustomStringCo
         case .zeroDimensional, .scalar: return []
         case .suffix:
             guard input.rank > 0 else { return [] }
-            return Shape(Array(input.dims.suffix(random.below(input.rank))))
+            return Shape(Array(input.dims.suffix(random.integer(below: input.rank))))
         case .ones:
             var dims = input.dims
             guard !dims.isEmpty else { return [] }
-            dims[random.below(dims.count)] = 1
+            dims[random.integer(below: dims.count)] = 1
             for axis in dims.indices where random.chance(1, in: 3) { dims[axis] = 1 }
             return Shape(dims)
         case .other:
-            return Shape((0..<random.below(4)).map { _ in random.element(of: [0, 1, 1, 2, 2, 3, 4]) })
+            return Shape((0..<random.integer(below: 4)).map { _ in random.element(of: [0, 1, 1, 2, 2, 3, 4]) })
         }
     }
 }

@@ -1,3 +1,5 @@
+internal import GaussianNLL
+
 /// Where a generator's random choices come from, and the record of every choice it made.
 ///
 /// Generators never see a random number generator: they ask a choice source for integers below a bound.

@@ -101,32 +101,9 @@ extension ChoiceSource {
     }
 }
 
-/// A tensor from values that match the shape; never traps (a mismatch, which callers rule out, gives a 0-d NaN).
-func makeTensor(_ dtype: DType, _ shape: Shape, _ values: [Double]) -> Tensor {
-    (try? Tensor(dtype: dtype, shape: shape, values: values)) ?? Tensor.scalar(.nan, dtype: dtype)
-}
-
 extension Tensor {
-    /// The same shape and dtype with new values.
-    func with(values: [Double]) -> Tensor {
-        makeTensor(dtype, shape, values)
-    }
-
     /// The values expanded (broadcast) to a larger shape.
     func expanded(to result: Shape, as operand: Shape? = nil) -> Tensor {
         makeTensor(dtype, result, BroadcastMap.expand(values, operand: operand ?? shape, result: result))
-    }
-}
-
-extension LossCase {
-    /// The same call with other options.
-    func with(
-        input: Tensor? = nil, target: Tensor? = nil, variance: Variance? = nil, full: Bool? = nil, eps: Double? = nil,
-        reduction: String? = nil
-    ) -> LossCase {
-        LossCase(
-            input: input ?? self.input, target: target ?? self.target, variance: variance ?? self.variance,
-            full: full ?? self.full, eps: eps ?? self.eps, reduction: reduction ?? self.reduction,
-            gradOutput: gradOutput)
     }
 }

@@ -45,32 +45,6 @@ struct CorruptingCandidate: Candidate {
     }
 }
 
-/// A small, fast pseudo-random generator (SplitMix64), so that hand-made checks draw the same cases for a
-/// seed in every process.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
-/// FNV-1a over UTF-8, to mix a check id into a seed the same way in every process.
-func fnv1a(_ text: String) -> UInt64 {
-    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-    for byte in text.utf8 {
-        hash ^= UInt64(byte)
-        hash = hash &* 0x100_0000_01B3
-    }
-    return hash
-}
-
 /// A hand-made property check: random cases of one dtype and reduction, judged against the oracle.
 struct RandomCasesCheck: ConformanceCheck {
     let id: String
@@ -99,7 +73,7 @@ struct RandomCasesCheck: ConformanceCheck {
     }
 
     func run(in context: CheckContext) -> CheckResult {
-        var random = SplitMix64(seed: context.seed ^ fnv1a(id))
+        var random = SeededRandomNumberGenerator(seed: context.seed ^ FNV1a.hash(id))
         let calls = (0..<context.casesPerProperty).map { _ in makeCase(using: &random) }
         var result = CheckResult(id: id, category: category, title: title)
         context.runCases(calls, into: &result)
@@ -107,7 +81,7 @@ struct RandomCasesCheck: ConformanceCheck {
         return result
     }
 
-    private func makeCase(using random: inout SplitMix64) -> LossCase {
+    private func makeCase(using random: inout SeededRandomNumberGenerator) -> LossCase {
         let rows = Int.random(in: 1...4, using: &random)
         let columns = Int.random(in: 1...5, using: &random)
         let shape = Shape([rows, columns])

@@ -1,8 +1,10 @@
-/// SplitMix64, a small portable pseudo-random generator (Steele, Lea and Flood, 2014).
+/// SplitMix64, the one portable pseudo-random generator of the package (Steele, Lea and Flood, 2014).
 ///
-/// Every conversion this module uses is defined here, in integer arithmetic, so that a seed gives the same
-/// sequence of cases on every machine and every Swift version. It deliberately does not conform to
-/// `RandomNumberGenerator`: the standard library's `random(in:using:)` may change its algorithm.
+/// Property cases, fuzz mutations, benchmark data and the tests' random cases all draw from it. Every
+/// conversion is defined here in integer arithmetic, so that a seed gives the same sequence on every machine
+/// and every Swift version. It deliberately does not conform to `RandomNumberGenerator`: the standard
+/// library's `random(in:using:)` may change its algorithm (``SeededRandomNumberGenerator`` is the adapter
+/// for the tests that draw through it anyway).
 ///
 /// ```swift
 /// var generator = SplitMix64(seed: 1)
@@ -14,6 +16,7 @@ public struct SplitMix64: Sendable, Hashable {
     /// The generator's whole state.
     public var state: UInt64
 
+    /// A generator whose state starts at `seed`; its first output mixes `seed` plus the golden-ratio increment.
     public init(seed: UInt64) {
         state = seed
     }
@@ -53,19 +56,25 @@ public struct SplitMix64: Sendable, Hashable {
     public mutating func unitInterval() -> Double {
         Double(next() >> 11) * 0x1p-53
     }
+}
 
-    /// The FNV-1a hash of a string's UTF-8 bytes: a portable way to turn a check id into a seed.
-    public static func hash(_ text: String) -> UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in text.utf8 {
-            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
-        }
-        return hash
+/// ``SplitMix64`` as a standard-library `RandomNumberGenerator`, for tests that draw through
+/// `random(in:using:)`.
+///
+/// The bits are SplitMix64's; the conversions to integers and doubles are the standard library's, which may
+/// change between Swift versions, so nothing that must replay across versions (property cases, fuzz
+/// mutations, benchmark data) draws through it.
+package struct SeededRandomNumberGenerator: RandomNumberGenerator, Sendable {
+    /// The generator behind it.
+    package var splitMix: SplitMix64
+
+    /// A generator seeded like `SplitMix64(seed:)`.
+    package init(seed: UInt64) {
+        splitMix = SplitMix64(seed: seed)
     }
 
-    /// The seed of one case of one check: independent of every other check, so that `--check ID` replays
-    /// exactly the cases a full run drew.
-    public static func caseSeed(runSeed: UInt64, checkID: String, caseIndex: Int) -> UInt64 {
-        mix(mix(runSeed ^ hash(checkID)) &+ UInt64(truncatingIfNeeded: caseIndex))
+    /// The next 64 random bits of the SplitMix64 sequence.
+    package mutating func next() -> UInt64 {
+        splitMix.next()
     }
 }
