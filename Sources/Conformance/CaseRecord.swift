@@ -1,4 +1,4 @@
-internal import Foundation
+internal import CandidateProtocol
 public import GaussianNLL
 
 /// A case in JSON, in the shape of the candidate protocol's eval request (without op and id), so that
@@ -55,14 +55,15 @@ public struct TensorRecord: Sendable, Codable, Equatable {
     public init(_ tensor: Tensor) {
         dtype = tensor.dtype
         shape = tensor.shape.dims
-        data = Data(tensor.littleEndianBytes).base64EncodedString()
+        data = Base64.encode(tensor.littleEndianBytes)
     }
 
     public func tensor() throws -> Tensor {
-        guard let bytes = Data(base64Encoded: data) else {
-            throw RecordError(message: "tensor data is not valid base64")
+        let bytes: [UInt8]
+        do { bytes = try Base64.decode(data.utf8) } catch {
+            throw RecordError(message: "tensor data is not valid base64: \(error)")
         }
-        return try Tensor(dtype: dtype, shape: Shape(shape), littleEndianBytes: [UInt8](bytes))
+        return try Tensor(dtype: dtype, shape: Shape(shape), littleEndianBytes: bytes)
     }
 }
 

@@ -1,3 +1,4 @@
+internal import CandidateProtocol
 public import Foundation
 public import GaussianNLL
 
@@ -49,12 +50,12 @@ public struct VerifyReport: Sendable, Codable, Equatable {
 
     /// The report as pretty-printed JSON with sorted keys.
     public func jsonData() throws -> Data {
-        try ResultsCoding.encoder().encode(self)
+        Data(try ResultsCoding.encode(self))
     }
 
     /// Reads a results file.
     public static func read(from path: String) throws -> VerifyReport {
-        try ResultsCoding.decoder().decode(VerifyReport.self, from: try Data(contentsOf: URL(fileURLWithPath: path)))
+        try ResultsCoding.decode(VerifyReport.self, from: try Data(contentsOf: URL(fileURLWithPath: path)))
     }
 
     /// Writes the report atomically: to a temporary file beside `path`, then renamed over it.
@@ -63,21 +64,21 @@ public struct VerifyReport: Sendable, Codable, Equatable {
     }
 }
 
-/// The JSON settings of results files: sorted keys, and non-finite numbers as "inf", "-inf" and "nan".
+/// The JSON of results files (and of reproducers, and of the case shown in reports), through the candidate
+/// protocol's strict codec: keys sorted, integers and floating-point numbers apart, non-finite numbers as the
+/// strings "inf", "-inf" and "nan", -0.0 as `-0.0` (so that Python's `json` keeps its sign), and the layout
+/// of Foundation's `JSONEncoder` with `.prettyPrinted`, `.sortedKeys` and `.withoutEscapingSlashes`.
 package enum ResultsCoding {
-    package static func encoder(pretty: Bool = true) -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting =
-            pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return encoder
+    /// The value as JSON text: pretty-printed (or compact), keys sorted, no trailing newline.
+    package static func encode(_ value: some Encodable, pretty: Bool = true) throws -> [UInt8] {
+        try JSONValueEncoder().encode(value).fileText(pretty: pretty)
     }
 
-    package static func decoder() -> JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return decoder
+    /// A value from JSON text, parsed strictly.
+    ///
+    /// - Throws: ``JSONError`` for text that is not JSON; `DecodingError`, whose coding path names the member,
+    ///   for JSON that does not describe a `type`.
+    package static func decode<T: Decodable>(_ type: T.Type, from bytes: some Collection<UInt8>) throws -> T {
+        try JSONValueDecoder().decode(type, from: bytes)
     }
 }

@@ -130,9 +130,8 @@ struct ReportModel {
             shown.gradOutput = gradOutput
         }
         // One member a line, each value compact: readable, and still JSON to paste into a replay.
-        let encoder = ResultsCoding.encoder(pretty: false)
         func json(_ value: some Encodable) -> String {
-            (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+            (try? ResultsCoding.encode(value, pretty: false)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
         }
         var members = [
             ("eps", json(shown.eps)), ("full", json(shown.full)), ("grad", json(shown.grad)),

@@ -121,10 +121,20 @@ struct ShardingTests {
         checks[0]["status"] = nil
         object["checks"] = checks
         let missingStatus = String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+        let current = String(decoding: try handmade().jsonData(), as: UTF8.self)
         let future = String(decoding: try handmade().jsonData(), as: UTF8.self)
             .replacingOccurrences(of: "\"schemaVersion\" : 1", with: "\"schemaVersion\" : 2")
         #expect(try message(nil) == "cannot read FILE: no such file")
-        #expect(try message("{") == "FILE is not a results file: not valid JSON")
+        #expect(
+            try message("{")
+                == "FILE is not a results file: invalid JSON at byte 1: unexpected end of input in an object")
+        #expect(
+            try message(current.replacingOccurrences(of: "\"status\" : \"passed\"", with: "\"status\" : 3"))
+                == "FILE is not a results file: checks[0].status: expected a string, found an integer")
+        #expect(
+            try message(current.replacingOccurrences(of: "\"status\" : \"passed\"", with: "\"status\" : \"won\""))
+                == "FILE is not a results file: checks[0].status: Cannot initialize CheckStatus from invalid String value won"
+        )
         #expect(try message("{}") == "FILE is not a results file: schemaVersion is missing")
         #expect(try message(missingStatus) == "FILE is not a results file: checks[0].status is missing")
         #expect(try message(future) == "FILE has results schema version 2; this gnll reads version 1")

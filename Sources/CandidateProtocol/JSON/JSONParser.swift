@@ -8,21 +8,34 @@ extension JSONValue {
     ///
     /// - Throws: ``JSONError`` with the byte offset of the first problem.
     public static func parse(_ bytes: some Collection<UInt8>, byteLimit: Int) throws(JSONError) -> JSONValue {
+        try parse(bytes, byteLimit: byteLimit, unsignedIntegers: false)
+    }
+
+    /// Parses one JSON text as ``parse(_:byteLimit:)`` does; with `unsignedIntegers`, an integer above
+    /// `Int.max` that fits in `UInt64` is an exact ``unsignedInteger(_:)`` rather than the nearest `Double`.
+    package static func parse(
+        _ bytes: some Collection<UInt8>, byteLimit: Int, unsignedIntegers: Bool
+    ) throws(JSONError) -> JSONValue {
         let result = bytes.withContiguousStorageIfAvailable { buffer in
-            Result { () throws(JSONError) in try parse(buffer: buffer, byteLimit: byteLimit) }
+            Result { () throws(JSONError) in
+                try parse(buffer: buffer, byteLimit: byteLimit, unsignedIntegers: unsignedIntegers)
+            }
         }
         if let result { return try result.get() }
         let copy = Array(bytes)
         return try copy.withUnsafeBufferPointer { buffer throws(JSONError) in
-            try parse(buffer: buffer, byteLimit: byteLimit)
+            try parse(buffer: buffer, byteLimit: byteLimit, unsignedIntegers: unsignedIntegers)
         }
     }
 
-    static func parse(buffer: UnsafeBufferPointer<UInt8>, byteLimit: Int) throws(JSONError) -> JSONValue {
+    static func parse(
+        buffer: UnsafeBufferPointer<UInt8>, byteLimit: Int, unsignedIntegers: Bool = false
+    ) throws(JSONError) -> JSONValue {
         guard buffer.count <= byteLimit else {
             throw JSONError(offset: byteLimit, reason: "the text is longer than the limit of \(byteLimit) bytes")
         }
         var parser = JSONParser(bytes: buffer)
+        parser.unsignedIntegers = unsignedIntegers
         parser.skipWhitespace()
         let value = try parser.parseValue(depth: 0)
         parser.skipWhitespace()
@@ -39,6 +52,8 @@ struct JSONParser {
     var index = 0
     /// Reused for strings with escapes.
     var scratch: [UInt8] = []
+    /// Whether an integer above `Int.max` that fits in `UInt64` is kept exactly.
+    var unsignedIntegers = false
 
     init(bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
@@ -205,6 +220,7 @@ struct JSONParser {
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         if isInteger, let value = Int(text) { return .integer(value) }
+        if isInteger, unsignedIntegers, !negative, let value = UInt64(text) { return .unsignedInteger(value) }
         guard let value = Double(text), value.isFinite else {
             throw error("the number \(text.prefix(40)) is too large for a 64-bit float", at: start)
         }

@@ -21,6 +21,11 @@ public enum JSONValue: Sendable, Hashable {
     case integer(Int)
     /// Any other number: the nearest `Double`.
     case number(Double)
+    /// A non-negative integer above `Int.max` that fits in `UInt64`, kept exactly. The protocol's
+    /// ``parse(_:byteLimit:)`` never makes one (such a number is a ``number(_:)`` there); only
+    /// ``parse(_:byteLimit:unsignedIntegers:)`` with `unsignedIntegers` does, for files that hold `UInt64`
+    /// seeds.
+    case unsignedInteger(UInt64)
     /// A string, its escapes decoded.
     case string(String)
     /// The elements in order.
@@ -51,6 +56,7 @@ public enum JSONValue: Sendable, Hashable {
         switch self {
         case .integer(let value): Double(value)
         case .number(let value): value
+        case .unsignedInteger(let value): Double(value)
         default: nil
         }
     }
@@ -88,7 +94,7 @@ public enum JSONValue: Sendable, Hashable {
         case .null: "null"
         case .bool: "a Boolean"
         case .integer: "an integer"
-        case .number: "a number"
+        case .number, .unsignedInteger: "a number"
         case .string: "a string"
         case .array: "an array"
         case .object: "an object"

@@ -36,6 +36,7 @@ package struct JSONWriter {
         case .bool(let flag): raw(flag ? "true" : "false")
         case .integer(let integer): write(integer)
         case .number(let number): try write(number)
+        case .unsignedInteger(let integer): bytes.append(contentsOf: String(integer).utf8)
         case .string(let string): write(string)
         case .array(let elements):
             bytes.append(UInt8(ascii: "["))

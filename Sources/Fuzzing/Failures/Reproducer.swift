@@ -64,22 +64,16 @@ public struct Reproducer: Sendable, Codable, Equatable {
         self.call = call
     }
 
-    /// The file's JSON: pretty-printed, keys sorted, non-finite numbers as strings.
+    /// The file's JSON, as results files are written (``ResultsCoding``): pretty-printed, keys sorted,
+    /// non-finite numbers as strings, -0.0 as `-0.0`; with a trailing newline.
     public func encoded() throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return Array(try encoder.encode(self)) + Array("\n".utf8)
+        try ResultsCoding.encode(self) + Array("\n".utf8)
     }
 
     /// Reads a reproducer file.
     public static func read(from path: String) throws -> Reproducer {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let reproducer = try decoder.decode(Reproducer.self, from: data)
+        let reproducer = try ResultsCoding.decode(Reproducer.self, from: data)
         guard reproducer.format == currentFormat else {
             throw ReproducerError(message: "\(path): reproducer format \(reproducer.format) is not supported")
         }

@@ -1,3 +1,4 @@
+internal import CandidateProtocol
 public import Conformance
 public import Foundation
 
@@ -54,7 +55,7 @@ public struct ShardedReport: Sendable, Equatable, Codable {
 
     /// The results as pretty-printed JSON with sorted keys, as ``VerifyReport/jsonData()`` writes them.
     public func jsonData() throws -> Data {
-        try ResultsCoding.encoder().encode(self)
+        Data(try ResultsCoding.encode(self))
     }
 
     /// Reads a results file.
@@ -67,9 +68,9 @@ public struct ShardedReport: Sendable, Equatable, Codable {
             throw ResultsFileError(path: path, message: "cannot read \(path): \(reason)")
         }
         let results: ShardedReport
-        do { results = try ResultsCoding.decoder().decode(ShardedReport.self, from: data) } catch let error
-            as DecodingError
-        {
+        do { results = try ResultsCoding.decode(ShardedReport.self, from: data) } catch let error as JSONError {
+            throw ResultsFileError(path: path, message: "\(path) is not a results file: \(error)")
+        } catch let error as DecodingError {
             throw ResultsFileError(
                 path: path, message: "\(path) is not a results file: \(ResultsFileError.describe(error))")
         } catch {
@@ -116,9 +117,7 @@ public struct ResultsFileError: Error, Sendable, Equatable, CustomStringConverti
         case .valueNotFound(_, let context), .typeMismatch(_, let context):
             return "\(location(context.codingPath)): \(context.debugDescription)"
         case .dataCorrupted(let context):
-            let underlying = context.underlyingError.map { " (\($0.localizedDescription))" } ?? ""
-            return context.codingPath.isEmpty
-                ? "not valid JSON\(underlying)" : "\(location(context.codingPath)): \(context.debugDescription)"
+            return "\(location(context.codingPath)): \(context.debugDescription)"
         @unknown default:
             return "\(error)"
         }
