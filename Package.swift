@@ -13,7 +13,9 @@ let package = Package(
         .library(name: "GaussianNLL", targets: ["GaussianNLL"]),
         .library(
             name: "GaussianNLLConformance",
-            targets: ["Conformance", "Judge", "GoldenFiles", "GoldenReplay", "PropertyTesting", "Verification", "Reporting"]),
+            targets: [
+                "Conformance", "Judge", "GoldenFiles", "GoldenReplay", "PropertyTesting", "Verification", "Reporting",
+            ]),
         .executable(name: "gnll", targets: ["gnll"]),
     ],
     dependencies: [
@@ -70,16 +72,24 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings),
-        .testTarget(name: "GaussianNLLTests", dependencies: ["GaussianNLL"], swiftSettings: strictSettings),
-        .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "GaussianNLL"], resources: [.copy("Fixtures")], swiftSettings: strictSettings),
+        // Helpers and candidate doubles that several test targets share.
+        .target(
+            name: "GNLLTestSupport", dependencies: ["GaussianNLL"], path: "Tests/GNLLTestSupport",
+            swiftSettings: strictSettings),
         .testTarget(
-            name: "CandidateProtocolTests", dependencies: ["CandidateProtocol", "GaussianNLL"],
+            name: "GaussianNLLTests", dependencies: ["GaussianNLL", "GNLLTestSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "HDF5Tests", dependencies: ["HDF5", "GaussianNLL"], resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "CandidateProtocolTests", dependencies: ["CandidateProtocol", "GaussianNLL", "GNLLTestSupport"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "CandidateProcessTests", dependencies: ["CandidateProcess", "CandidateProtocol", "GaussianNLL"],
             resources: [.copy("Fixtures")], swiftSettings: strictSettings),
         .testTarget(
-            name: "PropertyTestingTests", dependencies: ["PropertyTesting", "Conformance", "Judge", "GaussianNLL"],
+            name: "PropertyTestingTests",
+            dependencies: ["PropertyTesting", "Conformance", "Judge", "GaussianNLL", "GNLLTestSupport"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "MutantsTests",

@@ -1,4 +1,5 @@
 import CandidateProtocol
+import GNLLTestSupport
 import GaussianNLL
 import Testing
 

@@ -1,5 +1,6 @@
 import CandidateProtocol
 import Foundation
+import GNLLTestSupport
 import GaussianNLL
 import Testing
 

@@ -1,3 +1,4 @@
+import GNLLTestSupport
 import Testing
 
 @testable import GaussianNLL

@@ -1,4 +1,5 @@
 import Foundation
+import GNLLTestSupport
 import Testing
 
 @testable import GaussianNLL

@@ -1,11 +1,7 @@
 import Foundation
+import GNLLTestSupport
 
 @testable import GaussianNLL
-
-/// A tensor from literal values; the test fails loudly (by trapping) on a malformed literal.
-func tensor(_ values: [Double], _ shape: Shape? = nil, _ dtype: DType = .float32) -> Tensor {
-    try! Tensor(dtype: dtype, shape: shape ?? [values.count], values: values)
-}
 
 /// A call with a tensor var.
 func call(

@@ -1,4 +1,5 @@
 import Conformance
+import GNLLTestSupport
 import GaussianNLL
 import Testing
 

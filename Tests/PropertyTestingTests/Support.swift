@@ -12,38 +12,3 @@ func context(
         candidate: candidate, profile: profile, seed: seed, casesPerProperty: cases,
         reproduction: { "gnll verify --seed \(seed) --check \($0)" })
 }
-
-/// The reference, wrong by +1 in the loss whenever input has three elements or more.
-struct BrokenCandidate: Candidate {
-    let info: CandidateInfo
-    let reference: ReferenceCandidate
-
-    init(profile: Profile = .current) {
-        reference = ReferenceCandidate(profile: profile)
-        info = CandidateInfo(
-            name: "broken", version: "1", profile: profile, dtypes: DType.allCases, features: CandidateFeature.allCases)
-    }
-
-    func evaluate(_ calls: [LossCase]) -> [CandidateAnswer] {
-        zip(calls, reference.evaluate(calls)).map { call, answer in
-            guard call.input.elementCount >= 3, case .outcome(.success(var result)) = answer else { return answer }
-            result.loss = try! Tensor(
-                dtype: result.loss.dtype, shape: result.loss.shape, values: result.loss.values.map { $0 + 1 })
-            return .outcome(.success(result))
-        }
-    }
-}
-
-/// The reference, declaring only float32 and float64 and no optional feature.
-struct LimitedCandidate: Candidate {
-    let info: CandidateInfo
-    let reference: ReferenceCandidate
-
-    init(profile: Profile) {
-        reference = ReferenceCandidate(profile: profile)
-        info = CandidateInfo(
-            name: "limited", version: "1", profile: profile, dtypes: [.float32, .float64], features: [])
-    }
-
-    func evaluate(_ calls: [LossCase]) -> [CandidateAnswer] { reference.evaluate(calls) }
-}
