@@ -171,8 +171,7 @@ public enum Verification {
         var list = settings.expectedFailures
         var fix: ExpectedFailures.Fix?
         if settings.fixExpectedFailures {
-            let fixed = list.fixed(for: report)
-            do { try fixed.write() } catch { throw VerificationError("cannot write \(list.path): \(error)") }
+            let fixed = try list.fixAndWrite(for: report)
             fix = fixed
             list = fixed.list
         }

@@ -4,6 +4,7 @@ public import Conformance
 import Foundation
 public import GaussianNLL
 import GoldenReplay
+import Verification
 
 extension Profile: ExpressibleByArgument {}
 extension Budget: ExpressibleByArgument {}
@@ -22,6 +23,29 @@ struct GoldenDirectoryOption: ParsableArguments {
 
     /// The golden files in the folder, by name.
     func files() throws -> [String] { try folder.files() }
+}
+
+/// `--expected-failures FILE` and `--fix-expected-failures`, for `gnll verify` and `gnll report gate`.
+struct ExpectedFailuresOptions: ParsableArguments {
+    @Option(
+        name: .customLong("expected-failures"),
+        help: "A list of check ids expected to fail, one per line, '#' for the reason (see README).")
+    var path: String?
+
+    @Flag(
+        name: .customLong("fix-expected-failures"),
+        help: "Rewrite the list to match the results: remove entries that pass, add checks that fail.")
+    var fix = false
+
+    func validate() throws {
+        if fix && path == nil { throw ValidationError("--fix-expected-failures needs --expected-failures FILE.") }
+    }
+
+    /// The list (empty without `--expected-failures`); a missing file is an empty list when it is to be fixed.
+    func read() throws -> ExpectedFailures {
+        guard let path else { return ExpectedFailures() }
+        return try readExpectedFailures(path, missingIsEmpty: fix)
+    }
 }
 
 /// What a command runs against: a protocol candidate's command line, or the bundled reference.

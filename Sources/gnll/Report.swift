@@ -138,30 +138,22 @@ struct GateReport: ParsableCommand {
     @Argument(help: "The results file (from gnll verify --json or gnll report merge).")
     var results: String
 
-    @Option(name: .customLong("expected-failures"), help: "The expected-failure list.")
-    var expectedFailures: String
+    @OptionGroup var expected: ExpectedFailuresOptions
 
-    @Flag(
-        name: .customLong("fix-expected-failures"),
-        help: "Rewrite the list: remove entries that pass, add checks that fail (with their message).")
-    var fix = false
+    func validate() throws {
+        guard expected.path != nil else { throw ValidationError("Give the list: --expected-failures FILE.") }
+    }
 
     func run() throws {
         let results = try readResults(results)
-        var list = try readExpectedFailures(expectedFailures, missingIsEmpty: fix)
-        if fix {
-            let fixed = list.fixed(for: results.report)
-            do { try fixed.write() } catch {
-                throw CommandFailure("cannot write \(expectedFailures): \(error)")
-            }
+        var list = try expected.read()
+        if expected.fix {
+            let fixed: ExpectedFailures.Fix
+            do { fixed = try list.fixAndWrite(for: results.report) } catch { throw CommandFailure(error.message) }
             fixed.lines.forEach { print($0) }
             list = fixed.list
         }
-        let verdict = list.gate(results.report, knownIDs: results.knownIDs)
-        verdict.lines.forEach { print($0) }
-        if let line = verdict.expectedFailureLine { print(line) }
-        print(verdict.closingLine)
-        if verdict.exitCode != 0 { throw ExitCode(verdict.exitCode) }
+        try printVerdict(list.gate(results.report, knownIDs: results.knownIDs))
     }
 }
 
@@ -185,6 +177,15 @@ func readExpectedFailures(_ path: String, missingIsEmpty: Bool = false) throws -
     do { return try ExpectedFailures.read(from: path, missingIsEmpty: missingIsEmpty) } catch {
         throw CommandFailure("\(error)")
     }
+}
+
+/// Prints a verdict (unless `quiet`, only the expected-failure count and the closing line) and ends with its
+/// exit code.
+func printVerdict(_ verdict: GatedVerdict, quiet: Bool = false) throws {
+    if !quiet { verdict.lines.forEach { print($0) } }
+    if let line = verdict.expectedFailureLine { print(line) }
+    print(verdict.closingLine)
+    if verdict.exitCode != 0 { throw ExitCode(verdict.exitCode) }
 }
 
 /// Writes text to a file atomically, or to standard output without a path; exits 2 when it cannot.

@@ -49,13 +49,7 @@ struct Verify: ParsableCommand {
     @Option(name: .long, help: "Also write a self-contained HTML report here.")
     var html: String?
 
-    @Option(
-        name: .customLong("expected-failures"),
-        help: "A list of check ids expected to fail, one per line, '#' for the reason (see README).")
-    var expectedFailures: String?
-
-    @Flag(name: .customLong("fix-expected-failures"), help: "Rewrite the expected-failures list to match this run.")
-    var fixExpectedFailures = false
+    @OptionGroup var expected: ExpectedFailuresOptions
 
     @Option(name: .long, help: "Run only shard K of N (1-based), e.g. 2/4; merge with 'gnll report merge'.")
     var shard: ShardSpec?
@@ -80,10 +74,7 @@ struct Verify: ParsableCommand {
 
     func validate() throws {
         if let cases, cases < 0 { throw ValidationError("--cases must not be negative.") }
-        if fixExpectedFailures && expectedFailures == nil {
-            throw ValidationError("--fix-expected-failures needs --expected-failures FILE.")
-        }
-        if fixExpectedFailures && shard != nil {
+        if expected.fix && shard != nil {
             throw ValidationError(
                 "--fix-expected-failures cannot be used with --shard: merge the shards, then run "
                     + "'gnll report gate merged.json --expected-failures FILE --fix-expected-failures'.")
@@ -101,10 +92,8 @@ struct Verify: ParsableCommand {
         settings.casesPerProperty = cases
         settings.selection = onlyChecks
         settings.regressionFile = noRegressions ? nil : regressions
-        if let expectedFailures {
-            settings.expectedFailures = try readExpectedFailures(expectedFailures, missingIsEmpty: fixExpectedFailures)
-        }
-        settings.fixExpectedFailures = fixExpectedFailures
+        settings.expectedFailures = try expected.read()
+        settings.fixExpectedFailures = expected.fix
         settings.shard = shard
         settings.sources = [GoldenReplaySource(folder: golden.folder)]
         settings.candidateArgument = candidateOptions.commandLineArgument
@@ -146,10 +135,7 @@ struct Verify: ParsableCommand {
         } catch {
             throw CommandFailure("cannot write the results: \(error)")
         }
-        if !quiet { verdict.lines.forEach { print($0) } }
-        if let line = verdict.expectedFailureLine { print(line) }
-        print(verdict.closingLine)
-        if verdict.exitCode != 0 { throw ExitCode(verdict.exitCode) }
+        try printVerdict(verdict, quiet: quiet)
     }
 
     private func printResult(_ result: CheckResult) {

@@ -26,6 +26,15 @@ extension ExpectedFailures {
         }
     }
 
+    /// Brings the list up to date with a report (``fixed(for:)``) and writes it to its path.
+    ///
+    /// - Throws: ``VerificationError`` naming the list's path when it cannot be written.
+    public func fixAndWrite(for report: VerifyReport) throws(VerificationError) -> Fix {
+        let fix = fixed(for: report)
+        do { try fix.write() } catch { throw VerificationError("cannot write \(path): \(error)") }
+        return fix
+    }
+
     /// The comment `--fix-expected-failures` puts after the ids it adds.
     public static let addedComment = "added by --fix-expected-failures"
 
