@@ -74,7 +74,8 @@ let package = Package(
             swiftSettings: strictSettings),
         // Helpers and candidate doubles that several test targets share.
         .target(
-            name: "GNLLTestSupport", dependencies: ["GaussianNLL"], path: "Tests/GNLLTestSupport",
+            name: "GNLLTestSupport", dependencies: ["GaussianNLL", "Conformance", "GoldenFiles", "GoldenReplay"],
+            path: "Tests/GNLLTestSupport",
             swiftSettings: strictSettings),
         .testTarget(
             name: "GaussianNLLTests", dependencies: ["GaussianNLL", "GNLLTestSupport"], swiftSettings: strictSettings),
@@ -85,7 +86,8 @@ let package = Package(
             name: "CandidateProtocolTests", dependencies: ["CandidateProtocol", "GaussianNLL", "GNLLTestSupport"],
             swiftSettings: strictSettings),
         .testTarget(
-            name: "CandidateProcessTests", dependencies: ["CandidateProcess", "CandidateProtocol", "GaussianNLL"],
+            name: "CandidateProcessTests",
+            dependencies: ["CandidateProcess", "CandidateProtocol", "GaussianNLL", "GNLLTestSupport"],
             resources: [.copy("Fixtures")], swiftSettings: strictSettings),
         .testTarget(
             name: "PropertyTestingTests",
@@ -97,17 +99,21 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "ReportingTests",
-            dependencies: ["Reporting", "Verification", "Conformance", "GoldenReplay", "GoldenFiles", "GaussianNLL"],
+            dependencies: [
+                "Reporting", "Verification", "Conformance", "GoldenReplay", "GoldenFiles", "GaussianNLL",
+                "GNLLTestSupport",
+            ],
             resources: [.copy("Fixtures")], swiftSettings: strictSettings),
         .testTarget(
             name: "FuzzingTests", dependencies: ["Fuzzing", "Conformance", "Judge", "GaussianNLL"],
             swiftSettings: strictSettings),
-        .testTarget(name: "CLITests", dependencies: ["gnll"], swiftSettings: strictSettings),
+        .testTarget(name: "CLITests", dependencies: ["gnll", "GNLLTestSupport"], swiftSettings: strictSettings),
         .testTarget(
-            name: "VerificationTests", dependencies: ["Verification", "GoldenReplay", "Conformance", "GaussianNLL"],
+            name: "VerificationTests",
+            dependencies: ["Verification", "GoldenReplay", "Conformance", "GaussianNLL", "GNLLTestSupport"],
             swiftSettings: strictSettings),
         .testTarget(
-            name: "ConformanceTests", dependencies: ["Conformance", "Judge", "GaussianNLL"],
+            name: "ConformanceTests", dependencies: ["Conformance", "Judge", "GaussianNLL", "GNLLTestSupport"],
             swiftSettings: strictSettings),
         .testTarget(name: "JudgeTests", dependencies: ["Judge", "GaussianNLL"], swiftSettings: strictSettings),
         .testTarget(

@@ -5,7 +5,9 @@ internal import HDF5
 ///
 /// The format is written up in CONFORMANCE.md ("Golden file format"); `Tools/export_golden.py` writes it.
 /// Reading validates everything against that schema, so a malformed file gives a ``GoldenFileError``
-/// naming the file and the object, never a crash.
+/// naming the file and the object. libhdf5 itself can still crash or hang on corrupted metadata
+/// (Fuzz/KnownIssues), which no check in this process can prevent: `gnll` reads each file in a child process
+/// first (`GoldenFileLoader` in GoldenReplay lets a caller do the same).
 public struct GoldenFile: Sendable {
     /// The schema version this reader understands.
     public static let schemaVersion: Int64 = 1

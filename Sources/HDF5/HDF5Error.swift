@@ -4,9 +4,9 @@
 /// then says what went wrong, and ends with what libhdf5 reported when libhdf5 reported something:
 ///
 /// ```
-/// golden/torch-2.6.h5: /cases/abc/input: shape [2^62, 4, 4] holds more than Int.max elements
-/// golden/torch-2.6.h5: not an HDF5 file
-/// golden/torch-2.6.h5: /cases/abc: attribute "eps": expected a float, found a string
+/// golden/torch-2.9.1.h5: /cases/abc/input: shape [2^62, 4, 4] holds more than Int.max elements
+/// golden/torch-2.9.1.h5: not an HDF5 file
+/// golden/torch-2.9.1.h5: /cases/abc: attribute "eps": expected a float, found a string
 /// ```
 public struct HDF5Error: Error, Hashable, CustomStringConvertible {
     /// What kind of failure an ``HDF5Error`` reports.

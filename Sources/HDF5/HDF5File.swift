@@ -9,7 +9,7 @@
 /// reading a file never opens another one.
 ///
 /// ```swift
-/// let file = try HDF5File(path: "golden/torch-2.6.h5")
+/// let file = try HDF5File(path: "golden/torch-2.9.1.h5")
 /// let profile = try file.root.attributes.string("profile")
 /// for name in try file.root.group("cases").memberNames() {
 ///     let input = try file.root.dataset("cases/\(name)/input").read()
@@ -35,7 +35,4 @@ public struct HDF5File: Sendable {
 
     /// The root group, `/`.
     public var root: HDF5Group { HDF5Group(location: ObjectLocation(root: handle)) }
-
-    /// Whether the linked libhdf5 was built thread-safe; the module serializes its calls either way.
-    public static var isLibraryThreadSafe: Bool { Library.isThreadSafe }
 }

@@ -66,32 +66,3 @@ enum GoldenLoading {
         }
     }
 }
-
-/// `gnll golden probe FILE`: read a golden file completely and exit 0, or print why not and exit 2.
-struct GoldenProbe: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "probe", abstract: "Read a golden file completely (used to isolate the HDF5 library).",
-        shouldDisplay: false)
-
-    @Argument var path: String
-
-    @Flag(help: "Read only the root attributes.")
-    var headerOnly = false
-
-    @Flag(help: "Write the file's contents to stdout, encoded for the gnll that started this one.")
-    var handBack = false
-
-    func run() throws {
-        do {
-            if headerOnly {
-                _ = try GoldenFile.profile(ofFileAt: path)
-            } else {
-                let file = try GoldenFile(path: path)
-                if handBack { try FileHandle.standardOutput.write(contentsOf: Data(file.transferEncoded())) }
-            }
-        } catch {
-            printError("\(error)")
-            throw cannotDecide
-        }
-    }
-}

@@ -1,34 +1,18 @@
 import Foundation
+import GNLLTestSupport
 import Testing
 
 /// Runs the built `gnll` (a sibling of the test bundle) and returns its exit status and output.
 func gnll(
     _ arguments: [String], signalAfter seconds: Double? = nil
 ) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = productsDirectory.appendingPathComponent("gnll")
-    process.arguments = arguments
-    process.currentDirectoryURL = repositoryRoot
     var environment = ProcessInfo.processInfo.environment
     environment["PATH"] = productsDirectory.path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
-    process.environment = environment
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    if let seconds {
-        Thread.sleep(forTimeInterval: seconds)
-        kill(process.processIdentifier, SIGTERM)
-    }
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    let outcome = try runProcess(
+        productsDirectory.appendingPathComponent("gnll"), arguments, currentDirectory: repositoryRoot,
+        environment: environment, signalAfter: seconds)
+    return (outcome.status, outcome.stdout, outcome.stderr)
 }
-
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
 
 let productsDirectory: URL = {
     var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()

@@ -1,5 +1,6 @@
 import CandidateProcess
 import Foundation
+import GNLLTestSupport
 import GaussianNLL
 import Testing
 
@@ -8,17 +9,11 @@ import Testing
 enum Fixture {
     /// The python3 interpreter's path, or `nil` when there is none.
     static let python: String? = {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import sys; print(sys.executable)"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return nil }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let path = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return process.terminationStatus == 0 && !path.isEmpty ? path : nil
+        let probe = try? runProcess(
+            URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", "import sys; print(sys.executable)"], timeout: 60)
+        guard let probe, probe.status == 0 else { return nil }
+        let path = probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        return path.isEmpty ? nil : path
     }()
 
     static var available: Bool { python != nil }

@@ -1,4 +1,5 @@
 import CandidateProtocol
+import GaussianNLL
 import Testing
 
 @Suite("Base64: standard alphabet, padding required, canonical only")
@@ -20,7 +21,7 @@ struct Base64Tests {
         let all = (0...255).map(UInt8.init)
         #expect(Base64.encode(all).hasSuffix("+/w=="))
         #expect(try Base64.decode(Base64.encode(all).utf8) == all)
-        var generator = SystemRandomNumberGenerator()
+        var generator = SeededRandomNumberGenerator(seed: 64)
         for length in 0...200 {
             let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
             let text = Base64.encode(bytes)

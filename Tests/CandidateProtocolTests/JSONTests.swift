@@ -1,4 +1,5 @@
 import CandidateProtocol
+import GaussianNLL
 import Testing
 
 @Suite("JSON: strict parsing and compact writing")
@@ -61,7 +62,7 @@ struct JSONTests {
 
     @Test("Every finite Double survives writing and parsing, bit for bit")
     func doubleRoundTrip() throws {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SeededRandomNumberGenerator(seed: 7)
         var values: [Double] = [
             0, -0.0, 1, -1, 0.1, 1e-6, 1e16, 1e300, .leastNonzeroMagnitude, -.leastNonzeroMagnitude,
             .leastNormalMagnitude, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, .ulpOfOne,

@@ -1,6 +1,7 @@
 import Conformance
 import Dispatch
 import Foundation
+import GNLLTestSupport
 import GaussianNLL
 import Testing
 
@@ -92,17 +93,10 @@ struct BackgroundTests {
 
 @Suite("PreparedChecks")
 struct PreparedChecksTests {
-    private struct Named: ConformanceCheck {
-        let id: String
-        let category = "test"
-        let title = "a named check"
-        func run(in context: CheckContext) -> CheckResult { CheckResult(id: id, category: category, title: title) }
-    }
-
     @Test("Owns the ids with its prefix, and gives each profile its own checks")
     func ownsAndGives() {
         let source = PreparedChecks(
-            idPrefix: "golden.", checks: [.torch2_10: [Named(id: "golden.a"), Named(id: "golden.b")]])
+            idPrefix: "golden.", checks: [.torch2_10: [NamedCheck(id: "golden.a"), NamedCheck(id: "golden.b")]])
         #expect(source.ownsCheck(id: "golden.eps"))
         #expect(!source.ownsCheck(id: "property.random.oracle"))
         #expect(source.checks(for: .torch2_10).map(\.id) == ["golden.a", "golden.b"])

@@ -1,5 +1,6 @@
 import Conformance
 import Foundation
+import GNLLTestSupport
 import GaussianNLL
 import Reporting
 import Testing

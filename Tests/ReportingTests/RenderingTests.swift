@@ -1,5 +1,6 @@
 import Conformance
 import Foundation
+import GNLLTestSupport
 import GaussianNLL
 import Reporting
 import Testing
@@ -203,15 +204,5 @@ struct RenderingTests {
         #expect(gated.hasPrefix("## ✅ Conformant: "))
         #expect(gated.contains("\(failing.count) expected failure"))
         #expect(gated.contains("| Category | Passed | Failed | Expected failure | Stale expected failure |"))
-    }
-}
-
-extension JSONDecoder {
-    /// A decoder with the results' non-finite number strings.
-    static var results: JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return decoder
     }
 }

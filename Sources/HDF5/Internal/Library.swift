@@ -62,14 +62,6 @@ enum Library {
         }
     }
 
-    /// Whether the linked libhdf5 was built thread-safe.
-    static var isThreadSafe: Bool {
-        callWithoutErrors {
-            var threadSafe: hbool_t = false
-            return H5is_library_threadsafe(&threadSafe) >= 0 && threadSafe
-        }
-    }
-
     private static func silenceErrorStack() {
         _ = H5Eset_auto2(chdf5_e_default(), nil, nil)
     }

@@ -89,13 +89,6 @@ public final class RegressionDatabase: @unchecked Sendable {
         try save()
     }
 
-    /// Removes a check's cases, or every case; call ``save()`` to persist.
-    public func removeEntries(for checkID: String? = nil) {
-        lock.withLock {
-            if let checkID { checks[checkID] = nil } else { checks = [:] }
-        }
-    }
-
     /// Writes the database to its path atomically, creating the folder when needed.
     public func save() throws {
         try lock.withLock {

@@ -1,29 +1,29 @@
-import Conformance
-import Foundation
-import GaussianNLL
+public import Conformance
+public import Foundation
+public import GaussianNLL
 import GoldenFiles
 import GoldenReplay
 
 /// The repository root, found from this file's path.
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent()
+public let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
 
 /// The reference with some outputs corrupted, so that a run has failures of several kinds: float32 losses
 /// of cases with a multiple of three input elements are 1% off (over the bound); float16 sums are NaN (a
 /// value of the wrong class); bfloat16 gradients with respect to var are a little off on cases whose
 /// eps is not the default. It takes neither mixed dtypes nor a scalar var, so some cases are skipped.
-struct CorruptingCandidate: Candidate {
+public struct CorruptingCandidate: Candidate {
     let reference: ReferenceCandidate
-    let info: CandidateInfo
+    public let info: CandidateInfo
 
-    init(profile: Profile = .current) {
+    public init(profile: Profile = .current) {
         reference = ReferenceCandidate(profile: profile)
         info = CandidateInfo(
             name: "corrupting-reference", version: "0.1 <test> & \"quotes\"\tand\na newline", profile: profile,
             dtypes: DType.allCases, features: [.grad])
     }
 
-    func evaluate(_ calls: [LossCase]) -> [CandidateAnswer] {
+    public func evaluate(_ calls: [LossCase]) -> [CandidateAnswer] {
         zip(calls, reference.evaluate(calls)).map { call, answer in
             guard case .outcome(.success(var result)) = answer else { return answer }
             let dtype = result.loss.dtype
@@ -46,19 +46,19 @@ struct CorruptingCandidate: Candidate {
 }
 
 /// A hand-made property check: random cases of one dtype and reduction, judged against the oracle.
-struct RandomCasesCheck: ConformanceCheck {
-    let id: String
-    let category: String
-    let title: String
-    let dtype: DType
-    let reduction: String
-    let gradients: Bool
+public struct RandomCasesCheck: ConformanceCheck {
+    public let id: String
+    public let category: String
+    public let title: String
+    public let dtype: DType
+    public let reduction: String
+    public let gradients: Bool
     /// A var of another dtype than input (which the corrupting candidate does not take).
-    var mixedDTypes = false
+    public var mixedDTypes = false
     /// eps drawn from a range rather than the default.
-    var randomEps = false
+    public var randomEps = false
 
-    init(
+    public init(
         _ name: String, category: String = "property", dtype: DType, reduction: String = "mean",
         gradients: Bool = false, mixedDTypes: Bool = false, randomEps: Bool = false
     ) {
@@ -72,7 +72,7 @@ struct RandomCasesCheck: ConformanceCheck {
         self.randomEps = randomEps
     }
 
-    func run(in context: CheckContext) -> CheckResult {
+    public func run(in context: CheckContext) -> CheckResult {
         var random = SeededRandomNumberGenerator(seed: context.seed ^ FNV1a.hash(id))
         let calls = (0..<context.casesPerProperty).map { _ in makeCase(using: &random) }
         var result = CheckResult(id: id, category: category, title: title)
@@ -104,22 +104,24 @@ struct RandomCasesCheck: ConformanceCheck {
 }
 
 /// A check that cannot run: the suite, not the candidate, is at fault.
-struct BrokenCheck: ConformanceCheck {
-    let id = "infrastructure.unreadable"
-    let category = "infrastructure"
-    let title = "A check whose data cannot be read"
+public struct BrokenCheck: ConformanceCheck {
+    public let id = "infrastructure.unreadable"
+    public let category = "infrastructure"
+    public let title = "A check whose data cannot be read"
 
-    func run(in context: CheckContext) -> CheckResult {
+    public init() {}
+
+    public func run(in context: CheckContext) -> CheckResult {
         .error(id: id, category: category, title: title, message: "cannot read fixture: permission denied\nsecond line")
     }
 }
 
 /// The suite of the tests: the golden replay of PyTorch 2.15.0's file and twenty-odd hand-made checks.
-enum FakeSuite {
-    static let goldenPath = repositoryRoot.appendingPathComponent("golden/torch-2.15.0.h5").path
+public enum FakeSuite {
+    public static let goldenPath = repositoryRoot.appendingPathComponent("golden/torch-2.15.0.h5").path
 
     /// The golden replay checks and the hand-made ones, read once per test process.
-    static func checks(includeGolden: Bool = true) throws -> [any ConformanceCheck] {
+    public static func checks(includeGolden: Bool = true) throws -> [any ConformanceCheck] {
         includeGolden ? try cachedChecks.get() : handmadeChecks
     }
 
@@ -128,7 +130,7 @@ enum FakeSuite {
     }
 
     /// Twenty-odd hand-made checks: four per dtype, one with mixed dtypes, one that cannot run.
-    static var handmadeChecks: [any ConformanceCheck] {
+    public static var handmadeChecks: [any ConformanceCheck] {
         var checks: [any ConformanceCheck] = []
         for dtype in DType.allCases {
             for reduction in ["mean", "sum", "none"] {
@@ -144,7 +146,7 @@ enum FakeSuite {
     }
 
     /// Runs checks against the corrupting candidate.
-    static func run(
+    public static func run(
         _ checks: [any ConformanceCheck], seed: UInt64 = 7, casesPerProperty: Int = 12,
         candidate: any Candidate = CorruptingCandidate()
     ) -> VerifyReport {
@@ -155,7 +157,7 @@ enum FakeSuite {
     }
 
     /// A run of the whole fake suite, made once per test process.
-    static func report() throws -> VerifyReport {
+    public static func report() throws -> VerifyReport {
         try cachedReport.get()
     }
 
