@@ -119,7 +119,7 @@ public enum Verification {
         _ settings: VerificationSettings, candidate: any Candidate, observer: Observer = Observer()
     ) throws(VerificationError) -> VerificationOutcome {
         nonisolated(unsafe) let candidate = candidate
-        return try run(settings, starting: { candidate }, observer: observer)
+        return try run(settings, starting: { candidate }, closing: false, observer: observer)
     }
 
     /// Starts a candidate and verifies it, closing it at the end.
@@ -129,6 +129,12 @@ public enum Verification {
     public static func run(
         _ settings: VerificationSettings, starting start: () throws -> any Candidate, observer: Observer = Observer()
     ) throws(VerificationError) -> VerificationOutcome {
+        try run(settings, starting: start, closing: true, observer: observer)
+    }
+
+    private static func run(
+        _ settings: VerificationSettings, starting start: () throws -> any Candidate, closing: Bool, observer: Observer
+    ) throws(VerificationError) -> VerificationOutcome {
         let asked = settings.sources.filter(settings.needsChecks(of:))
         let expectedProfile = settings.profile ?? .current
         let reading = Background { () throws -> [any ConformanceCheck] in
@@ -136,7 +142,7 @@ public enum Verification {
         }
         let candidate: any Candidate
         do { candidate = try start() } catch { throw VerificationError("\(error)") }
-        defer { candidate.close() }
+        defer { if closing { candidate.close() } }
         let profile = settings.profile ?? candidate.info.profile
         var sourceChecks = reading.result
         if !asked.isEmpty && profile != expectedProfile {

@@ -63,3 +63,28 @@ struct CheckPlanTests {
         #expect(plan.selected.map(\.id) == ["property.x"])
     }
 }
+
+@Suite("Who closes the candidate")
+struct CandidateClosingTests {
+    /// Counts `close()` calls; answers like the reference.
+    final class CountingCandidate: Candidate, @unchecked Sendable {
+        let info = CandidateInfo(name: "counting", version: "1")
+        let reference = ReferenceCandidate()
+        var closes = 0
+        func evaluate(_ calls: [LossCase]) -> [CandidateAnswer] { reference.evaluate(calls) }
+        func close() { closes += 1 }
+    }
+
+    @Test("A run closes a candidate it started, and leaves one it was given to its caller")
+    func closing() throws {
+        var settings = VerificationSettings()
+        settings.selection = ["property.reduction.sum_of_none"]
+        settings.budget = .quick
+        let given = CountingCandidate()
+        _ = try Verification.run(settings, candidate: given)
+        #expect(given.closes == 0)
+        let started = CountingCandidate()
+        _ = try Verification.run(settings, starting: { started })
+        #expect(started.closes == 1)
+    }
+}
