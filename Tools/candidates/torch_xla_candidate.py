@@ -27,14 +27,17 @@ torch = F = torch_xla = DEVICE = TORCH_DTYPES = DTYPE_NAMES = None
 BROADCAST_ERROR = re.compile(
     r"The size of tensor a \(\d+\) must match the size of tensor b \(\d+\) at non-singleton dimension \d+"
 )
-# (exception types, kind, test of the message), tried in order: PyTorch's own texts (its Python checks and the
-# meta shape inference PyTorch/XLA runs for each op).
+# (exception types, kind, test of the message), tried in order: PyTorch's own texts (its Python checks), then
+# PyTorch/XLA's.
 ERROR_KINDS = (
     ((AttributeError, TypeError), "type", lambda text: True),
     (ValueError, "negative_var", lambda text: text == "var has negative entry/entries"),
     (ValueError, "var_size", lambda text: text == "var is of incorrect size"),
     (ValueError, "reduction", lambda text: text.endswith(" is not valid")),
     (RuntimeError, "broadcast", lambda text: BROADCAST_ERROR.search(text) is not None),
+    # PyTorch/XLA's own shape inference of a binary op: "Shapes are not compatible for broadcasting: f32[1,3] vs.
+    # f32[1,2]. Expected dimension 1 of shape f32[1,3] (3) to match dimension 1 of shape f32[1,2] (2)...".
+    (RuntimeError, "broadcast", lambda text: text.startswith("Shapes are not compatible for broadcasting")),
     (RuntimeError, "type", lambda text: text.startswith("value cannot be converted to type")),
 )
 
