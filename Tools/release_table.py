@@ -76,7 +76,9 @@ def collect(directory):
         if match:
             with open(path, encoding="utf-8") as handle:
                 lines = [line.strip() for line in handle if line.strip() and not line.startswith("#")]
-            errors[match.group(1)] = lines[-1] if lines else "(no pip output)"
+            # pip's last ERROR line says why (make_venv.sh's own closing line comes after it).
+            pip_errors = [line for line in lines if line.startswith("ERROR:")]
+            errors[match.group(1)] = (pip_errors or lines or ["(no pip output)"])[-1]
     return runs, errors
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Verify every PyTorch release against its profile and the neighbouring ones (CONFORMANCE.md §1, "Every release").
-#   Tools/sweep_releases.sh [--keep-going] [--gnll PATH] [--venv DIR] [--list] [RELEASE...]
+#   Tools/sweep_releases.sh [--keep-going] [--gnll PATH] [--venv DIR] [--out DIR] [--list] [RELEASE...]
 # For each release (default: the latest patch release of every minor 2.0 ... 2.15 that pip lists for this
 # Python), one at a time: install it into a throwaway venv (Tools/make_venv.sh: no pip cache, a failed install
 # leaves nothing behind), run
@@ -13,6 +13,7 @@
 #                  to stop there; a non-conformant verdict is a result, not a failure, and never stops it)
 #   --gnll PATH    the gnll binary (default $GNLL or .build/release/gnll)
 #   --venv DIR     the throwaway venv (default .venv-sweep; it is removed before and after each release)
+#   --out DIR      where the results go (default Tools/results/releases; the table is regenerated only then)
 #   --list         print the releases it would run and exit
 # Tools/release_table.py turns the results into the table of CONFORMANCE.md; Tools/update_results.sh --check
 # re-checks that table from the committed files.
@@ -20,6 +21,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 gnll="${GNLL:-.build/release/gnll}"
 venv=.venv-sweep
+out=Tools/results/releases
 keep_going=false
 list=false
 releases=()
@@ -29,17 +31,18 @@ while [ $# -gt 0 ]; do
         --gnll) gnll="${2:?--gnll needs a path}"; shift ;;
         --venv) venv="${2:?--venv needs a folder}"; shift ;;
         --list) list=true ;;
-        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --out) out="${2:?--out needs a folder}"; shift ;;
         -*) echo "error: unknown option $1" >&2; exit 2 ;;
         *) releases+=("$1") ;;
     esac
     shift
 done
-out=Tools/results/releases
 mkdir -p "$out"
 
 # The latest patch release of each minor 2.0 ... 2.15 on the index, for this Python (local versions such as
-# 2.13.0+cpu are left out: the PyPI wheel of the same number is what the other results use).
+# 2.13.0+cpu are left out of the list; pip still installs such a wheel for torch==2.13.0 when a find-links folder
+# holds one, as /opt/wheels does on the suite's machines: the version reported in the results says which).
 if [ ${#releases[@]} -eq 0 ]; then
     listed="$(python3 -m pip index versions torch 2>/dev/null | sed -n 's/^Available versions: //p')"
     [ -n "$listed" ] || { echo "error: pip index versions torch listed nothing" >&2; exit 2; }
@@ -114,5 +117,5 @@ for release in "${releases[@]}"; do
     echo "   torch $release: $(( $(seconds) - release_started )) s"
 done
 echo "total: $(( $(seconds) - started )) s"
-python3 Tools/release_table.py update
+[ "$out" = Tools/results/releases ] && python3 Tools/release_table.py update
 exit $status

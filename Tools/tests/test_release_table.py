@@ -58,10 +58,11 @@ def test_assigned_profiles():
 
 
 def test_install_error_and_missing_own_profile(tmp_path):
-    """A release that did not install shows pip's last line; one run only under another profile says so; an
+    """A release that did not install shows pip's last ERROR line; one run only under another profile says so; an
     incomplete run is not conformant."""
     write(tmp_path, "torch-2.2.2.install-error.txt", "# header\nCollecting torch==2.2.2\nERROR: No matching "
-                                                    "distribution found for torch==2.2.2\n")
+                                                    "distribution found for torch==2.2.2\nerror: could not create "
+                                                    ".venv-sweep; removed what was installed\n")
     write(tmp_path, "torch-2.3.1.torch-2.6.json", results("torch-2.6", "2.3.1", PASSING, incomplete=True))
     lines = release_table.table(str(tmp_path)).splitlines()
     assert lines[2] == "| 2.2.2 | torch-1.9 | did not install: ERROR: No matching distribution found for " \
