@@ -40,7 +40,7 @@ else
     for name in "$@"; do only+="$name "; done
 fi
 out=Tools/results
-$check && out="$(mktemp -d)"
+$check && { out="$(mktemp -d)"; trap 'rm -rf "$out"' EXIT; }
 
 for entry in "${entries[@]}"; do
     IFS='|' read -r name environment arguments <<<"$entry"
