@@ -3,7 +3,8 @@
 # implementation whose environment exists here, write Tools/results/NAME.json, and rewrite the section.
 #   Tools/update_results.sh [NAME...]  run every available entry (or the named ones), then update CONFORMANCE.md
 #   Tools/update_results.sh --check    CI: re-run the entries CI installs into a temporary folder and fail when
-#                                      their rows differ from the committed section
+#                                      their rows differ from the committed section, or when the release table
+#                                      differs from what Tools/results/releases/ gives
 # Entries whose environment is missing keep their committed results file.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +27,7 @@ entries=(
     "torchax|.venv-torchax|--candidate '.venv-torchax/bin/python Tools/candidates/torchax_candidate.py' --timeout 60"
     "torch-compile|.venv-torch|--candidate '.venv-torch/bin/python Tools/candidates/torch_compile_candidate.py' --timeout 300"
     "onnxruntime|.venv-onnx|--candidate '.venv-onnx/bin/python Tools/candidates/onnxruntime_candidate.py' --timeout 60"
+    "torch-xla|.venv-torch-xla|--candidate '.venv-torch-xla/bin/python Tools/candidates/torch_xla_candidate.py' --timeout 60"
 )
 ci_entries=" reference numpy pytorch-2.15.0 mlx paddle "
 
@@ -38,7 +40,7 @@ else
     for name in "$@"; do only+="$name "; done
 fi
 out=Tools/results
-$check && out="$(mktemp -d)"
+$check && { out="$(mktemp -d)"; trap 'rm -rf "$out"' EXIT; }
 
 for entry in "${entries[@]}"; do
     IFS='|' read -r name environment arguments <<<"$entry"
@@ -54,9 +56,14 @@ for entry in "${entries[@]}"; do
     [ -f "$out/$name.json" ] || { echo "error: no results for $name"; status=2; }
 done
 
+# The release table (CONFORMANCE.md §1) is generated from the committed Tools/results/releases/ files, which
+# Tools/sweep_releases.sh writes (it installs every PyTorch release, far too slow for CI): --check re-generates it
+# from those files and fails when the committed table differs.
 if $check; then
     python3 Tools/results_matrix.py check "$out" || status=1
+    python3 Tools/release_table.py check || status=1
 else
     python3 Tools/results_matrix.py update
+    python3 Tools/release_table.py update
 fi
 exit $status

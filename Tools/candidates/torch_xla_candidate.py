@@ -1,0 +1,118 @@
+"""PyTorch's gaussian_nll_loss run by PyTorch/XLA on the XLA device, served as a protocol candidate.
+
+Each case moves its tensors to ``torch_xla.device()`` (PJRT on the CPU: ``PJRT_DEVICE=CPU`` unless the
+environment names another device), calls ``torch.nn.functional.gaussian_nll_loss`` there and, for gradients,
+``loss.backward(grad_output)`` with ``grad_output`` on the XLA device too; ``torch_xla.sync()`` then compiles and
+runs the lazy graph, forward and backward, with XLA, and the results are copied back to the CPU::
+
+    .venv-torch-xla/bin/python Tools/candidates/torch_xla_candidate.py [--no-grad]
+
+The function is PyTorch's own Python code: its checks (var's shape, the negative-var test, which reads
+``torch.any(var < 0)`` back from the device) run as in eager PyTorch, and every ATen op it calls is traced by
+PyTorch/XLA's lazy tensors and lowered to XLA HLO. The PyTorch in the venv is what PyTorch/XLA runs, so its
+version is reported beside torch-xla's. torch and torch_xla take seconds to import, so they are imported on the
+first eval and the hello is answered at once.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from importlib import metadata
+
+from gnll_candidate import Case, Rejection, Result, Tensor, adapter_arguments, declared_features, rejection_from, serve
+
+DTYPES = ("float16", "bfloat16", "float32", "float64")
+torch = F = torch_xla = DEVICE = TORCH_DTYPES = DTYPE_NAMES = None
+BROADCAST_ERROR = re.compile(
+    r"The size of tensor a \(\d+\) must match the size of tensor b \(\d+\) at non-singleton dimension \d+"
+)
+# (exception types, kind, test of the message), tried in order: PyTorch's own texts (its Python checks), then
+# PyTorch/XLA's.
+ERROR_KINDS = (
+    ((AttributeError, TypeError), "type", lambda text: True),
+    (ValueError, "negative_var", lambda text: text == "var has negative entry/entries"),
+    (ValueError, "var_size", lambda text: text == "var is of incorrect size"),
+    (ValueError, "reduction", lambda text: text.endswith(" is not valid")),
+    (RuntimeError, "broadcast", lambda text: BROADCAST_ERROR.search(text) is not None),
+    # PyTorch/XLA's own shape inference of a binary op: "Shapes are not compatible for broadcasting: f32[1,3] vs.
+    # f32[1,2]. Expected dimension 1 of shape f32[1,3] (3) to match dimension 1 of shape f32[1,2] (2)...".
+    (RuntimeError, "broadcast", lambda text: text.startswith("Shapes are not compatible for broadcasting")),
+    (RuntimeError, "type", lambda text: text.startswith("value cannot be converted to type")),
+)
+
+
+def load() -> None:
+    """Import torch and torch_xla (once), with PJRT on the CPU unless the environment says otherwise."""
+    global torch, F, torch_xla, DEVICE, TORCH_DTYPES, DTYPE_NAMES
+    if torch_xla is not None:
+        return
+    os.environ.setdefault("PJRT_DEVICE", "CPU")
+    import torch as torch_module
+    import torch.nn.functional as functional
+    import torch_xla as torch_xla_module
+
+    torch, F, torch_xla = torch_module, functional, torch_xla_module
+    torch.set_num_threads(1)
+    DEVICE = torch_xla.device()
+    TORCH_DTYPES = {name: getattr(torch, name) for name in DTYPES}
+    DTYPE_NAMES = {dtype: name for name, dtype in TORCH_DTYPES.items()}
+
+
+def to_xla(tensor: Tensor, requires_grad: bool):
+    """A leaf tensor on the XLA device holding a protocol tensor's values in its dtype."""
+    values = torch.as_tensor(tensor.array).to(dtype=TORCH_DTYPES[tensor.dtype]).to(DEVICE)
+    return values.requires_grad_(requires_grad)
+
+
+def to_protocol(values) -> Tensor:
+    """A protocol tensor from an XLA tensor (copied to the CPU; bfloat16 is widened to float32 exactly)."""
+    name = DTYPE_NAMES[values.dtype]
+    wide = values.detach().cpu()
+    return Tensor((wide.float() if name == "bfloat16" else wide).numpy(), name)
+
+
+def rejection_for(error: Exception) -> Rejection:
+    """The protocol rejection for an exception raised while running the loss; re-raise anything unexpected."""
+    return rejection_from(error, ERROR_KINDS)
+
+
+def evaluate(case: Case) -> Result:
+    """Evaluate one case with PyTorch's function on the XLA device."""
+    load()
+    input = to_xla(case.input, case.grad)
+    target = to_xla(case.target, case.grad)
+    var = to_xla(case.var, case.grad) if isinstance(case.var, Tensor) else case.var
+    try:
+        loss = F.gaussian_nll_loss(input, target, var, full=case.full, eps=case.eps, reduction=case.reduction)
+        if case.grad:
+            loss.backward(to_xla(case.grad_output, False))
+        torch_xla.sync()
+    except Exception as error:
+        raise rejection_for(error) from error
+    if not case.grad:
+        return Result(loss=to_protocol(loss))
+    return Result(
+        loss=to_protocol(loss),
+        grad_input=to_protocol(input.grad),
+        grad_target=to_protocol(target.grad),
+        grad_var=to_protocol(var.grad) if isinstance(var, torch.Tensor) else None,
+    )
+
+
+def main() -> None:
+    """Parse the command line and serve."""
+    parser = adapter_arguments(__doc__, default_profile="torch-2.6")
+    arguments = parser.parse_args()
+    serve(
+        evaluate,
+        name="torch-xla",
+        version=", ".join(f"{package} {metadata.version(package)}" for package in ("torch-xla", "torch")),
+        profile=arguments.profile,
+        dtypes=list(DTYPES),
+        features=declared_features(arguments, "scalar_var", "mixed_dtype"),
+    )
+
+
+if __name__ == "__main__":
+    main()
