@@ -10,7 +10,8 @@ DIR holds what Tools/sweep_releases.sh writes: `torch-X.Y.Z.PROFILE.json` (a `gn
 release X.Y.Z under PROFILE) and `torch-X.Y.Z.install-error.txt` (pip's error for a release that did not
 install). Each release gets a row: the profile the suite assigns it (ASSIGNED, as in CONFORMANCE.md §1 and
 torch_candidate.default_profile), the verdict under it, and under every other profile it was run with, the verdict
-and the ids of the failing checks. Only the standard library is used.
+and the ids of the failing checks; a release that declares fewer dtypes than the suite knows is marked with
+them. The version-to-profile map is gnll_common's (Tools/candidates), the one the torch adapter uses.
 """
 import glob
 import json
@@ -19,12 +20,14 @@ import re
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "Tools", "candidates"))
+from gnll_common import PROFILES, profile_for  # noqa: E402
 CONFORMANCE = os.path.join(ROOT, "CONFORMANCE.md")
 RELEASES = os.path.join(ROOT, "Tools", "results", "releases")
 BEGIN = "<!-- BEGIN release table (generated: Tools/release_table.py) -->"
 END = "<!-- END release table -->"
-# The profiles in release order, and the first (major, minor) each covers.
-PROFILES = [("torch-1.8", (1, 8)), ("torch-1.9", (1, 9)), ("torch-2.6", (2, 6)), ("torch-2.10", (2, 10))]
+# Every dtype the protocol has: a candidate that declares fewer gets its row marked.
+ALL_DTYPES = ("float16", "bfloat16", "float32", "float64")
 RESULTS_NAME = re.compile(r"^torch-(\d+\.\d+\.\d+)\.(torch-\d+\.\d+)\.json$")
 ERROR_NAME = re.compile(r"^torch-(\d+\.\d+\.\d+)\.install-error\.txt$")
 
@@ -36,8 +39,7 @@ def version_key(release):
 
 def assigned(release):
     """The profile the suite assigns a release."""
-    major_minor = version_key(release)[:2]
-    return [name for name, first in PROFILES if first <= major_minor][-1]
+    return profile_for(release)
 
 
 def verdict(results):
@@ -83,9 +85,12 @@ def collect(directory):
 
 
 def outcome(results):
-    """One cell: the verdict, with the failing check ids."""
+    """One cell: the verdict, with the dtypes the candidate did not declare and the failing check ids."""
     ids = failing(results)
     text = verdict(results)
+    missing = [dtype for dtype in ALL_DTYPES if dtype not in results["candidate"].get("dtypes", ALL_DTYPES)]
+    if missing:
+        text += f" (without {', '.join(missing)}: not declared, its cases skipped)"
     if ids:
         text += f" ({len(ids)} of {len(results['checks'])} fail: " + ", ".join(f"`{i}`" for i in ids) + ")"
     return text
@@ -104,7 +109,7 @@ def table(directory):
         by_profile = runs[release]
         version = next(iter(by_profile.values()))["candidate"]["version"]
         own = outcome(by_profile[profile]) if profile in by_profile else "not run"
-        others = [f"{name}: {outcome(by_profile[name])}" for name, _ in PROFILES
+        others = [f"{name}: {outcome(by_profile[name])}" for name in PROFILES
                   if name in by_profile and name != profile]
         lines.append(f"| {release} ({version}) | {profile} | {own} | {'; '.join(others) or 'not run'} |")
     return "\n".join(lines)

@@ -82,6 +82,23 @@ def evaluate(case: Case, device: str) -> Result:
     )
 
 
+def supported_dtypes(device: str) -> list:
+    """The dtypes this torch can evaluate the loss in on `device`.
+
+    torch 2.0 and older have no CPU float16 kernel for ``clamp_min`` (``"clamp_min_scalar_cpu" not implemented for
+    'Half'``, measured on 2.0.1 and 1.13.1), which the loss calls on every tensor var: on such a build float16 is
+    left out of the hello, so the suite skips float16 cases instead of counting the missing kernel as a fault.
+    """
+    dtypes = list(TORCH_DTYPES)
+    try:
+        torch.ones(1, dtype=torch.float16, device=device).clamp_(min=1e-6)
+    except RuntimeError as error:
+        if "not implemented for 'Half'" not in str(error):
+            raise
+        dtypes.remove("float16")
+    return dtypes
+
+
 def main() -> None:
     """Parse the command line and serve."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -94,7 +111,7 @@ def main() -> None:
         name="pytorch",
         version=torch.__version__,
         profile=arguments.profile,
-        dtypes=list(TORCH_DTYPES),
+        dtypes=supported_dtypes(arguments.device),
         features=["grad", "scalar_var", "mixed_dtype"],
     )
 

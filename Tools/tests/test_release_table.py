@@ -94,3 +94,14 @@ def test_check_and_update(tmp_path, monkeypatch):
     text = document.read_text(encoding="utf-8")
     assert text.startswith("intro\n") and text.endswith(f"{release_table.END}\nrest\n")
     assert "| 2.9.1 (2.9.1) | torch-2.6 | conformant | not run |" in text
+
+
+def test_undeclared_dtypes_are_named(tmp_path):
+    """A release whose adapter left a dtype out of its hello (torch 2.0 has no CPU float16 clamp) says so in its
+    cells: its verdict holds without that dtype's cases."""
+    without_half = results("torch-1.9", "2.0.1+cu117", PASSING)
+    without_half["candidate"]["dtypes"] = ["bfloat16", "float32", "float64"]
+    write(tmp_path, "torch-2.0.1.torch-1.9.json", without_half)
+    row = release_table.table(str(tmp_path)).splitlines()[2]
+    assert row == ("| 2.0.1 (2.0.1+cu117) | torch-1.9 | conformant (without float16: not declared, its cases "
+                   "skipped) | not run |")

@@ -47,3 +47,26 @@ def test_float16_with_bfloat16_promotes_to_float32(torch_candidate):
         "bfloat16",
         "float16",
     ]
+
+
+def test_float16_left_out_without_a_cpu_clamp_kernel(monkeypatch):
+    """torch 2.0 and 1.13 raise '"clamp_min_scalar_cpu" not implemented for 'Half'' for a float16 clamp on the CPU:
+    the adapter then declares no float16 (measured on those wheels; simulated here on the installed torch); any
+    other error of the probe is not hidden."""
+    torch = pytest.importorskip("torch")
+    import torch_candidate
+
+    assert torch_candidate.supported_dtypes("cpu") == ["float16", "bfloat16", "float32", "float64"]
+
+    def no_half_kernel(self, *args, **kwargs):
+        raise RuntimeError('"clamp_min_scalar_cpu" not implemented for \'Half\'')
+
+    monkeypatch.setattr(torch.Tensor, "clamp_", no_half_kernel)
+    assert torch_candidate.supported_dtypes("cpu") == ["bfloat16", "float32", "float64"]
+
+    def other_failure(self, *args, **kwargs):
+        raise RuntimeError("something else")
+
+    monkeypatch.setattr(torch.Tensor, "clamp_", other_failure)
+    with pytest.raises(RuntimeError, match="something else"):
+        torch_candidate.supported_dtypes("cpu")
