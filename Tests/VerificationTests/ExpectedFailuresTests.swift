@@ -2,7 +2,6 @@ import Conformance
 import Foundation
 import GNLLTestSupport
 import GaussianNLL
-import Reporting
 import Testing
 import Verification
 
