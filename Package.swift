@@ -105,7 +105,8 @@ let package = Package(
             ],
             resources: [.copy("Fixtures")], swiftSettings: strictSettings),
         .testTarget(
-            name: "FuzzingTests", dependencies: ["Fuzzing", "Conformance", "Judge", "GaussianNLL"],
+            name: "FuzzingTests",
+            dependencies: ["Fuzzing", "Conformance", "Judge", "GaussianNLL", "GNLLTestSupport"],
             swiftSettings: strictSettings),
         .testTarget(name: "CLITests", dependencies: ["gnll", "GNLLTestSupport"], swiftSettings: strictSettings),
         .testTarget(

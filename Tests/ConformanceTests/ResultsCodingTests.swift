@@ -1,34 +1,8 @@
 import Conformance
 import Foundation
+import GNLLTestSupport
 import GaussianNLL
 import Testing
-
-/// The special values of every dtype, as little-endian bit patterns: -0.0, +0.0, +inf, -inf, a quiet NaN with a
-/// payload, a negative signalling NaN with a payload, the smallest subnormal and the largest finite value.
-let specialBitPatterns: [(DType, [UInt64])] = [
-    (.float16, [0x8000, 0x0000, 0x7C00, 0xFC00, 0x7E01, 0xFD55, 0x0001, 0x7BFF]),
-    (.bfloat16, [0x8000, 0x0000, 0x7F80, 0xFF80, 0x7FC1, 0xFF81, 0x0001, 0x7F7F]),
-    (.float32, [0x8000_0000, 0, 0x7F80_0000, 0xFF80_0000, 0x7FC1_2345, 0xFF81_2345, 0x0000_0001, 0x7F7F_FFFF]),
-    (
-        .float64,
-        [
-            0x8000_0000_0000_0000, 0, 0x7FF0_0000_0000_0000, 0xFFF0_0000_0000_0000, 0x7FF8_0000_0001_2345,
-            0xFFF4_0000_0000_0001, 0x0000_0000_0000_0001, 0x7FEF_FFFF_FFFF_FFFF,
-        ]
-    ),
-]
-
-/// The tensor record of bit patterns, written byte by byte (not through `Tensor`, which keeps values as `Double`).
-func rawRecord(_ dtype: DType, _ patterns: [UInt64]) -> TensorRecord {
-    var record = TensorRecord(try! Tensor(dtype: dtype, shape: [0], values: []))
-    var bytes: [UInt8] = []
-    for pattern in patterns {
-        for index in 0..<dtype.byteWidth { bytes.append(UInt8(truncatingIfNeeded: pattern >> (8 * index))) }
-    }
-    record.shape = [patterns.count]
-    record.data = Data(bytes).base64EncodedString()
-    return record
-}
 
 /// Scalars for eps and a Python-float var: -0.0, +inf, -inf, NaN, the smallest subnormal and the largest double.
 let specialScalars: [Double] = [-0.0, .infinity, -.infinity, .nan, .leastNonzeroMagnitude, .greatestFiniteMagnitude]
@@ -48,18 +22,18 @@ struct ResultsCodingTests {
     func report() throws -> VerifyReport {
         var report = VerifyReport(
             candidate: CandidateInfo(name: "special", version: "1"), profile: .current, seed: .max, budget: "quick")
-        for (dtype, patterns) in specialBitPatterns {
+        for (dtype, patterns) in SpecialValues.bitPatterns {
             for (position, scalar) in specialScalars.enumerated() {
                 let base = try Tensor(dtype: dtype, shape: [1], values: [1])
                 var record = CaseRecord(
                     LossCase(input: base, target: base, variance: .scalar(1), eps: 1e-6, reduction: "none"))
-                record.input = rawRecord(dtype, patterns)
-                record.target = rawRecord(dtype, patterns.reversed())
+                record.input = SpecialValues.record(dtype, patterns)
+                record.target = SpecialValues.record(dtype, patterns.reversed())
                 record.eps = scalar
                 // A Python-float var with every special value (float64: a var tensor instead).
                 record.variance =
                     dtype == .float64
-                    ? .tensor(rawRecord(dtype, patterns))
+                    ? .tensor(SpecialValues.record(dtype, patterns))
                     : .scalar(specialScalars[(position + 3) % specialScalars.count])
                 var result = CheckResult(id: "special.\(dtype).\(position)", category: "special", title: "special")
                 result.status = .failed
