@@ -27,8 +27,9 @@ DTYPE_NAMES = {dtype: name for name, dtype in TORCH_DTYPES.items()}
 BROADCAST_ERROR = re.compile(
     r"The size of tensor a \(\d+\) must match the size of tensor b \(\d+\) at non-singleton dimension \d+"
 )
-# (exception type, kind, test of the message), tried in order.
-ERROR_KINDS = (
+# (exception type, kind, test of the message), tried in order: what PyTorch's own Python code and its clamp raise
+# in every release from 1.9 on, which the adapters that run PyTorch's function elsewhere (PyTorch/XLA) share.
+PYTORCH_ERROR_KINDS = (
     ((AttributeError, TypeError), "type", lambda text: True),
     (ValueError, "negative_var", lambda text: text == "var has negative entry/entries"),
     (ValueError, "var_size", lambda text: text == "var is of incorrect size"),
@@ -37,6 +38,8 @@ ERROR_KINDS = (
     (RuntimeError, "broadcast", lambda text: BROADCAST_ERROR.search(text) is not None),
     # clamp_(min=eps) with an eps beyond var's dtype: c10's checked conversion of the bound.
     (RuntimeError, "type", lambda text: text.startswith("value cannot be converted to type")),
+)
+ERROR_KINDS = PYTORCH_ERROR_KINDS + (
     # torch 1.8 views input, target and var as (N, -1); these are its failures to do so.
     (IndexError, "target_size", lambda text: text.endswith("specified as 0 but tensor has no dimensions")),
     (RuntimeError, "target_size", lambda text: text.startswith("cannot reshape tensor of 0 elements")),
@@ -71,9 +74,15 @@ def evaluate(case: Case, device: str) -> Result:
         loss = F.gaussian_nll_loss(input, target, var, full=case.full, eps=case.eps, reduction=case.reduction)
     except Exception as error:
         raise rejection_for(error) from error
+    if case.grad:
+        loss.backward(to_torch(case.grad_output, device, False))
+    return result(case, loss, input, target, var)
+
+
+def result(case: Case, loss: torch.Tensor, input: torch.Tensor, target: torch.Tensor, var) -> Result:
+    """The protocol result: the loss and, when the case asks for them, the gradients its backward left."""
     if not case.grad:
         return Result(loss=to_protocol(loss))
-    loss.backward(to_torch(case.grad_output, device, False))
     return Result(
         loss=to_protocol(loss),
         grad_input=to_protocol(input.grad),

@@ -37,7 +37,7 @@ from gnll_candidate import Case, Rejection, Result, Tensor, adapter_arguments, d
 DTYPES = ("float16", "bfloat16", "float32", "float64")
 # torch takes seconds to import: it is imported on the first eval (load()), so that the hello is answered at
 # once (the suite allows a candidate 10 s to start).
-torch = F = rejection_for = to_protocol = to_torch = None
+torch = F = rejection_for = result = to_torch = None
 
 RESET_EVERY = 200
 # Dynamo's wording for a failed broadcast found while tracing with fake tensors.
@@ -100,7 +100,7 @@ def rebuilding_broken_libraries(call):
 
 def load(arguments) -> "CompiledLoss":
     """Import and configure torch (once); the compiled loss."""
-    global torch, F, rejection_for, to_protocol, to_torch
+    global torch, F, rejection_for, result, to_torch
     import torch as torch_module
     import torch._dynamo
     import torch._dynamo.config as dynamo_config
@@ -108,9 +108,7 @@ def load(arguments) -> "CompiledLoss":
     import torch_candidate
 
     torch, F = torch_module, functional
-    rejection_for, to_protocol, to_torch = (
-        torch_candidate.rejection_for, torch_candidate.to_protocol, torch_candidate.to_torch
-    )
+    rejection_for, result, to_torch = torch_candidate.rejection_for, torch_candidate.result, torch_candidate.to_torch
     torch.set_num_threads(1)
     if not arguments.plain:
         dynamo_config.dont_skip_tracing = True
@@ -157,15 +155,9 @@ def evaluate_once(case: Case, loss_function: "CompiledLoss") -> Result:
         if BROKEN_LIBRARY.search(str(error)):
             raise
         raise compile_rejection(error) from error
-    if not case.grad:
-        return Result(loss=to_protocol(loss))
-    loss.backward(to_torch(case.grad_output, "cpu", False))
-    return Result(
-        loss=to_protocol(loss),
-        grad_input=to_protocol(input.grad),
-        grad_target=to_protocol(target.grad),
-        grad_var=to_protocol(var.grad) if isinstance(var, torch.Tensor) else None,
-    )
+    if case.grad:
+        loss.backward(to_torch(case.grad_output, "cpu", False))
+    return result(case, loss, input, target, var)
 
 
 def main() -> None:

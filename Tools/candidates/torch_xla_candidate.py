@@ -17,34 +17,23 @@ first eval and the hello is answered at once.
 from __future__ import annotations
 
 import os
-import re
 from importlib import metadata
 
 from gnll_candidate import Case, Rejection, Result, Tensor, adapter_arguments, declared_features, rejection_from, serve
 
 DTYPES = ("float16", "bfloat16", "float32", "float64")
-torch = F = torch_xla = DEVICE = TORCH_DTYPES = DTYPE_NAMES = None
-BROADCAST_ERROR = re.compile(
-    r"The size of tensor a \(\d+\) must match the size of tensor b \(\d+\) at non-singleton dimension \d+"
-)
-# (exception types, kind, test of the message), tried in order: PyTorch's own texts (its Python checks), then
-# PyTorch/XLA's.
-ERROR_KINDS = (
-    ((AttributeError, TypeError), "type", lambda text: True),
-    (ValueError, "negative_var", lambda text: text == "var has negative entry/entries"),
-    (ValueError, "var_size", lambda text: text == "var is of incorrect size"),
-    (ValueError, "reduction", lambda text: text.endswith(" is not valid")),
-    (RuntimeError, "broadcast", lambda text: BROADCAST_ERROR.search(text) is not None),
-    # PyTorch/XLA's own shape inference of a binary op: "Shapes are not compatible for broadcasting: f32[1,3] vs.
-    # f32[1,2]. Expected dimension 1 of shape f32[1,3] (3) to match dimension 1 of shape f32[1,2] (2)...".
+torch = F = torch_xla = torch_candidate = DEVICE = TORCH_DTYPES = None
+# PyTorch/XLA's own shape inference of a binary op: "Shapes are not compatible for broadcasting: f32[1,3] vs.
+# f32[1,2]. Expected dimension 1 of shape f32[1,3] (3) to match dimension 1 of shape f32[1,2] (2)...". Tried after
+# PyTorch's own texts (torch_candidate.PYTORCH_ERROR_KINDS: its Python checks run as in eager PyTorch).
+XLA_ERROR_KINDS = (
     (RuntimeError, "broadcast", lambda text: text.startswith("Shapes are not compatible for broadcasting")),
-    (RuntimeError, "type", lambda text: text.startswith("value cannot be converted to type")),
 )
 
 
 def load() -> None:
     """Import torch and torch_xla (once), with PJRT on the CPU unless the environment says otherwise."""
-    global torch, F, torch_xla, DEVICE, TORCH_DTYPES, DTYPE_NAMES
+    global torch, F, torch_xla, torch_candidate, DEVICE, TORCH_DTYPES
     if torch_xla is not None:
         return
     os.environ.setdefault("PJRT_DEVICE", "CPU")
@@ -52,11 +41,12 @@ def load() -> None:
     import torch.nn.functional as functional
     import torch_xla as torch_xla_module
 
-    torch, F, torch_xla = torch_module, functional, torch_xla_module
+    import torch_candidate as torch_candidate_module
+
+    torch, F, torch_xla, torch_candidate = torch_module, functional, torch_xla_module, torch_candidate_module
     torch.set_num_threads(1)
     DEVICE = torch_xla.device()
-    TORCH_DTYPES = {name: getattr(torch, name) for name in DTYPES}
-    DTYPE_NAMES = {dtype: name for name, dtype in TORCH_DTYPES.items()}
+    TORCH_DTYPES = torch_candidate.TORCH_DTYPES
 
 
 def to_xla(tensor: Tensor, requires_grad: bool):
@@ -65,16 +55,9 @@ def to_xla(tensor: Tensor, requires_grad: bool):
     return values.requires_grad_(requires_grad)
 
 
-def to_protocol(values) -> Tensor:
-    """A protocol tensor from an XLA tensor (copied to the CPU; bfloat16 is widened to float32 exactly)."""
-    name = DTYPE_NAMES[values.dtype]
-    wide = values.detach().cpu()
-    return Tensor((wide.float() if name == "bfloat16" else wide).numpy(), name)
-
-
 def rejection_for(error: Exception) -> Rejection:
     """The protocol rejection for an exception raised while running the loss; re-raise anything unexpected."""
-    return rejection_from(error, ERROR_KINDS)
+    return rejection_from(error, torch_candidate.PYTORCH_ERROR_KINDS + XLA_ERROR_KINDS)
 
 
 def evaluate(case: Case) -> Result:
@@ -90,14 +73,8 @@ def evaluate(case: Case) -> Result:
         torch_xla.sync()
     except Exception as error:
         raise rejection_for(error) from error
-    if not case.grad:
-        return Result(loss=to_protocol(loss))
-    return Result(
-        loss=to_protocol(loss),
-        grad_input=to_protocol(input.grad),
-        grad_target=to_protocol(target.grad),
-        grad_var=to_protocol(var.grad) if isinstance(var, torch.Tensor) else None,
-    )
+    # Gradients and the loss are copied back to the CPU (bfloat16 widened to float32 exactly).
+    return torch_candidate.result(case, loss, input, target, var)
 
 
 def main() -> None:
