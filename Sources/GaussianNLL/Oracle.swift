@@ -145,12 +145,16 @@ struct OracleEvaluation<W: OracleReal> {
         switch layout.reduction {
         case .none:
             loss = ExactTensor(dtype: resultType, shape: layout.unreducedShape, elements: unreduced)
-        case .sum:
-            loss = ExactTensor(dtype: resultType, shape: [], elements: [total.element(type: resultType)])
-        case .mean:
-            let count = W(unreducedCount)
-            loss = ExactTensor(
-                dtype: resultType, shape: [], elements: [total.element(dividedBy: count, type: resultType)])
+        case .sum, .mean:
+            // 'mean' divides the sum PyTorch forms first, so both may overflow in that sum's accumulation type,
+            // with the margin of every other intermediate (a float16 difference rounded up can carry a float64 sum
+            // past its range). What the result's own rounding does is the judge's to decide, as before.
+            var element = total.element(
+                dividedBy: layout.reduction == .mean ? W(unreducedCount) : 1, type: resultType)
+            element.overflows =
+                element.overflows
+                || sumMayOverflow(total, accumulatingIn: resultType, roundedTo: resultType.accumulationType)
+            loss = ExactTensor(dtype: resultType, shape: [], elements: [element])
         }
         guard let gradOutput = call.gradOutput else { return .success(loss: loss, gradients: nil) }
         return .success(
