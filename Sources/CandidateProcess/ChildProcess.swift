@@ -14,10 +14,13 @@ private let ignoringBrokenPipes: Void = {
 
 /// A running `/bin/sh -c COMMAND` in its own process group, with pipes on its stdin, stdout and stderr.
 ///
-/// The parent's ends are non-blocking and close-on-exec. The process is never left behind: ``terminate()``
-/// kills the whole group and reaps the shell, and no path gives the process up without it.
+/// The parent's ends are non-blocking and close-on-exec. The process is never left behind: ``killAndReap()``
+/// kills the whole group, reaps the shell and kills what the candidate started outside the group
+/// (``CandidateProcesses``), and no path gives the process up without it.
 struct ChildProcess {
     let pid: pid_t
+    /// The value of `GNLL_CANDIDATE` in the environment of the process and its descendants.
+    let marker: String
     /// The write end of the child's stdin.
     let stdin: Int32
     /// The read end of the child's stdout.
@@ -35,24 +38,29 @@ struct ChildProcess {
             opened += fds
             return (fds[0], fds[1])
         }
+        let marker = CandidateProcesses.register()
         do {
             let input = try makePipe()
             let output = try makePipe()
             let errors = try makePipe()
-            let pid = try spawnShell(command: command, stdin: input.read, stdout: output.write, stderr: errors.write)
+            let pid = try spawnShell(
+                command: command, environment: CandidateProcesses.environment(marker: marker), stdin: input.read,
+                stdout: output.write, stderr: errors.write)
+            CandidateProcesses.started(marker, pid: pid)
             for descriptor in [input.read, output.write, errors.write] { close(descriptor) }
             for descriptor in [input.write, output.read, errors.read] {
                 _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
             }
-            return ChildProcess(pid: pid, stdin: input.write, stdout: output.read, stderr: errors.read)
+            return ChildProcess(pid: pid, marker: marker, stdin: input.write, stdout: output.read, stderr: errors.read)
         } catch {
             for descriptor in opened { close(descriptor) }
+            CandidateProcesses.end(marker)
             throw error
         }
     }
 
     private static func spawnShell(
-        command: String, stdin: Int32, stdout: Int32, stderr: Int32
+        command: String, environment: [String], stdin: Int32, stdout: Int32, stderr: Int32
     ) throws(SpawnError)
         -> pid_t
     {
@@ -85,8 +93,11 @@ struct ChildProcess {
         let arguments = strings.map { strdup($0) }
         defer { for argument in arguments { free(argument) } }
         var argv: [UnsafeMutablePointer<CChar>?] = arguments + [nil]
+        let variables = environment.map { strdup($0) }
+        defer { for variable in variables { free(variable) } }
+        var envp: [UnsafeMutablePointer<CChar>?] = variables + [nil]
         var pid: pid_t = 0
-        let status = posix_spawn(&pid, "/bin/sh", &actions, &attributes, &argv, environ)
+        let status = posix_spawn(&pid, "/bin/sh", &actions, &attributes, &argv, &envp)
         guard status == 0 else { throw SpawnError(call: "posix_spawn /bin/sh", errno: status) }
         return pid
     }
@@ -112,7 +123,8 @@ struct ChildProcess {
         }
     }
 
-    /// Kills the process group with SIGKILL and reaps the shell; returns its wait status.
+    /// Kills the process group with SIGKILL, reaps the shell, then kills every process that carries the
+    /// marker; returns the shell's wait status.
     ///
     /// The group is signalled before the shell is reaped, so the group id cannot have been reused.
     func killAndReap() -> Int32 {
@@ -122,6 +134,7 @@ struct ChildProcess {
         while waitpid(pid, &status, 0) < 0 {
             if errno != EINTR { break }
         }
+        CandidateProcesses.end(marker)
         return status
     }
 }

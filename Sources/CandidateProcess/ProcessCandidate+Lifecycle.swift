@@ -1,8 +1,9 @@
-internal import Glibc
-
 extension ProcessCandidate {
-    /// Kills the candidate's whole process group at once; safe from any thread (a signal handler calls it).
-    public func kill() {
-        if let processID { _ = Glibc.kill(-processID, SIGKILL) }
+    /// Kills every candidate process this process has started and not yet ended, their process groups, and
+    /// the descendants that left the groups; safe from any thread (a signal handler calls it).
+    ///
+    /// The processes are not reaped: call it on the way out.
+    public static func killAll() {
+        CandidateProcesses.killAll()
     }
 }

@@ -103,6 +103,8 @@ public final class ProcessCandidate: Candidate {
     private var nextID = 1
     private var restartPolicy: RestartPolicy
     private var lastFault: CandidateFault?
+    /// The fault that began the current run of faults, each right after a restart.
+    private var firstFaultInRow: CandidateFault?
     private var isClosed = false
 
     /// Starts the candidate and does the handshake.
@@ -235,8 +237,11 @@ public final class ProcessCandidate: Candidate {
     private func restartOrGiveUp(_ pipeline: inout Pipeline) {
         if let reason = restartPolicy.reasonToGiveUp(restarts: statistics.restarts) {
             statistics.gaveUp = true
+            // The first fault of the run of faults says what went wrong; the later ones mostly repeat it.
+            let cause = firstFaultInRow ?? lastFault
             lastFault = CandidateFault(
-                kind: lastFault?.kind ?? .crashed, message: reason, stderrTail: lastFault?.stderrTail ?? "")
+                kind: cause?.kind ?? .crashed, message: reason + (cause.map { " (the first: \($0.message))" } ?? ""),
+                stderrTail: lastFault?.stderrTail ?? "")
             return
         }
         statistics.restarts += 1
@@ -276,6 +281,7 @@ public final class ProcessCandidate: Candidate {
     }
 
     private func record(_ fault: CandidateFault) {
+        if !restartPolicy.justRestarted { firstFaultInRow = fault }
         statistics.faults += 1
         statistics.faultsByKind[fault.kind, default: 0] += 1
         restartPolicy.faulted()

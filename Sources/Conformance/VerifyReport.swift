@@ -15,6 +15,8 @@ public struct VerifyReport: Sendable, Codable, Equatable {
     public var budget: String
     /// Whether the run was interrupted before every check ran.
     public var incomplete: Bool
+    /// Why an incomplete run stopped, when it is known: the signal, or why the run could not start its checks.
+    public var incompleteReason: String?
     public var summary: Summary
     public var checks: [CheckResult]
 

@@ -67,7 +67,7 @@ public final class DifferentialFuzzer {
         }
 
         public static func cases(_ count: Int) -> Limit { Limit(cases: count) }
-        public static func seconds(_ seconds: Double) -> Limit { Limit(duration: .milliseconds(Int64(seconds * 1000))) }
+        public static func seconds(_ seconds: Double) -> Limit { Limit(duration: .seconds(seconds)) }
     }
 
     public let configuration: Configuration
@@ -119,7 +119,11 @@ public final class DifferentialFuzzer {
             }
             var batch = [(call: LossCase, mutations: [Mutation])]()
             while batch.count < size && !pendingSeeds.isEmpty { batch.append((pendingSeeds.removeFirst(), [])) }
-            while batch.count < size { batch.append(nextMutant()) }
+            while batch.count < size {
+                // The limit holds while a batch is built too: a large batch of large cases takes a while.
+                if batch.count % 16 == 15, let duration = limit.duration, clock.now - start >= duration { break }
+                batch.append(nextMutant())
+            }
             runBatch(batch)
             statistics.elapsed = earlier + (clock.now - start)
             progress(statistics)

@@ -99,19 +99,31 @@ public struct VerificationError: Error, Sendable, CustomStringConvertible {
 /// validated against their ids; the selection and the shard are applied; the checks run in order; the list
 /// is fixed if asked; and the results are gated into a verdict.
 public enum Verification {
-    /// Observes a run: each check's result as it lands (with the number of checks the run will run), and
-    /// whether to stop before the next check (an interrupted run is marked incomplete).
+    /// Observes a run: its start once the checks are chosen, each check's result as it lands (with the number
+    /// of checks the run will run), and whether to stop before the next check (an interrupted run is marked
+    /// incomplete).
     public struct Observer {
+        public var started: (_ start: RunStart) -> Void
         public var progress: (_ report: VerifyReport, _ total: Int) -> Void
         public var shouldStop: () -> Bool
 
         public init(
+            started: @escaping (_ start: RunStart) -> Void = { _ in },
             progress: @escaping (_ report: VerifyReport, _ total: Int) -> Void = { _, _ in },
             shouldStop: @escaping () -> Bool = { false }
         ) {
+            self.started = started
             self.progress = progress
             self.shouldStop = shouldStop
         }
+    }
+
+    /// A run about to run its checks: what its results file holds before the first check lands.
+    public struct RunStart: Sendable {
+        /// The results with no check yet: the candidate's handshake, the profile, the seed and the budget.
+        public var results: ShardedReport
+        /// How many checks will run.
+        public var total: Int
     }
 
     /// Verifies a candidate that is already running; the caller closes it.
@@ -170,6 +182,13 @@ public enum Verification {
             casesPerProperty: settings.casesPerProperty ?? settings.budget.casesPerProperty,
             reproduction: { settings.reproduction(check: $0, profile: profile) })
         let total = plan.selected.count
+        observer.started(
+            RunStart(
+                results: ShardedReport(
+                    report: VerifyReport(
+                        candidate: candidate.info, profile: profile, seed: settings.seed, budget: settings.budgetLabel),
+                    shard: settings.shard.map { ShardRecord(shard: $0, checks: plan.allIDs) }),
+                total: total))
         let report = Verifier(checks: plan.selected).run(
             in: context, budget: settings.budgetLabel, progress: { observer.progress($0, total) },
             shouldStop: observer.shouldStop)

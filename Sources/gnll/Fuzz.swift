@@ -21,7 +21,9 @@ struct Fuzz: ParsableCommand {
             derived from the kind; `gnll replay FILE --candidate CMD` reruns it. A run with one seed sends \
             the same cases to a deterministic candidate every time.
 
-            Progress goes to stderr: one refreshing line on a terminal, a line every 10 seconds otherwise.
+            Progress goes to stderr: one refreshing line on a terminal, a line every 10 seconds otherwise. \
+            SIGINT, SIGTERM or SIGHUP stops after the batch in flight and reports; a second one, or one \
+            while the candidate starts, ends gnll at once (exit 128 + the signal's number).
 
             Exit codes: 0 no failure, 1 failures found, 2 usage error or an infrastructure error (a \
             candidate that cannot start, a folder that cannot be written).
@@ -32,32 +34,46 @@ struct Fuzz: ParsableCommand {
     @Option(name: .long, help: "The profile to judge under (default: the one the candidate declares).")
     var profile: Profile?
 
-    @Option(name: .long, help: "How long to fuzz, in seconds.")
+    @Option(name: .long, parsing: .unconditional, help: "How long to fuzz, in seconds (0.001 to 10000000).")
     var seconds: Double = 60
 
-    @Option(name: .long, help: "Stop after this many cases (default: no limit but --seconds).")
+    @Option(
+        name: .long, parsing: .unconditional, help: "Stop after this many cases (default: no limit but --seconds).")
     var cases: Int?
 
-    @Option(name: .long, help: "The seed (default: a random one, printed).")
+    @Option(
+        name: .long, parsing: .unconditional, help: "The seed (0 to 2^64 - 1; default: a random one, printed).",
+        transform: parseSeed)
     var seed: UInt64?
 
     @Option(name: .long, help: "The folder for reproducers, created if missing.")
     var out: String = ".gnll/fuzz"
 
-    @Option(name: .long, help: "Cases sent to the candidate at once.")
+    @Option(name: .long, parsing: .unconditional, help: "Cases sent to the candidate at once (1 to 4096).")
     var batch: Int = 64
 
     func validate() throws {
-        guard seconds > 0 else { throw ValidationError("--seconds must be positive.") }
-        guard batch > 0 else { throw ValidationError("--batch must be positive.") }
-        if let cases, cases < 0 { throw ValidationError("--cases must not be negative.") }
+        try requireRange(seconds, 0.001...10_000_000, option: "--seconds")
+        try requireRange(batch, 1...4096, option: "--batch")
+        if let cases { try requireRange(cases, 1...Int.max, option: "--cases") }
     }
 
     func run() throws {
+        // Before the candidate starts: a signal then ends gnll at once, with the candidate killed.
+        let fuzzing = NSLock()
+        nonisolated(unsafe) var batchesRunning = false
+        let stop = Interruption { signal, earlier in
+            // The first signal while fuzzing finishes the batch in flight; any other ends gnll now.
+            guard earlier > 0 || !fuzzing.withLock({ batchesRunning }) else { return }
+            Interruption.exit(after: signal, message: "interrupted")
+        }
+        defer { withExtendedLifetime(stop) {} }
         let target: any Candidate
         do {
             target = try candidateOptions.make(profile: profile)
         } catch {
+            // A signal that killed the candidate as it started is the reason, and its handler ends gnll.
+            if stop.requested { Interruption.waitForExit() }
             throw CommandFailure("\(error)")
         }
         defer { target.close() }
@@ -75,10 +91,10 @@ struct Fuzz: ParsableCommand {
             "fuzzing \(target.info.name) \(target.info.version) under \(profile) for \(Self.format(seconds)) s, "
                 + "seed \(seed); reproducers in \(out)")
 
-        let stop = StopRequest()
+        fuzzing.withLock { batchesRunning = true }
         let line = FuzzProgressLine(terminal: isatty(STDERR_FILENO) == 1, seconds: seconds)
         let summary = fuzzer.run(
-            limit: .init(cases: cases, duration: .milliseconds(Int64(seconds * 1000))), progress: line.update,
+            limit: .init(cases: cases, duration: .seconds(seconds)), progress: line.update,
             shouldStop: { stop.requested })
         line.finish(summary.progress)
 
@@ -111,29 +127,6 @@ extension Duration {
     /// The duration in seconds.
     var seconds: Double {
         Double(components.seconds) + Double(components.attoseconds) * 1e-18
-    }
-}
-
-/// SIGINT and SIGTERM: finish the batch in flight, then stop and report.
-final class StopRequest: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stop = false
-    private var sources: [any DispatchSourceSignal] = []
-
-    init() {
-        for signalNumber in [SIGINT, SIGTERM] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { [weak self] in self?.request() }
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    var requested: Bool { lock.withLock { stop } }
-
-    private func request() {
-        lock.withLock { stop = true }
     }
 }
 

@@ -19,14 +19,20 @@ struct GNLL: ParsableCommand {
         ])
 
     /// Runs the command, mapping ArgumentParser's usage errors (64) and every ``CommandFailure`` to this tool's 2.
+    ///
+    /// Every way out claims the exit first (``Interruption/claimExit()``), so that a signal's handler never exits
+    /// at the same time.
     static func main() {
         do {
             var command = try parseAsRoot()
             try command.run()
+            Interruption.claimExit()
         } catch let failure as CommandFailure {
+            Interruption.claimExit()
             printError("error: \(failure.message)")
             Foundation.exit(cannotDecide.rawValue)
         } catch {
+            Interruption.claimExit()
             let code = exitCode(for: error)
             if code == .success {
                 exit(withError: error)

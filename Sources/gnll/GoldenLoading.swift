@@ -4,6 +4,7 @@ import Foundation
 import GaussianNLL
 import GoldenFiles
 import GoldenReplay
+import Synchronization
 
 /// Reads golden files so that a malformed one can never crash or hang `gnll`.
 ///
@@ -14,6 +15,14 @@ import GoldenReplay
 enum GoldenLoading {
     /// How long the child may take.
     static let probeTimeout: TimeInterval = 120
+
+    /// The children reading a file now.
+    private static let running = Mutex<Set<pid_t>>([])
+
+    /// Kills every child reading a file now; safe from any thread (a signal handler calls it).
+    static func killRunning() {
+        for pid in running.withLock({ $0 }) { kill(pid, SIGKILL) }
+    }
 
     /// The loader that golden replay uses in `gnll`.
     static let isolated = GoldenFileLoader(profile: profile(ofFileAt:), load: load)
@@ -41,6 +50,9 @@ enum GoldenLoading {
         child.standardError = errors
         child.standardOutput = output
         try child.run()
+        let pid = child.processIdentifier
+        running.withLock { _ = $0.insert(pid) }
+        defer { running.withLock { _ = $0.remove(pid) } }
         // Drained while the child runs, so that it never blocks on a full pipe.
         let reading = Background { [UInt8](output.fileHandleForReading.readDataToEndOfFile()) }
         let deadline = Date().addingTimeInterval(probeTimeout)

@@ -18,6 +18,14 @@ struct GoldenProbe: ParsableCommand {
 
     func run() throws {
         do {
+            // Opening a FIFO or a device would block or read forever: only a regular file is read.
+            var status = stat()
+            guard stat(path, &status) == 0 else {
+                throw GoldenFileError(path: path, object: "/", message: String(cString: strerror(errno)))
+            }
+            guard status.st_mode & S_IFMT == S_IFREG else {
+                throw GoldenFileError(path: path, object: "/", message: "not a regular file")
+            }
             if headerOnly {
                 _ = try GoldenFile.profile(ofFileAt: path)
             } else {

@@ -56,20 +56,25 @@ struct CandidateOptions: ParsableArguments {
     @Flag(name: .long, help: "Use the bundled reference, in this process, instead of a candidate.")
     var reference = false
 
-    @Option(name: .long, help: "Seconds a candidate may take for one case before it counts as hung.")
+    @Option(
+        name: .long, parsing: .unconditional,
+        help: "Seconds a candidate may take for one case before it counts as hung (0.001 to 86400).")
     var timeout: Double = 10
 
     @Option(
-        name: .customLong("start-timeout"),
-        help: "Seconds a candidate may take to start and answer the handshake (importing a framework can be slow).")
+        name: .customLong("start-timeout"), parsing: .unconditional,
+        help: "Seconds a candidate may take to start and answer the handshake, 0.001 to 86400 (importing can be slow).")
     var startTimeout: Double = 60
+
+    /// The range of `--timeout` and `--start-timeout`: a millisecond to a day.
+    static let timeoutRange = 0.001...86_400.0
 
     func validate() throws {
         guard (candidate != nil) != reference else {
             throw ValidationError("Give exactly one of --candidate CMD or --reference.")
         }
-        guard timeout > 0 else { throw ValidationError("--timeout must be positive.") }
-        guard startTimeout > 0 else { throw ValidationError("--start-timeout must be positive.") }
+        try requireRange(timeout, Self.timeoutRange, option: "--timeout")
+        try requireRange(startTimeout, Self.timeoutRange, option: "--start-timeout")
     }
 
     /// The candidate: its process started and greeted (throws a `CandidateFault` when it cannot start), or the
@@ -77,8 +82,8 @@ struct CandidateOptions: ParsableArguments {
     func make(profile: Profile?) throws -> any Candidate {
         guard let candidate else { return ReferenceCandidate(profile: profile ?? .current) }
         var options = ProcessCandidate.Options()
-        options.caseTimeout = .milliseconds(Int64(timeout * 1000))
-        options.startTimeout = .milliseconds(Int64(startTimeout * 1000))
+        options.caseTimeout = .seconds(timeout)
+        options.startTimeout = .seconds(startTimeout)
         options.profile = profile
         return try ProcessCandidate(command: candidate, options: options)
     }
@@ -87,4 +92,20 @@ struct CandidateOptions: ParsableArguments {
     var commandLineArgument: String {
         reference ? "--reference" : "--candidate \(shellQuoted(candidate ?? ""))"
     }
+}
+
+/// Throws a usage error naming `option` unless `value` is finite and within `range`.
+func requireRange<Value: Comparable & CustomStringConvertible>(
+    _ value: Value, _ range: ClosedRange<Value>, option: String
+) throws {
+    guard !range.contains(value) else { return }
+    throw ValidationError("\(option) must be from \(range.lowerBound) to \(range.upperBound), not \(value).")
+}
+
+/// A seed from the command line: an integer from 0 to 2^64 - 1, or a usage error that says so.
+func parseSeed(_ text: String) throws -> UInt64 {
+    guard let seed = UInt64(text) else {
+        throw ValidationError("--seed must be an integer from 0 to \(UInt64.max), not \(text).")
+    }
+    return seed
 }

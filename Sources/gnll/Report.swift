@@ -55,6 +55,7 @@ struct RenderReport: ParsableCommand {
     var expectedFailures: String?
 
     func run() throws {
+        try checkOutput(output, option: "-o")
         guard let format = format ?? output.flatMap(Self.format(forPath:)) else {
             throw CommandFailure("give --format json|junit|markdown|html (no format goes with the output's extension)")
         }
@@ -106,14 +107,13 @@ struct MergeReports: ParsableCommand {
         guard !shards.isEmpty else {
             throw CommandFailure("give the results files of the shards to merge")
         }
+        try checkOutput(output, option: "-o")
         let parts = try shards.map { try readResults($0).sharded }
         let merged: VerifyReport
         do { merged = try ReportMerge.merge(parts, labels: shards) } catch {
             throw CommandFailure("\(error)")
         }
-        do { try merged.write(to: output) } catch {
-            throw CommandFailure("cannot write \(output): \(error)")
-        }
+        do { try merged.write(to: output) } catch { throw CommandFailure("-o: \(error)") }
         if merged.incomplete { print("the merged results are incomplete: a shard was interrupted") }
         let summary = merged.summary
         print("\(summary.passed) passed, \(summary.failed + summary.errors) failed, \(summary.skipped) skipped")
@@ -188,13 +188,14 @@ func printVerdict(_ verdict: GatedVerdict, quiet: Bool = false) throws {
     if verdict.exitCode != 0 { throw ExitCode(verdict.exitCode) }
 }
 
-/// Writes text to a file atomically, or to standard output without a path; exits 2 when it cannot.
+/// Writes text to an output file (``AtomicFile``), or to standard output without a path; exits 2 when it cannot.
 func writeOutput(_ text: String, to path: String?) throws {
-    guard let path, path != "-" else {
-        FileHandle.standardOutput.write(Data(text.utf8))
-        return
-    }
-    do { try AtomicFile.write(Data(text.utf8), to: path) } catch {
-        throw CommandFailure("cannot write \(path): \(error)")
-    }
+    do { try AtomicFile.write(Data(text.utf8), to: path ?? "-") } catch { throw CommandFailure("-o: \(error)") }
+}
+
+/// Exits 2, naming the option, when an output file cannot be written: checked before the work, so that none
+/// is lost.
+func checkOutput(_ path: String?, option: String) throws {
+    guard let path else { return }
+    do { try AtomicFile.checkWritable(path) } catch { throw CommandFailure("\(option): \(error)") }
 }

@@ -25,14 +25,19 @@ struct Verify: ParsableCommand {
     @Option(name: .long, help: "The profile to judge under (default: the one the candidate declares).")
     var profile: Profile?
 
-    @Option(name: .long, help: "The seed for randomized checks.")
+    @Option(
+        name: .long, parsing: .unconditional, help: "The seed for randomized checks (0 to 2^64 - 1).",
+        transform: parseSeed)
     var seed: UInt64 = 1
 
     @Option(name: .long, help: "How many random cases per property: quick, default or thorough.")
     var budget: Budget = .default
 
-    @Option(name: .long, help: "Cases per property, overriding --budget.")
+    @Option(name: .long, parsing: .unconditional, help: "Cases per property, overriding --budget (1 to 1000000).")
     var cases: Int?
+
+    /// The range of `--cases`.
+    static let casesRange = 1...1_000_000
 
     @Option(name: .long, help: "Write the results JSON here (atomically).")
     var json: String?
@@ -73,7 +78,7 @@ struct Verify: ParsableCommand {
     @OptionGroup var golden: GoldenDirectoryOption
 
     func validate() throws {
-        if let cases, cases < 0 { throw ValidationError("--cases must not be negative.") }
+        if let cases { try requireRange(cases, Self.casesRange, option: "--cases") }
         if expected.fix && shard != nil {
             throw ValidationError(
                 "--fix-expected-failures cannot be used with --shard: merge the shards, then run "
@@ -84,7 +89,14 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         // First, so that a signal at any point leaves a results file marked incomplete.
-        let interruption = Interruption(resultsPath: json)
+        let partial = PartialResults(path: json)
+        let interruption = Interruption { signal, _ in
+            guard partial.abandon(reason: "interrupted by \(Interruption.name(of: signal))") else { return }
+            Interruption.exit(
+                after: signal,
+                message: "interrupted: results so far written\(json.map { " to \($0)" } ?? ""), marked incomplete")
+        }
+        try checkOutputs()
         var settings = VerificationSettings()
         settings.profile = profile
         settings.seed = seed
@@ -97,45 +109,66 @@ struct Verify: ParsableCommand {
         settings.shard = shard
         settings.sources = [GoldenReplaySource(folder: golden.folder)]
         settings.candidateArgument = candidateOptions.commandLineArgument
+        partial.update(
+            ShardedReport(
+                report: VerifyReport(
+                    candidate: CandidateInfo(name: "unknown", version: ""), profile: profile ?? .current, seed: seed,
+                    budget: settings.budgetLabel)))
 
-        var progress: ProgressLine?
+        let progress = ProgressLine(terminal: isatty(STDERR_FILENO) != 0, enabled: !quiet)
         let observer = Verification.Observer(
-            progress: { report, total in
-                interruption.update(report)
-                if progress == nil { progress = ProgressLine(total: total, enabled: !quiet && isatty(2) != 0) }
-                progress?.update(report)
-                if let last = report.checks.last, !quiet { printResult(last) }
+            started: { start in
+                partial.update(start.results)
+                progress.start(total: start.total)
             },
-            shouldStop: { interruption.requested })
+            progress: { report, _ in
+                partial.update(report)
+                progress.update(report)
+                if let last = report.checks.last, !quiet { progress.clearing { printResult(last) } }
+            })
         let outcome: VerificationOutcome
         do {
             outcome = try Verification.run(
-                settings,
-                starting: {
-                    let candidate = try candidateOptions.make(profile: profile)
-                    // Read from the signal's thread only to kill the process group, which is safe at any moment.
-                    nonisolated(unsafe) let running = candidate
-                    interruption.onExit = { running.kill() }
-                    return candidate
-                }, observer: observer)
+                settings, starting: { try candidateOptions.make(profile: profile) }, observer: observer)
         } catch {
-            throw CommandFailure(error.message)
+            progress.finish()
+            // A signal that killed the candidate as it started is the reason, and its handler ends gnll.
+            guard partial.abandon(reason: error.message) else { Interruption.waitForExit() }
+            throw CommandFailure(error.message + (json.map { " (results marked incomplete in \($0))" } ?? ""))
         }
-        progress?.finish()
+        progress.finish()
+        // From here the run is complete: a signal no longer cuts it short.
+        guard partial.finish() else { Interruption.waitForExit() }
+        defer { withExtendedLifetime(interruption) {} }
 
         if let fix = outcome.fix { fix.lines.forEach { print($0) } }
         let verdict = outcome.verdict
-        do {
-            if let json { try outcome.results.write(to: json) }
-            for (path, format) in [(junit, ReportFormat.junit), (markdown, .markdown), (html, .html)] {
-                if let path { try writeOutput(try format.render(outcome.report, verdict: verdict), to: path) }
+        var failures: [String] = []
+        if let json {
+            do { try outcome.results.write(to: json) } catch { failures.append("--json: \(error)") }
+        }
+        for (option, path, format) in [
+            ("--junit", junit, ReportFormat.junit), ("--markdown", markdown, .markdown), ("--html", html, .html),
+        ] {
+            guard let path else { continue }
+            do { try AtomicFile.write(Data(try format.render(outcome.report, verdict: verdict).utf8), to: path) } catch
+            {
+                failures.append("\(option): \(error)")
             }
-        } catch let failure as CommandFailure {
-            throw failure
-        } catch {
-            throw CommandFailure("cannot write the results: \(error)")
+        }
+        guard failures.isEmpty else {
+            // The verdict stands even when a report cannot be written; the exit code says that something is lost.
+            try? printVerdict(verdict, quiet: quiet)
+            throw CommandFailure(failures.joined(separator: "\nerror: "))
         }
         try printVerdict(verdict, quiet: quiet)
+    }
+
+    /// Checks before the run that every output file can be written, so that no run ends with its results lost.
+    private func checkOutputs() throws {
+        for (option, path) in [("--json", json), ("--junit", junit), ("--markdown", markdown), ("--html", html)] {
+            try checkOutput(path, option: option)
+        }
     }
 
     private func printResult(_ result: CheckResult) {
@@ -159,75 +192,141 @@ func shellQuoted(_ text: String) -> String {
     "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }
 
-/// SIGINT and SIGTERM: stop between checks, and write the results so far, marked incomplete.
-final class Interruption: @unchecked Sendable {
+/// The results so far, written marked incomplete when the run is cut short (by a signal, or a candidate that
+/// cannot start), unless the complete results are being written already.
+///
+/// The run's end and an interruption agree through one lock: whichever comes first wins, and the other does
+/// nothing, so a complete run is never marked incomplete and no two writes race.
+final class PartialResults: @unchecked Sendable {
     private let lock = NSLock()
-    private var latest: VerifyReport?
-    private var stop = false
-    private let resultsPath: String?
-    private var sources: [any DispatchSourceSignal] = []
-    /// Run before exiting on a signal: ends the candidate's processes.
-    var onExit: @Sendable () -> Void = {}
+    private var latest = ShardedReport(
+        report: VerifyReport(
+            candidate: CandidateInfo(name: "unknown", version: ""), profile: .current, seed: 0, budget: ""))
+    private var state = State.running
+    private let path: String?
 
-    init(resultsPath: String?) {
-        self.resultsPath = resultsPath
-        for signalNumber in [SIGINT, SIGTERM] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { [weak self] in self?.interrupted(signalNumber) }
-            source.resume()
-            sources.append(source)
-        }
+    private enum State {
+        case running, finishing, abandoned
     }
 
-    var requested: Bool { lock.withLock { stop } }
+    init(path: String?) {
+        self.path = path
+    }
 
+    /// The results from the start of the run (the shard record included).
+    func update(_ results: ShardedReport) {
+        lock.withLock { latest = results }
+    }
+
+    /// The results with the checks so far.
     func update(_ report: VerifyReport) {
-        lock.withLock { latest = report }
+        lock.withLock { latest.report = report }
     }
 
-    /// Writes what has been collected, marked incomplete, and exits; a check in flight is abandoned.
-    private func interrupted(_ signalNumber: Int32) {
-        let report = lock.withLock { () -> VerifyReport? in
-            stop = true
-            return latest
+    /// Writes the results so far marked incomplete, with the reason; false when the run has begun writing its
+    /// complete results (or was abandoned already), and nothing is written.
+    func abandon(reason: String) -> Bool {
+        lock.withLock {
+            guard state == .running else { return false }
+            state = .abandoned
+            guard let path else { return true }
+            var partial = latest
+            partial.report.incomplete = true
+            partial.report.incompleteReason = reason
+            do { try partial.write(to: path) } catch { printError("error: --json: \(error)") }
+            return true
         }
-        if let resultsPath {
-            var partial =
-                report
-                ?? VerifyReport(
-                    candidate: CandidateInfo(name: "unknown", version: ""), profile: .current, seed: 0, budget: "")
-            partial.incomplete = true
-            try? partial.write(to: resultsPath)
+    }
+
+    /// Claims the end of the run for the complete results; false when an interruption came first.
+    func finish() -> Bool {
+        lock.withLock {
+            guard state == .running else { return false }
+            state = .finishing
+            return true
         }
-        onExit()
-        printError("interrupted: results so far written\(resultsPath.map { " to \($0)" } ?? ""), marked incomplete")
-        exit(128 + signalNumber)
     }
 }
 
-/// The live progress line on a terminal: checks done out of the total, failures so far, the rate.
+/// Progress on stderr while checks run: on a terminal one line redrawn in place every second, else a plain
+/// line every 10 seconds (for CI logs); both go on while a long check runs.
 final class ProgressLine: @unchecked Sendable {
-    private let total: Int
+    private let terminal: Bool
     private let enabled: Bool
-    private let started = Date()
+    private let lock = NSLock()
+    private var total = 0
+    private var report: VerifyReport?
+    private var drawn = false
+    private var started = Date()
+    private var timer: (any DispatchSourceTimer)?
 
-    init(total: Int, enabled: Bool) {
-        self.total = total
+    init(terminal: Bool, enabled: Bool) {
+        self.terminal = terminal
         self.enabled = enabled
     }
 
-    func update(_ report: VerifyReport) {
+    /// The checks are about to run: starts the clock and the periodic line.
+    func start(total: Int) {
         guard enabled else { return }
-        let done = report.checks.count
-        let cases = report.checks.reduce(0) { $0 + $1.cases }
-        let failures = report.summary.failed + report.summary.errors
-        let rate = Double(cases) / max(Date().timeIntervalSince(started), 0.001)
-        let text = "\r\u{1B}[K\(done)/\(total) checks, \(cases) cases, \(failures) failing, \(Int(rate)) cases/s"
-        FileHandle.standardError.write(Data(text.utf8))
+        lock.withLock {
+            self.total = total
+            started = Date()
+        }
+        let interval: DispatchTimeInterval = terminal ? .seconds(1) : .seconds(10)
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "gnll.progress"))
+        timer.schedule(deadline: .now() + interval, repeating: interval)
+        timer.setEventHandler { [weak self] in self?.draw() }
+        timer.resume()
+        lock.withLock { self.timer = timer }
+        if terminal { draw() }
     }
 
+    /// A check has finished.
+    func update(_ report: VerifyReport) {
+        guard enabled else { return }
+        lock.withLock { self.report = report }
+        if terminal { draw() }
+    }
+
+    /// Runs `body` (which prints to stdout) with the terminal's line cleared, then redraws it.
+    func clearing(_ body: () -> Void) {
+        guard enabled && terminal else { return body() }
+        lock.withLock {
+            if drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            drawn = false
+            body()
+            fflush(nil)
+        }
+        draw()
+    }
+
+    /// Stops the periodic line and clears the terminal's.
     func finish() {
-        if enabled { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        lock.withLock {
+            timer?.cancel()
+            timer = nil
+            if terminal && drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            drawn = false
+        }
+    }
+
+    private func draw() {
+        lock.withLock {
+            guard timer != nil else { return }
+            let done = report?.checks.count ?? 0
+            let cases = report?.checks.reduce(0) { $0 + $1.cases } ?? 0
+            let failures = (report?.summary.failed ?? 0) + (report?.summary.errors ?? 0)
+            let elapsed = Date().timeIntervalSince(started)
+            let rate = Double(cases) / max(elapsed, 0.001)
+            let text =
+                "\(done)/\(total) checks, \(cases) cases, \(failures) failing, \(Int(rate)) cases/s, "
+                + "\(Int(elapsed)) s"
+            if terminal {
+                FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
+                drawn = true
+            } else {
+                printError("progress: \(text)")
+            }
+        }
     }
 }

@@ -4,14 +4,20 @@ import Testing
 
 /// Runs the built `gnll` (a sibling of the test bundle) and returns its exit status and output.
 func gnll(
-    _ arguments: [String], signalAfter seconds: Double? = nil
+    _ arguments: [String], signalAfter seconds: Double? = nil, signalWhen: (() -> Bool)? = nil,
+    signal: Int32 = SIGTERM, timeout: TimeInterval = 300
 ) throws -> (status: Int32, stdout: String, stderr: String) {
-    var environment = ProcessInfo.processInfo.environment
-    environment["PATH"] = productsDirectory.path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
     let outcome = try runProcess(
         productsDirectory.appendingPathComponent("gnll"), arguments, currentDirectory: repositoryRoot,
-        environment: environment, signalAfter: seconds)
+        environment: gnllEnvironment, timeout: timeout, signalAfter: seconds, signalWhen: signalWhen, signal: signal)
     return (outcome.status, outcome.stdout, outcome.stderr)
+}
+
+/// The environment `gnll` runs in: this one, with the built `gnll` first on the PATH.
+var gnllEnvironment: [String: String] {
+    var environment = ProcessInfo.processInfo.environment
+    environment["PATH"] = productsDirectory.path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
+    return environment
 }
 
 let productsDirectory: URL = {
@@ -101,7 +107,7 @@ struct CLITests {
         #expect(run.stderr.contains("start_failed: no hello response within 1.0 seconds"), "\(run.stderr)")
         let invalid = try gnll(["verify", "--reference", "--start-timeout", "0"])
         #expect(invalid.status == 2)
-        #expect(invalid.stderr.contains("--start-timeout must be positive"), "\(invalid.stderr)")
+        #expect(invalid.stderr.contains("--start-timeout must be from 0.001 to 86400.0, not 0.0"), "\(invalid.stderr)")
     }
 
     @Test("Property checks alone read no golden file; golden checks name a missing golden folder")

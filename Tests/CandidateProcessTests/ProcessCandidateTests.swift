@@ -313,6 +313,10 @@ struct RestartTests {
         for index in 4..<8 {
             #expect(answers[index].fault?.message.hasPrefix("case \(index): not evaluated: the suite gave up") == true)
             #expect(answers[index].fault?.message.contains("3 faults in a row, each right after a restart") == true)
+            // The first fault's reason, which the later ones repeat, is kept.
+            #expect(
+                answers[index].fault?.message.contains("(the first: case 0: the candidate's stdout ended") == true,
+                "\(answers[index].fault?.message ?? "")")
         }
         #expect(candidate.statistics.restarts == 3)
         #expect(candidate.statistics.faults == 4)
@@ -333,6 +337,7 @@ struct RestartTests {
             Array(answers.prefix(6)), for: Array(calls.prefix(6)), faults: [1: .crashed, 3: .crashed, 5: .crashed])
         for index in 6..<10 {
             #expect(answers[index].fault?.message.contains("gave up on the candidate after 2 restarts") == true)
+            #expect(answers[index].fault?.message.contains("(the first: case 5: the candidate's stdout ended") == true)
         }
         #expect(candidate.statistics.restarts == 2)
     }

@@ -88,6 +88,19 @@ struct FuzzerTests {
             "\(summary.failures.map { "\($0.signature): \($0.judgement.findings)" })")
     }
 
+    @Test("The time limit holds while a batch is built: a huge batch is cut when the time is up")
+    func timeLimitWhileBuilding() {
+        let fuzzer = DifferentialFuzzer(
+            candidate: ReferenceCandidate(profile: .torch2_10),
+            configuration: .init(profile: .torch2_10, seed: 5, batchSize: 100_000_000))
+        let started = ContinuousClock.now
+        let summary = fuzzer.run(limit: .seconds(0.5))
+        // Building 10^8 cases would take many minutes and gigabytes; the batch stops at the limit instead.
+        #expect(ContinuousClock.now - started < .seconds(60))
+        #expect(summary.progress.cases > 0)
+        #expect(summary.progress.cases < 10_000_000)
+    }
+
     @Test("A run is the same for one seed")
     func sameRun() {
         func run() -> ([String], FuzzProgress) {

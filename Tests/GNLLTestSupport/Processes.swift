@@ -14,10 +14,12 @@ public struct ProcessOutcome: Sendable {
 }
 
 /// Runs a program to its end with no standard input, reading its standard output and error as it runs, and
-/// kills it after `timeout` seconds. With `signalAfter`, sends it SIGTERM after that many seconds.
+/// kills it after `timeout` seconds. With `signalAfter`, sends it `signal` (SIGTERM by default) after that many
+/// seconds, or as soon as `signalWhen` is true (it is asked every 10 ms).
 public func runProcess(
     _ executable: URL, _ arguments: [String], currentDirectory: URL? = nil, environment: [String: String]? = nil,
-    timeout: TimeInterval = 300, signalAfter: TimeInterval? = nil
+    timeout: TimeInterval = 300, signalAfter: TimeInterval? = nil, signalWhen: (() -> Bool)? = nil,
+    signal: Int32 = SIGTERM
 ) throws -> ProcessOutcome {
     let process = Process()
     process.executableURL = executable
@@ -38,8 +40,8 @@ public func runProcess(
     var timedOut = false
     while process.isRunning {
         let elapsed = Date().timeIntervalSince(started)
-        if let signalAfter, !signalled, elapsed >= signalAfter {
-            kill(process.processIdentifier, SIGTERM)
+        if !signalled, signalAfter.map({ elapsed >= $0 }) ?? false || signalWhen?() ?? false {
+            kill(process.processIdentifier, signal)
             signalled = true
         }
         if elapsed >= timeout {
@@ -56,4 +58,28 @@ public func runProcess(
         stderr: String(decoding: stderr.result.get(), as: UTF8.self))
     if timedOut { outcome.stderr += "\n(killed after \(timeout) s)" }
     return outcome
+}
+
+/// The ids of the running processes whose command line contains `text` (zombies excluded).
+public func processes(withCommandLineContaining text: String) -> [Int32] {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return names.compactMap { name -> Int32? in
+        guard let pid = Int32(name), pid != getpid(),
+            let commandLine = FileManager.default.contents(atPath: "/proc/\(name)/cmdline"),
+            let status = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
+            !status.contains(") Z ")
+        else { return nil }
+        return String(decoding: commandLine.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self).contains(text) ? pid : nil
+    }
+}
+
+/// Waits up to `timeout` seconds for no process to have `text` in its command line; returns the ids still
+/// running then.
+public func waitForNoProcesses(withCommandLineContaining text: String, timeout: TimeInterval = 5) -> [Int32] {
+    let deadline = Date().addingTimeInterval(timeout)
+    while true {
+        let left = processes(withCommandLineContaining: text)
+        if left.isEmpty || Date() >= deadline { return left }
+        Thread.sleep(forTimeInterval: 0.05)
+    }
 }

@@ -81,4 +81,35 @@ struct RegressionDatabaseTests {
         #expect(passing.cases == storedCount + 5)
         #expect(try RegressionDatabase.load(from: path).entries(for: first.id).count == storedCount)
     }
+
+    @Test("Runs that share the file keep every entry: each save merges with what another run saved meanwhile")
+    func concurrentRuns() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("regressions.json").path
+        // Two runs load the same (missing) file, then each records its own failures, from two threads at once.
+        let runs = [try RegressionDatabase.load(from: path), try RegressionDatabase.load(from: path)]
+        func entry(_ run: Int, _ index: Int) -> RegressionEntry {
+            RegressionEntry(
+                choices: [UInt64(run), UInt64(index)], seed: UInt64(run), profile: "p", candidate: "c", finding: "")
+        }
+        let saving = (0..<2).map { run in
+            Background { () throws -> Void in
+                for index in 0..<6 { try runs[run].record(entry(run, index), for: "property.\(index % 2)") }
+            }
+        }
+        for thread in saving { try thread.result.get() }
+
+        let loaded = try RegressionDatabase.load(from: path)
+        for index in 0..<6 {
+            for run in 0..<2 {
+                #expect(
+                    loaded.entries(for: "property.\(index % 2)").contains(entry(run, index)), "run \(run), \(index)")
+            }
+        }
+        #expect(loaded.entries(for: "property.0").count == 6)
+        #expect(loaded.entries(for: "property.1").count == 6)
+        // The lock is the folder itself: nothing but the file is left there.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["regressions.json"])
+    }
 }

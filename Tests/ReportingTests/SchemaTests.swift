@@ -61,6 +61,7 @@ struct SchemaTests {
         var interrupted = VerifyReport(
             candidate: CandidateInfo(name: "unknown", version: ""), profile: .torch1_8, seed: 0, budget: "")
         interrupted.incomplete = true
+        interrupted.incompleteReason = "interrupted by SIGTERM"
         let verdicts = try Self.validate([
             "full": try full.jsonData(), "handmade": try handmade.jsonData(), "shard": try shard.jsonData(),
             "interrupted": try interrupted.jsonData(),

@@ -27,7 +27,9 @@ public struct RegressionEntry: Sendable, Codable, Equatable {
 /// it draws fresh ones, and stores the shrunk case of every new failure. Cases stay after the bug is fixed,
 /// as regression tests; each check keeps its ``maximumEntriesPerCheck`` most recent ones.
 ///
-/// The file is written atomically (a temporary file, then a rename), so a reader never sees half of it.
+/// The file is written atomically (a temporary file, then a rename), so a reader never sees half of it. Runs
+/// may share it: each save merges the entries on disk with its own under an exclusive lock on the file's
+/// folder (`flock`), so that concurrent runs keep every entry.
 ///
 /// ```swift
 /// let database = try RegressionDatabase.load(from: RegressionDatabase.defaultPath)
@@ -53,7 +55,13 @@ public final class RegressionDatabase: @unchecked Sendable {
     /// Reads the database at `path`; a missing file is an empty database.
     public static func load(from path: String = RegressionDatabase.defaultPath) throws -> RegressionDatabase {
         let database = RegressionDatabase(path: path)
-        guard FileManager.default.fileExists(atPath: path) else { return database }
+        database.checks = try readChecks(from: path)
+        return database
+    }
+
+    /// The entries stored at `path`; none for a missing file.
+    private static func readChecks(from path: String) throws -> [String: [RegressionEntry]] {
+        guard FileManager.default.fileExists(atPath: path) else { return [:] }
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         let file = try JSONDecoder().decode(File.self, from: data)
         guard file.version == File.currentVersion else {
@@ -61,8 +69,7 @@ public final class RegressionDatabase: @unchecked Sendable {
                 .fileReadCorruptFile,
                 userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "unknown version \(file.version)"])
         }
-        database.checks = file.checks
-        return database
+        return file.checks
     }
 
     /// The stored cases of a check, oldest first.
@@ -89,16 +96,37 @@ public final class RegressionDatabase: @unchecked Sendable {
         try save()
     }
 
-    /// Writes the database to its path atomically, creating the folder when needed.
+    /// Writes the database to its path atomically, creating the folder when needed, merged with the entries
+    /// another run has saved there since this one loaded it (theirs first, then those of this one they lack).
     public func save() throws {
         try lock.withLock {
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let folderLock = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard folderLock >= 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
+            defer { close(folderLock) }
+            while flock(folderLock, LOCK_EX) != 0 && errno == EINTR {}
+            // A file that cannot be read now is replaced: this run read it cleanly when it started.
+            if let stored = try? Self.readChecks(from: path) { checks = Self.merge(stored, checks) }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             let data = try encoder.encode(File(version: File.currentVersion, checks: checks))
-            let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             try AtomicFile.write(data, to: path)
         }
+    }
+
+    /// The stored entries of every check, then the entries of `own` they lack, each check trimmed to its most
+    /// recent ``maximumEntriesPerCheck``.
+    private static func merge(
+        _ stored: [String: [RegressionEntry]], _ own: [String: [RegressionEntry]]
+    ) -> [String: [RegressionEntry]] {
+        var merged = stored
+        for (checkID, entries) in own {
+            var list = merged[checkID] ?? []
+            for entry in entries where !list.contains(where: { $0.choices == entry.choices }) { list.append(entry) }
+            merged[checkID] = Array(list.suffix(maximumEntriesPerCheck))
+        }
+        return merged
     }
 
     private struct File: Codable {

@@ -31,7 +31,7 @@ struct Bench: ParsableCommand {
             commands (gnll verify, golden replay) are Tools/bench_suite.sh's job.
             """)
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Element counts.")
+    @Option(name: .long, parsing: .upToNextOption, help: "Element counts (1 to 100000000).")
     var sizes: [Int] = [1_000, 100_000, 10_000_000]
 
     @Option(name: .long, parsing: .upToNextOption, help: "dtypes: float32, float64.")
@@ -40,22 +40,26 @@ struct Bench: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "var layouts: heteroscedastic, homoscedastic.")
     var variances: [String] = ["heteroscedastic", "homoscedastic"]
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Thread counts.")
+    @Option(name: .long, parsing: .upToNextOption, help: "Thread counts (1 to 256).")
     var threads: [Int] = [1, 2]
 
-    @Option(name: .long, help: "Samples per measurement.")
+    @Option(name: .long, parsing: .unconditional, help: "Samples per measurement (1 to 10000).")
     var repeats = 7
 
-    @Option(name: .long, help: "Seconds one sample should last at least (small sizes repeat the call).")
+    @Option(
+        name: .long, parsing: .unconditional,
+        help: "Seconds one sample should last at least, 0 to 60 (small sizes repeat it).")
     var sampleSeconds = 0.02
 
-    @Option(name: .long, help: "Row width W of the homoscedastic layout.")
+    @Option(name: .long, parsing: .unconditional, help: "Row width W of the homoscedastic layout.")
     var rowWidth = 10
 
-    @Option(name: .long, help: "Largest size at which Reference.evaluate (Tensor in, Tensor out) is timed.")
+    @Option(
+        name: .long, parsing: .unconditional,
+        help: "Largest size at which Reference.evaluate (Tensor in, Tensor out) is timed.")
     var referenceMax = 10_000_000
 
-    @Option(name: .long, help: "Largest size at which the oracle is timed.")
+    @Option(name: .long, parsing: .unconditional, help: "Largest size at which the oracle is timed.")
     var oracleMax = 100_000
 
     @Flag(name: .long, help: "Print the results as JSON.")
@@ -71,9 +75,13 @@ struct Bench: ParsableCommand {
         for variance in variances where BenchVariance(rawValue: variance) == nil {
             throw ValidationError("--variances takes heteroscedastic and homoscedastic, not \(variance).")
         }
-        guard repeats > 0, rowWidth > 0, threads.allSatisfy({ $0 > 0 }), sizes.allSatisfy({ $0 > 0 }) else {
-            throw ValidationError("--repeats, --row-width, --threads and --sizes must be positive.")
-        }
+        for size in sizes { try requireRange(size, 1...100_000_000, option: "--sizes") }
+        for count in threads { try requireRange(count, 1...256, option: "--threads") }
+        try requireRange(repeats, 1...10_000, option: "--repeats")
+        try requireRange(sampleSeconds, 0...60, option: "--sample-seconds")
+        try requireRange(rowWidth, 1...100_000_000, option: "--row-width")
+        try requireRange(referenceMax, 0...Int.max, option: "--reference-max")
+        try requireRange(oracleMax, 0...Int.max, option: "--oracle-max")
     }
 
     func run() throws {
