@@ -13,7 +13,8 @@ struct Replay: ParsableCommand {
             profile (or --profile), as `gnll fuzz` did.
 
             Exit codes: 0 the case conforms now, 1 it still fails, 2 usage error, a reproducer that cannot \
-            be read, a candidate that cannot start, or a case the candidate does not support.
+            be read, a candidate that cannot start, or a case the candidate does not support; 128 + the \
+            signal's number on SIGINT, SIGTERM or SIGHUP, with the candidate killed.
             """)
 
     @Argument(help: "The reproducer file.")
@@ -35,6 +36,9 @@ struct Replay: ParsableCommand {
             throw CommandFailure("cannot read \(file): \(error)")
         }
         let profile = self.profile ?? reproducer.profile
+        // A signal ends gnll at once, with the candidate killed.
+        let interruption = Interruption { signal, _ in Interruption.exit(after: signal, message: "interrupted") }
+        defer { withExtendedLifetime(interruption) {} }
         let target: any Candidate
         do {
             target = try candidateOptions.make(profile: profile)

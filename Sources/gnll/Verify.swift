@@ -17,7 +17,13 @@ struct Verify: ParsableCommand {
 
             One line is printed per failing check, with a command that reproduces it, then a closing line \
             "N passed, N failed, N skipped". Exit codes: 0 conformant, 1 not conformant, 2 usage error or an \
-            infrastructure error (a candidate that cannot start, a golden file that cannot be read).
+            infrastructure error (a candidate that cannot start, a golden file that cannot be read, an output \
+            file that cannot be written: checked before the run, and after it the verdict is still printed).
+
+            SIGINT, SIGTERM and SIGHUP write the results so far to --json, marked incomplete, kill the \
+            candidate and exit with 128 + the signal's number; once the complete results are being written, \
+            a signal no longer interrupts. Progress goes to stderr: a line redrawn every second on a terminal, \
+            a plain line every 10 seconds otherwise.
             """)
 
     @OptionGroup var candidateOptions: CandidateOptions
