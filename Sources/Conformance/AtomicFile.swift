@@ -22,6 +22,9 @@ public enum AtomicFile {
             let descriptor = open(target, O_WRONLY | O_CLOEXEC | O_NOCTTY)
             guard descriptor >= 0 else { throw OutputFileError(path: path, errno: errno) }
             defer { close(descriptor) }
+            // A regular file reached through /proc is rewritten, not overwritten in part.
+            var status = stat()
+            if fstat(descriptor, &status) == 0 && status.st_mode & S_IFMT == S_IFREG { _ = ftruncate(descriptor, 0) }
             try writeAll(data, to: descriptor, path: path)
         case .replace(let target):
             replacing.lock()

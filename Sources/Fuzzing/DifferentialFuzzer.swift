@@ -67,6 +67,7 @@ public final class DifferentialFuzzer {
         }
 
         public static func cases(_ count: Int) -> Limit { Limit(cases: count) }
+        /// A time limit; `seconds` must be finite.
         public static func seconds(_ seconds: Double) -> Limit { Limit(duration: .seconds(seconds)) }
     }
 

@@ -22,7 +22,7 @@ struct Verify: ParsableCommand {
 
             SIGINT, SIGTERM and SIGHUP write the results so far to --json, marked incomplete, kill the \
             candidate and exit with 128 + the signal's number; once the complete results are being written, \
-            a signal no longer interrupts. Progress goes to stderr: a line redrawn every second on a terminal, \
+            only a second signal interrupts, and the results are not marked incomplete. Progress goes to stderr: a line redrawn every second on a terminal, \
             a plain line every 10 seconds otherwise.
             """)
 
@@ -94,15 +94,6 @@ struct Verify: ParsableCommand {
     }
 
     func run() throws {
-        // First, so that a signal at any point leaves a results file marked incomplete.
-        let partial = PartialResults(path: json)
-        let interruption = Interruption { signal, _ in
-            guard partial.abandon(reason: "interrupted by \(Interruption.name(of: signal))") else { return }
-            Interruption.exit(
-                after: signal,
-                message: "interrupted: results so far written\(json.map { " to \($0)" } ?? ""), marked incomplete")
-        }
-        try checkOutputs()
         var settings = VerificationSettings()
         settings.profile = profile
         settings.seed = seed
@@ -110,16 +101,30 @@ struct Verify: ParsableCommand {
         settings.casesPerProperty = cases
         settings.selection = onlyChecks
         settings.regressionFile = noRegressions ? nil : regressions
-        settings.expectedFailures = try expected.read()
         settings.fixExpectedFailures = expected.fix
         settings.shard = shard
         settings.sources = [GoldenReplaySource(folder: golden.folder)]
         settings.candidateArgument = candidateOptions.commandLineArgument
-        partial.update(
-            ShardedReport(
+        // Before anything starts, so that a signal at any point leaves a results file marked incomplete.
+        let partial = PartialResults(
+            path: json,
+            results: ShardedReport(
                 report: VerifyReport(
                     candidate: CandidateInfo(name: "unknown", version: ""), profile: profile ?? .current, seed: seed,
                     budget: settings.budgetLabel)))
+        let interruption = Interruption { signal, earlier in
+            guard partial.abandon(reason: "interrupted by \(Interruption.name(of: signal))") else {
+                // The complete results are being written: a second signal ends gnll all the same (a FIFO with no
+                // reader would block the write for ever), without marking them incomplete.
+                if earlier > 0 { Interruption.exit(after: signal, message: "interrupted while writing the results") }
+                return
+            }
+            Interruption.exit(
+                after: signal,
+                message: "interrupted: results so far written\(json.map { " to \($0)" } ?? ""), marked incomplete")
+        }
+        try checkOutputs()
+        settings.expectedFailures = try expected.read()
 
         let progress = ProgressLine(terminal: isatty(STDERR_FILENO) != 0, enabled: !quiet)
         let observer = Verification.Observer(
@@ -205,9 +210,7 @@ func shellQuoted(_ text: String) -> String {
 /// nothing, so a complete run is never marked incomplete and no two writes race.
 final class PartialResults: @unchecked Sendable {
     private let lock = NSLock()
-    private var latest = ShardedReport(
-        report: VerifyReport(
-            candidate: CandidateInfo(name: "unknown", version: ""), profile: .current, seed: 0, budget: ""))
+    private var latest: ShardedReport
     private var state = State.running
     private let path: String?
 
@@ -215,8 +218,10 @@ final class PartialResults: @unchecked Sendable {
         case running, finishing, abandoned
     }
 
-    init(path: String?) {
+    /// Results to be written to `path` (none: nothing is written), starting with `results`.
+    init(path: String?, results: ShardedReport) {
         self.path = path
+        latest = results
     }
 
     /// The results from the start of the run (the shard record included).

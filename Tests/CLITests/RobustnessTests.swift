@@ -112,8 +112,10 @@ struct RobustnessTests {
         try #require(reader >= 0)
         defer { close(reader) }
         nonisolated(unsafe) var bytes: [UInt8] = []
-        let reading = DispatchGroup()
-        DispatchQueue.global().async(group: reading) {
+        let reading = DispatchSemaphore(value: 0)
+        // A thread of its own: the shared pool may be busy with other tests, and gnll waits for this reader.
+        Thread {
+            defer { reading.signal() }
             var buffer = [UInt8](repeating: 0, count: 1 << 16)
             let deadline = Date().addingTimeInterval(60)
             while Date() < deadline {
@@ -126,7 +128,7 @@ struct RobustnessTests {
                     Thread.sleep(forTimeInterval: 0.01)
                 }
             }
-        }
+        }.start()
         let piped = try gnll(["report", "render", results, "--format", "json", "-o", fifo])
         #expect(piped.status == 0, "\(piped.stderr)")
         reading.wait()
