@@ -24,6 +24,10 @@ public import GaussianNLL
 /// let answers = candidate.evaluate(cases)
 /// ```
 ///
+/// Each process starts with `GNLL_CANDIDATE` set in its environment to a value of its own; ending it kills
+/// its process group, then every process that still carries that value, so that a helper that left the group
+/// (`setsid`) ends with it. ``killAll()`` does the same for every candidate at once, from any thread.
+///
 /// Starting a candidate makes the whole process ignore SIGPIPE (the candidate itself gets the default
 /// disposition back). The type is not thread-safe: use one instance from one thread at a time.
 public final class ProcessCandidate: Candidate {

@@ -40,8 +40,8 @@ final class Interruption: @unchecked Sendable {
     var requested: Bool { lock.withLock { !received.isEmpty } }
 
     /// Ends `gnll` after a signal: kills every candidate process and what they started and every child reading a
-    /// golden file, prints the message,
-    /// lets a file being replaced finish its rename, and exits with 128 + the signal's number.
+    /// golden file, prints the message, lets a file being replaced finish its rename, and exits with 128 + the
+    /// signal's number.
     static func exit(after signal: Int32, message: String) -> Never {
         claimExit()
         ProcessCandidate.killAll()

@@ -123,6 +123,7 @@ struct Verify: ParsableCommand {
                 after: signal,
                 message: "interrupted: results so far written\(json.map { " to \($0)" } ?? ""), marked incomplete")
         }
+        defer { withExtendedLifetime(interruption) {} }
         try checkOutputs()
         settings.expectedFailures = try expected.read()
 
@@ -150,7 +151,6 @@ struct Verify: ParsableCommand {
         progress.finish()
         // From here the run is complete: a signal no longer cuts it short.
         guard partial.finish() else { Interruption.waitForExit() }
-        defer { withExtendedLifetime(interruption) {} }
 
         if let fix = outcome.fix { fix.lines.forEach { print($0) } }
         let verdict = outcome.verdict
