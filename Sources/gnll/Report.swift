@@ -90,8 +90,8 @@ struct MergeReports: ParsableCommand {
         discussion: """
             The files must come from one run split with `gnll verify --shard K/N` (same candidate, profile, \
             seed and budget), every shard once; the checks come out in the order of an unsharded run, and \
-            the summary is counted anew. Prints the closing line "N passed, N failed, N skipped". Exit codes: \
-            0 merged, 2 files that cannot be read or merged.
+            the summary is counted anew. Prints the closing line "N passed, N failed, N errors, N not run". \
+            Exit codes: 0 merged, 2 files that cannot be read or merged.
 
               $ gnll report merge shard-1.json shard-2.json shard-3.json -o results.json
             """)
@@ -115,8 +115,7 @@ struct MergeReports: ParsableCommand {
             throw CommandFailure("cannot write \(output): \(error)")
         }
         if merged.incomplete { print("the merged results are incomplete: a shard was interrupted") }
-        let summary = merged.summary
-        print("\(summary.passed) passed, \(summary.failed + summary.errors) failed, \(summary.skipped) skipped")
+        print(GatedVerdict(merged).closingLine)
     }
 }
 
@@ -129,7 +128,7 @@ struct GateReport: ParsableCommand {
             The list has one check id per line; `#` starts a comment, which is the reason. A listed check that \
             fails does not fail the verdict; a listed check that passes does (the list is stale); a listed \
             check that ends in an error still gives no verdict; an id that names no check is a usage error. \
-            Prints one line per expected, stale or unknown entry, then "N passed, N failed, N skipped". \
+            Prints one line per expected, stale or unknown entry, then "N passed, N failed, N errors, N not run". \
             Exit codes: 0 conformant, 1 not conformant, 2 no verdict or a usage error.
 
               $ gnll report gate results.json --expected-failures expected-failures.txt

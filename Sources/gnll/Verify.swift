@@ -15,9 +15,10 @@ struct Verify: ParsableCommand {
             The candidate is a command that speaks the candidate protocol on stdin/stdout (CONFORMANCE.md, \
             "Candidate protocol"), started with /bin/sh -c. --reference checks the bundled reference in-process.
 
-            One line is printed per failing check, with a command that reproduces it, then a closing line \
-            "N passed, N failed, N skipped". Exit codes: 0 conformant, 1 not conformant, 2 usage error or an \
-            infrastructure error (a candidate that cannot start, a golden file that cannot be read).
+            One line is printed per failing check, with a command that reproduces it, and per check that judged \
+            no case (not run), then a closing line "N passed, N failed, N errors, N not run". Exit codes: 0 \
+            conformant, 1 not conformant (a check failed, or did not run, and is not listed), 2 usage error or \
+            an infrastructure error (a candidate that cannot start, a golden file that cannot be read).
             """)
 
     @OptionGroup var candidateOptions: CandidateOptions
@@ -140,15 +141,14 @@ struct Verify: ParsableCommand {
 
     private func printResult(_ result: CheckResult) {
         switch result.status {
-        case .passed, .skipped:
+        case .passed:
             if verbose {
-                print(
-                    "\(result.status == .passed ? "pass" : "skip") \(result.id): \(result.cases) cases, worst "
-                        + "|error|/bound \(result.worstRatio)")
+                print("pass \(result.id): \(result.cases) cases, worst |error|/bound \(result.worstRatio)")
             }
-        case .failed, .error:
+        case .failed, .error, .skipped:
             let message = result.failure?.message ?? ""
-            print("\(result.status == .error ? "ERROR" : "FAIL") \(result.id): \(message)")
+            let label = result.status == .error ? "ERROR" : result.status == .failed ? "FAIL" : "NOT RUN"
+            print("\(label) \(result.id): \(message)")
             if let reproduction = result.failure?.reproduction { print("  reproduce: \(reproduction)") }
         }
     }
