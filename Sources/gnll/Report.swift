@@ -127,7 +127,8 @@ struct GateReport: ParsableCommand {
         discussion: """
             The list has one check id per line; `#` starts a comment, which is the reason. A listed check that \
             fails does not fail the verdict; a listed check that passes does (the list is stale); a listed \
-            check that ends in an error still gives no verdict; an id that names no check is a usage error. \
+            check that ends in an error still gives no verdict; an id that names no check is a usage error; \
+            the results of one shard of a sharded run are refused (merge the shards first). \
             Prints one line per expected, stale or unknown entry, then "N passed, N failed, N errors, N not run". \
             Exit codes: 0 conformant, 1 not conformant, 2 no verdict or a usage error.
 
@@ -145,11 +146,17 @@ struct GateReport: ParsableCommand {
 
     func run() throws {
         let results = try readResults(results)
+        if let shard = results.sharded.shard, shard.count > 1 {
+            throw CommandFailure(
+                "\(self.results) holds shard \(shard.index)/\(shard.count) of a sharded run (\(results.report.checks.count)"
+                    + " of its \(shard.checks.count) checks), which gives no verdict on the run: merge every shard first"
+                    + " (gnll report merge shard-*.json -o merged.json), then gate the merged results")
+        }
         var list = try expected.read()
         if expected.fix {
             let fixed: ExpectedFailures.Fix
             do { fixed = try list.fixAndWrite(for: results.report) } catch { throw CommandFailure(error.message) }
-            fixed.lines.forEach { print($0) }
+            fixed.lines.forEach { print($0.showingControlCharacters()) }
             list = fixed.list
         }
         try printVerdict(list.gate(results.report, knownIDs: results.knownIDs))
@@ -181,8 +188,9 @@ func readExpectedFailures(_ path: String, missingIsEmpty: Bool = false) throws -
 /// Prints a verdict (unless `quiet`, only the expected-failure count and the closing line) and ends with its
 /// exit code.
 func printVerdict(_ verdict: GatedVerdict, quiet: Bool = false) throws {
-    if !quiet { verdict.lines.forEach { print($0) } }
-    if let line = verdict.expectedFailureLine { print(line) }
+    // The lines name check ids and list paths, which a results file or a list controls: shown, never obeyed.
+    if !quiet { verdict.lines.forEach { print($0.showingControlCharacters()) } }
+    if let line = verdict.expectedFailureLine { print(line.showingControlCharacters()) }
     print(verdict.closingLine)
     if verdict.exitCode != 0 { throw ExitCode(verdict.exitCode) }
 }

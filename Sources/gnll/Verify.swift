@@ -73,6 +73,11 @@ struct Verify: ParsableCommand {
 
     @OptionGroup var golden: GoldenDirectoryOption
 
+    @Flag(
+        name: .customLong("no-golden"),
+        help: "Replay no golden file (without it, a run whose profile no golden file records is not conformant).")
+    var noGolden = false
+
     func validate() throws {
         if let cases, cases < 0 { throw ValidationError("--cases must not be negative.") }
         if expected.fix && shard != nil {
@@ -81,6 +86,9 @@ struct Verify: ParsableCommand {
                     + "'gnll report gate merged.json --expected-failures FILE --fix-expected-failures'.")
         }
         if quiet && verbose { throw ValidationError("--quiet and --verbose exclude each other.") }
+        if noGolden && golden.directory != nil {
+            throw ValidationError("--no-golden and --golden-dir exclude each other.")
+        }
     }
 
     func run() throws {
@@ -96,7 +104,7 @@ struct Verify: ParsableCommand {
         settings.expectedFailures = try expected.read()
         settings.fixExpectedFailures = expected.fix
         settings.shard = shard
-        settings.sources = [GoldenReplaySource(folder: golden.folder)]
+        settings.sources = noGolden ? [] : [GoldenReplaySource(folder: golden.folder)]
         settings.candidateArgument = candidateOptions.commandLineArgument
 
         var progress: ProgressLine?
@@ -124,7 +132,7 @@ struct Verify: ParsableCommand {
         }
         progress?.finish()
 
-        if let fix = outcome.fix { fix.lines.forEach { print($0) } }
+        if let fix = outcome.fix { fix.lines.forEach { print($0.showingControlCharacters()) } }
         let verdict = outcome.verdict
         do {
             if let json { try outcome.results.write(to: json) }
@@ -148,8 +156,11 @@ struct Verify: ParsableCommand {
         case .failed, .error, .skipped:
             let message = result.failure?.message ?? ""
             let label = result.status == .error ? "ERROR" : result.status == .failed ? "FAIL" : "NOT RUN"
-            print("\(label) \(result.id): \(message)")
-            if let reproduction = result.failure?.reproduction { print("  reproduce: \(reproduction)") }
+            // The message holds what the candidate wrote (rejection messages, its stderr): shown, never obeyed.
+            print("\(label) \(result.id): \(message)".showingControlCharacters())
+            if let reproduction = result.failure?.reproduction {
+                print("  reproduce: \(reproduction)".showingControlCharacters())
+            }
         }
     }
 }

@@ -186,6 +186,28 @@ struct RenderingTests {
         #expect(markdown.contains("#### ❌ `property.weird<&>\"id\"` (failed)"))
     }
 
+    @Test("Candidate text with terminal controls is shown in every format, never emitted")
+    func controlCharacters() throws {
+        // A rejection message and a stderr tail that set the terminal's title, ring its bell, colour it with the
+        // one-byte CSI (U+009B) and delete with DEL.
+        let hostile = "case 1: rejected: \u{1B}]0;pwned\u{07} then \u{9B}31mred\u{7F}\r over"
+        var failed = CheckResult(id: "golden.errors", category: "golden", title: "errors")
+        failed.status = .failed
+        failed.failure = CheckFailure(message: hostile, call: nil, caseSize: 1, reproduction: nil)
+        let report = VerifyReport(
+            candidate: CandidateInfo(name: "evil\u{1B}[2J", version: "1"), profile: .current, seed: 1,
+            budget: "quick", checks: [failed])
+        for format in [ReportFormat.markdown, .html, .junit] {
+            let text = try render(report, as: format)
+            for control in ["\u{1B}", "\u{07}", "\u{9B}", "\u{7F}", "\r"] {
+                #expect(!text.contains(control), "\(format) emits \(control.unicodeScalars.first!.value)")
+            }
+            #expect(text.contains("␛]0;pwned␇ then \\u{9B}31mred␡"), "\(format)")
+        }
+        #expect(try render(report, as: .markdown).contains("evil␛\\[2J"))
+        #expect("a\tb\nc\u{1B}".showingControlCharacters(keepingTabs: false) == "a␉b\nc␛")
+    }
+
     @Test("Markdown: conformant, and gated")
     func markdownVerdicts() throws {
         var passing = try handmadeReport()
