@@ -74,7 +74,7 @@ struct GoldenVerify: ParsableCommand {
             }
         }
         if let measured { print(MarginsTable(measured).markdown) }
-        print("\(passed) passed, \(failed) failed" + (errors > 0 ? ", \(errors) errors" : ""))
+        print("\(passed) passed, \(failed) failed" + (errors > 0 ? ", \(errors) error\(errors == 1 ? "" : "s")" : ""))
         if errors > 0 { throw cannotDecide }
         if failed > 0 { throw notConformant }
     }

@@ -51,7 +51,7 @@ struct RenderReport: ParsableCommand {
 
     @Option(
         name: .customLong("expected-failures"),
-        help: "Show the verdict with this expected-failure list applied.")
+        help: "Show the verdict with this expected-failure list applied (not for one shard of a sharded run).")
     var expectedFailures: String?
 
     func run() throws {
@@ -61,6 +61,7 @@ struct RenderReport: ParsableCommand {
         let results = try readResults(results)
         var verdict: GatedVerdict?
         if let expectedFailures {
+            try results.refuseShard(path: self.results)
             verdict = try readExpectedFailures(expectedFailures).gate(results.report, knownIDs: results.knownIDs)
         }
         let text: String
@@ -146,12 +147,7 @@ struct GateReport: ParsableCommand {
 
     func run() throws {
         let results = try readResults(results)
-        if let shard = results.sharded.shard, shard.count > 1 {
-            throw CommandFailure(
-                "\(self.results) holds shard \(shard.index)/\(shard.count) of a sharded run (\(results.report.checks.count)"
-                    + " of its \(shard.checks.count) checks), which gives no verdict on the run: merge every shard first"
-                    + " (gnll report merge shard-*.json -o merged.json), then gate the merged results")
-        }
+        try results.refuseShard(path: self.results)
         var list = try expected.read()
         if expected.fix {
             let fixed: ExpectedFailures.Fix
@@ -169,6 +165,15 @@ struct ResultsFile {
     var report: VerifyReport { sharded.report }
     /// The checks of the whole run: the shard record's list, or the report's own checks.
     var knownIDs: Set<String> { Set(sharded.shard?.checks ?? report.checks.map(\.id)) }
+
+    /// Refuses the results of one shard of a sharded run, which give no verdict on the run.
+    func refuseShard(path: String) throws {
+        guard let shard = sharded.shard, shard.count > 1 else { return }
+        throw CommandFailure(
+            "\(path) holds shard \(shard.index)/\(shard.count) of a sharded run (\(report.checks.count) of its "
+                + "\(shard.checks.count) checks), which gives no verdict on the run: merge every shard first (gnll "
+                + "report merge shard-*.json -o merged.json), then gate the merged results")
+    }
 }
 
 /// Reads a results file, or prints why not and exits 2.
