@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Verification
 
 /// `gnll`: the GaussianNLLLoss conformance suite.
 @main
@@ -54,7 +55,7 @@ let notConformant = ExitCode(1)
 /// Exit code 2: a usage error, or an infrastructure error that prevents a verdict.
 let cannotDecide = ExitCode(2)
 
-/// Prints a line to standard error.
+/// Prints a line to standard error, control characters shown: the message may quote a candidate's stderr.
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
+    FileHandle.standardError.write(Data((message.showingControlCharacters() + "\n").utf8))
 }

@@ -215,5 +215,11 @@ struct VerdictTests {
         #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
         #expect(run.stdout.contains("␛]0;pwned␇\\u{9B}2J"), "\(run.stdout)")
         for control in ["\u{1B}", "\u{07}", "\u{9B}"] { #expect(!run.stdout.contains(control)) }
+        // A candidate that fails to start: its stderr tail is quoted in the error, shown too.
+        let failing = "printf '\\033]0;pwned\\007 gone' >&2; exit 3"
+        let start = try gnll(["verify", "--candidate", failing, "--check", "golden.reductions", "--no-regressions"])
+        #expect(start.status == 2, "\(start.stdout)\(start.stderr)")
+        #expect(start.stderr.contains("␛]0;pwned␇ gone"), "\(start.stderr)")
+        for control in ["\u{1B}", "\u{07}"] { #expect(!start.stderr.contains(control)) }
     }
 }
