@@ -12,7 +12,8 @@
 #   gnll_common.py           Tools/candidates/gnll_common.py, which gnll.candidate and the torch adapter import.
 # The version is __version__ of Tools/candidates/gnll/__init__.py. The platform tag is the one auditwheel verifies
 # (manylinux_2_35_x86_64 on Debian 12); its SBOM of the vendored libraries is in the wheel's .dist-info/sboms.
-# The build tools (Tools/requirements-wheel.txt) go into a venv under /tmp that is removed afterwards.
+# It needs the Swift toolchain, what Tools/setup.sh installs (libhdf5-dev), python3 with venv, and strip; the
+# build tools (Tools/requirements-wheel.txt) go into a venv under /tmp that is removed afterwards.
 #
 # Usage: Tools/build_wheel.sh [--out DIR]     (default: dist)
 set -euo pipefail
@@ -38,7 +39,7 @@ binary="$(swift build -c release --static-swift-stdlib --scratch-path .build-whe
 
 echo "installing the build tools into a throwaway venv"
 python3 -m venv "$scratch/venv"
-"$scratch/venv/bin/python" -m pip install --quiet --disable-pip-version-check -r Tools/requirements-wheel.txt
+"$scratch/venv/bin/python" -m pip install --quiet --no-cache-dir --disable-pip-version-check -r Tools/requirements-wheel.txt
 
 tree="$scratch/gnll-$version"
 info="$tree/gnll-$version.dist-info"

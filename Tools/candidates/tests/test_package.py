@@ -75,3 +75,13 @@ def test_source_tree_scripts_run_the_modules(name):
     assert f'runpy.run_module("gnll.adapters.{name}", run_name="__main__", alter_sys=True)' in script
     assert (CANDIDATES / "gnll" / "adapters" / f"{name}.py").is_file()
     assert len(script.splitlines()) == 5
+
+
+@pytest.mark.parametrize("document", ["README.md", "CONFORMANCE.md"])
+def test_documented_example_is_the_example_adapter(document):
+    """The adapter example the README and CONFORMANCE.md show (their first python block) is example_candidate.py,
+    which test_protocol runs; Tools/check_wheel.sh runs the README's against the installed wheel."""
+    text = (CANDIDATES.parents[1] / document).read_text()
+    block = re.search(r"^```python\n(.*?)^```$", text, re.M | re.S)
+    assert block is not None
+    assert block[1] == (CANDIDATES / "example_candidate.py").read_text()
