@@ -15,6 +15,7 @@ struct GNLL: ParsableCommand {
 
             Exit codes: 0 conformant, 1 not conformant, 2 usage or infrastructure error.
             """,
+        version: gnllVersion,
         subcommands: [
             Verify.self, Serve.self, Golden.self, Report.self, Fuzz.self, Replay.self, Mutants.self, Bench.self,
         ])
