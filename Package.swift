@@ -71,7 +71,9 @@ let package = Package(
                 "GoldenReplay", "PropertyTesting", "Verification", "Mutants", "Reporting", "Fuzzing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: strictSettings),
+            swiftSettings: strictSettings, plugins: ["VersionFile"]),
+        // `gnll --version`: generated from the Python package's `__version__`, the one place the version is set.
+        .plugin(name: "VersionFile", capability: .buildTool()),
         // Helpers and candidate doubles that several test targets share.
         .target(
             name: "GNLLTestSupport", dependencies: ["GaussianNLL", "Conformance", "GoldenFiles", "GoldenReplay"],

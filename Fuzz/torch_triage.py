@@ -26,8 +26,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "Tools", "candidates"))
 
 import torch  # noqa: E402
 
-from gnll_candidate import Rejection, parse_case  # noqa: E402
-from torch_candidate import evaluate  # noqa: E402
+from gnll.candidate import Rejection, parse_case  # noqa: E402
+from gnll.adapters.torch import evaluate  # noqa: E402
 
 
 def classify(value: float) -> str:

@@ -47,8 +47,9 @@ def row(name, results):
     """The Markdown row of one results file."""
     candidate = results["candidate"]
     summary = results["summary"]
-    verdict = "conformant" if summary["failed"] == 0 and summary["errors"] == 0 and not results["incomplete"] \
-        else "not conformant"
+    # A check that judged no case (status "skipped": not run) proves nothing (CONFORMANCE.md §6).
+    clean = summary["failed"] == 0 and summary["errors"] == 0 and summary["skipped"] == 0
+    verdict = "conformant" if clean and not results["incomplete"] else "not conformant"
     by_category = {}
     for check in results["checks"]:
         by_category.setdefault(check["category"], []).append(check)

@@ -44,6 +44,8 @@ stage "python tests (candidates, golden comparison)" "$torch_python" -m pytest -
 stage "verify: reference via gnll serve" verify_candidate served "gnll serve"
 stage "verify: numpy candidate" verify_candidate numpy "python3 Tools/candidates/numpy_candidate.py"
 stage "verify: real PyTorch 2.15.0" verify_candidate torch "$torch_python Tools/candidates/torch_candidate.py"
+stage "wheel: built from the checkout, installed in a fresh venv, verified without the Swift toolchain" \
+    bash Tools/check_wheel.sh
 
 # Real third-party implementations, gated on their expected-failure lists (CONFORMANCE.md, "Implementations").
 verify_library() {

@@ -106,10 +106,7 @@ extension ProcessCandidate {
                 } catch {
                     statistics.unsendableCases += 1
                     answers[next] = .outcome(
-                        .rejection(
-                            Rejection(
-                                kind: .unsupported, exceptionType: "",
-                                message: "not sent: protocol 1 cannot express this case: \(error.detail)")))
+                        .rejection(.notSent("not sent: protocol 1 cannot express this case: \(error.detail)")))
                     next += 1
                     continue
                 }

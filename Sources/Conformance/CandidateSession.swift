@@ -41,8 +41,7 @@ public final class CandidateSession: @unchecked Sendable {
         var positions = [Int]()
         for (index, call) in calls.enumerated() {
             if let reason = candidate.info.unsupportedReason(for: call) {
-                answers[index] = .outcome(
-                    .rejection(Rejection(kind: .unsupported, exceptionType: "", message: reason)))
+                answers[index] = .outcome(.rejection(.notSent(reason)))
             } else {
                 forwarded.append(call)
                 positions.append(index)

@@ -8,7 +8,10 @@ public enum CheckStatus: String, Sendable, Codable, CaseIterable {
     case passed
     /// At least one case did not conform, or the candidate faulted.
     case failed
-    /// Every case was skipped: the candidate does not support what the check needs.
+    /// Not run: no case was judged. Every case was skipped (it needs a dtype or feature the candidate does not
+    /// declare, or the suite cannot send or evaluate it), or the check drew none. A check that did not run
+    /// proves nothing: it fails the verdict unless an expected-failures entry names it. (The results file keeps
+    /// the name `skipped`.)
     case skipped
     /// The suite could not decide: a golden file it could not read, or an oracle that disagrees
     /// with PyTorch.
@@ -36,7 +39,7 @@ public struct CheckResult: Sendable, Codable, Equatable {
     /// Outputs bitwise identical to PyTorch's recorded ones, out of those compared (golden checks only).
     public var bitExactOutputs: Int?
     public var comparedOutputs: Int?
-    /// The smallest failing case, when the check failed; or why the check could not run.
+    /// The smallest failing case, when the check failed; or why the check could not run or did not run.
     public var failure: CheckFailure?
     /// Per loss dtype: how many compared cases fell into each bin of |error| / bound (see ``RatioHistogram``).
     public var ratioHistograms: [String: RatioHistogram]
@@ -79,8 +82,9 @@ public struct CheckResult: Sendable, Codable, Equatable {
         }
     }
 
-    /// Sets the status from the counts, unless the check already ended in an error.
-    public mutating func finish() {
+    /// Sets the status from the counts, unless the check already ended in an error; a check that judged no case
+    /// did not run, and records why (`reason`, or that every case was skipped).
+    public mutating func finish(notRunReason reason: String? = nil) {
         guard status != .error else { return }
         if failedCases > 0 {
             status = .failed
@@ -88,6 +92,11 @@ public struct CheckResult: Sendable, Codable, Equatable {
             status = .passed
         } else {
             status = .skipped
+            let why =
+                reason
+                ?? "none of its \(skippedCases) case\(skippedCases == 1 ? "" : "s") was judged (each needs a dtype or feature the "
+                + "candidate does not declare, or the suite cannot send or evaluate it)"
+            failure = CheckFailure(message: "not run: \(why)", call: nil, caseSize: 0, reproduction: nil)
         }
     }
 

@@ -107,7 +107,8 @@ public enum RejectionKind: String, Sendable, CaseIterable, Codable {
     case broadcast
     /// A wrong argument type, such as a Python float var before torch 2.6.
     case type
-    /// The implementation lacks a dtype or feature; never a PyTorch behaviour.
+    /// The implementation lacks a dtype or feature; never a PyTorch behaviour. A candidate may answer it only for
+    /// a call outside its declaration, which the suite never sends (``Rejection/notSent(_:)`` is the suite's own).
     case unsupported
 }
 
@@ -126,6 +127,18 @@ public struct Rejection: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { "\(kind.rawValue): \(exceptionType): \(message)" }
+
+    /// The exception type of ``notSent(_:)``, which no candidate's rejection carries (the protocol's have none).
+    static let notSentType = "NotSent"
+
+    /// The suite's own answer for a call it did not send to the candidate: one that needs a dtype or feature the
+    /// candidate did not declare, or one the protocol cannot express. Such a case is skipped, never judged.
+    public static func notSent(_ reason: String) -> Rejection {
+        Rejection(kind: .unsupported, exceptionType: notSentType, message: reason)
+    }
+
+    /// Whether this is the suite's ``notSent(_:)`` answer rather than a candidate's rejection.
+    public var isNotSent: Bool { kind == .unsupported && exceptionType == Self.notSentType }
 
     /// `ValueError: var has negative entry/entries`.
     public static let negativeVar = Rejection(

@@ -35,6 +35,13 @@ public struct GoldenFile: Sendable {
     /// these bounds refuse them before anything is allocated.
     public static let maximumDecodedBytes = 256 << 20
 
+    /// The most elements one case may hold in its tensors together, and the most its element-wise loss may have:
+    /// 2^21 = 2,097,152 (the committed files' largest case holds 402,200 and has 102,400 loss elements). The
+    /// oracle and the judge keep several values per element, so this bounds their memory for one case (about
+    /// 0.3 GB at the limit), which the byte limits alone do not: a few compressed kilobytes can hold millions of
+    /// zeros.
+    public static let maximumCaseElements = 1 << 21
+
     /// Reads and validates a golden file.
     public init(path: String) throws(GoldenFileError) {
         self.path = path
@@ -67,6 +74,17 @@ public struct GoldenFile: Sendable {
                 try GoldenCase(
                     group: try Self.wrap { () throws(HDF5Error) in try group.group(name) }, name: name, path: path,
                     budget: budget)
+            }
+            guard !cases.isEmpty else {
+                throw GoldenFileError(path: path, object: "/cases", message: "holds no case: nothing would be replayed")
+            }
+            if try root.attributes.contains("case_count") {
+                let declared = try root.attributes.int64("case_count")
+                guard declared == cases.count else {
+                    throw GoldenFileError(
+                        path: path, object: "/",
+                        message: "case_count is \(declared), but /cases holds \(cases.count) cases")
+                }
             }
         } catch let error as GoldenFileError {
             throw error
@@ -135,10 +153,18 @@ public struct GoldenCase: Sendable {
             let eps = try attributes.double("eps")
             let reduction = try attributes.string("reduction")
             let members = Set(try group.memberNames())
-            func tensor(_ dataset: String) throws(GoldenFileError) -> Tensor {
-                guard members.contains(dataset) else { throw fail("dataset \(dataset) is missing") }
-                return try GoldenTensor.read(
-                    try GoldenFile.wrap { () throws(HDF5Error) in try group.dataset(dataset) }, budget: budget)
+            var caseElements = 0
+            func tensor(_ name: String) throws(GoldenFileError) -> Tensor {
+                guard members.contains(name) else { throw fail("dataset \(name) is missing") }
+                let dataset = try GoldenFile.wrap { () throws(HDF5Error) in try group.dataset(name) }
+                // HDF5Dataset guarantees that the element count fits in an Int.
+                caseElements += dataset.shape.reduce(1, *)
+                guard caseElements <= GoldenFile.maximumCaseElements else {
+                    throw fail(
+                        "its tensors hold more than \(GoldenFile.maximumCaseElements) elements together (at \(name)),"
+                            + " the most a golden case may hold")
+                }
+                return try GoldenTensor.read(dataset, budget: budget)
             }
             let variance: Variance
             if try attributes.contains("var_scalar") {
@@ -149,6 +175,11 @@ public struct GoldenCase: Sendable {
             var call = LossCase(
                 input: try tensor("input"), target: try tensor("target"), variance: variance, full: full == 1, eps: eps,
                 reduction: reduction)
+            if let count = Self.lossElementCount(call), count > GoldenFile.maximumCaseElements {
+                throw fail(
+                    "its loss would have \(count) elements, more than the \(GoldenFile.maximumCaseElements) a golden case"
+                        + " may have")
+            }
             switch try attributes.string("outcome") {
             case "ok":
                 let loss = try tensor("loss")
@@ -181,6 +212,19 @@ public struct GoldenCase: Sendable {
         } catch {
             throw fail("\(error)")
         }
+    }
+}
+
+extension GoldenCase {
+    /// The element count of the broadcast of input, target and var, or `nil` when they do not broadcast (such a
+    /// call is rejected before any element is computed).
+    static func lossElementCount(_ call: LossCase) -> Int? {
+        guard case .success(var shape) = Shape.broadcast(call.input.shape, call.target.shape) else { return nil }
+        if let variance = call.variance.tensor, case .success(let withVariance) = Shape.broadcast(shape, variance.shape)
+        {
+            shape = withVariance
+        }
+        return try? shape.elementCount()
     }
 }
 

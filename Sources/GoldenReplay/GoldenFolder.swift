@@ -90,7 +90,37 @@ public struct GoldenReplaySource: CheckSource {
     /// Every golden check's id starts with `golden.`.
     public func ownsCheck(id: String) -> Bool { id.hasPrefix("golden.") }
 
+    /// The checks of every golden file that records the profile; when there is none, the one check
+    /// ``MissingGoldenCheck``, which does not run, so that a run without golden replay is never conformant
+    /// unnoticed.
     public func checks(for profile: Profile) throws -> [any ConformanceCheck] {
-        try folder.files(for: profile).flatMap { GoldenReplayCheck.checks(for: try folder.loader.load($0)) }
+        let checks = try folder.files(for: profile).flatMap {
+            GoldenReplayCheck.checks(for: try folder.loader.load($0))
+        }
+        return checks.isEmpty ? [MissingGoldenCheck(folder: folder.path, profile: profile)] : checks
+    }
+}
+
+/// Stands for golden replay when no golden file in the folder records the run's profile: it judges no case and
+/// says why, so the run is not conformant unless golden replay is left out on purpose (`gnll verify
+/// --no-golden`, or no ``GoldenReplaySource`` at all) or an expected-failures entry names `golden.files`.
+public struct MissingGoldenCheck: ConformanceCheck {
+    public let id = "golden.files"
+    public let category = "golden"
+    public let title = "PyTorch's recorded outcomes of the profile are replayed from a golden file"
+    public let folder: String
+    public let profile: Profile
+
+    public init(folder: String, profile: Profile) {
+        self.folder = folder
+        self.profile = profile
+    }
+
+    public func run(in context: CheckContext) -> CheckResult {
+        var result = CheckResult(id: id, category: category, title: title)
+        result.finish(
+            notRunReason: "no golden file in \(folder) records \(profile), so no recorded PyTorch outcome was replayed"
+                + " (give --golden-dir, or --no-golden to verify without golden replay)")
+        return result
     }
 }

@@ -103,18 +103,23 @@ public struct GoldenReplayCheck: ConformanceCheck {
 
     /// What a golden case's answer is judged against, or why the suite cannot judge it.
     enum Expectation {
-        /// PyTorch's recorded rejection, or the oracle's exact values where PyTorch's recorded values pass.
+        /// PyTorch's recorded rejection where the oracle rejects the call with its kind, or the oracle's exact
+        /// values where PyTorch's recorded values pass.
         case expected(ExactOutcome)
-        /// The oracle does not agree with what PyTorch recorded.
+        /// The oracle does not agree with what PyTorch recorded (acceptance, rejection kind, shapes, dtypes or
+        /// values).
         case disagreement(String)
     }
 
     static func expectation(for golden: GoldenCase, in session: CandidateSession) -> Expectation {
+        let exact = Oracle.evaluate(golden.call, profile: session.profile)
         switch golden.expected {
         case .rejection(let rejection):
+            if let disagreement = rejectionDisagreement(exact, recorded: rejection) {
+                return .disagreement(disagreement)
+            }
             return .expected(.rejection(rejection))
         case .success(let recorded):
-            let exact = Oracle.evaluate(golden.call, profile: session.profile)
             if let disagreement = disagreement(exact, recorded: recorded, call: golden.call, judge: session.judge) {
                 return .disagreement(disagreement)
             }
@@ -132,6 +137,19 @@ public struct GoldenReplayCheck: ConformanceCheck {
             return "PyTorch's recorded values do not pass: \(own.findings.joined(separator: "; "))"
         }
         return nil
+    }
+
+    /// Where the oracle does not reject a call with the kind PyTorch's recorded rejection has: a golden file whose
+    /// kind contradicts the call (or its own message) is the suite's error, never the candidate's.
+    static func rejectionDisagreement(_ exact: ExactOutcome, recorded: Rejection) -> String? {
+        switch exact {
+        case .success:
+            return "PyTorch's recorded rejection (\(recorded)) is of a call the oracle accepts"
+        case .rejection(let rejection) where rejection.kind != recorded.kind:
+            return "PyTorch's recorded rejection is \(recorded), but the oracle rejects the call with \(rejection)"
+        case .rejection:
+            return nil
+        }
     }
 
     /// Where the oracle's acceptance, shapes or dtypes differ from what PyTorch recorded.

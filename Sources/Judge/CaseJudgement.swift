@@ -2,7 +2,7 @@ public import GaussianNLL
 
 /// The verdict on one case: whether a candidate's outcome conforms, and by how much.
 public struct CaseJudgement: Sendable, Equatable {
-    /// Passed, failed, or skipped (the candidate answered "unsupported").
+    /// Passed, failed, or skipped (the suite did not send the call, or cannot evaluate it).
     public enum Status: String, Sendable, Codable {
         case passed
         case failed
@@ -50,9 +50,7 @@ public struct Judge: Sendable {
     public func judge(_ outcome: LossOutcome, expected: ExactOutcome, call: LossCase) -> CaseJudgement {
         switch (expected, outcome) {
         case (_, .rejection(let rejection)) where rejection.kind == .unsupported:
-            return CaseJudgement(
-                status: .skipped, findings: ["unsupported: \(rejection.message)"], worstRatios: [:], messageMatches: nil
-            )
+            return judgeUnsupported(rejection, expected: expected)
         case (.rejection(let wanted), .rejection(let got)):
             return judgeRejection(got, wanted: wanted)
         case (.rejection(let wanted), .success):
@@ -62,6 +60,23 @@ public struct Judge: Sendable {
         case (.success(let loss, let gradients), .success(let result)):
             return judgeResult(result, loss: loss, gradients: gradients, call: call)
         }
+    }
+
+    /// An `unsupported` answer: skipped when the suite did not send the call (``Rejection/isNotSent``) or cannot
+    /// evaluate it either (the oracle answers `unsupported` too, as beyond its resource limit); failed otherwise,
+    /// since the suite sends only calls within the candidate's declared dtypes and features.
+    public func judgeUnsupported(_ rejection: Rejection, expected: ExactOutcome) -> CaseJudgement {
+        if case .rejection(let wanted) = expected, wanted.kind == .unsupported {
+            return CaseJudgement(
+                status: .skipped, findings: ["the suite cannot evaluate this call: \(wanted.message)"],
+                worstRatios: [:], messageMatches: nil)
+        }
+        guard rejection.isNotSent else {
+            return .failed(
+                "answered unsupported (\(rejection.message)) for a call within its declared dtypes and features")
+        }
+        return CaseJudgement(
+            status: .skipped, findings: ["unsupported: \(rejection.message)"], worstRatios: [:], messageMatches: nil)
     }
 
     /// A rejection conforms when its kind is PyTorch's; the message is compared for information.

@@ -87,7 +87,7 @@ struct ReportModel {
     /// entries only when a list was applied.
     var columns: [Disposition] {
         verdict.listPath == nil && verdict.expectedFailures.isEmpty && verdict.staleExpectedFailures.isEmpty
-            ? [.passed, .failed, .skipped, .error] : Disposition.allCases
+            ? [.passed, .failed, .notRun, .error] : Disposition.allCases
     }
 
     /// The checks to explain in detail: those that fail the verdict, then the expected failures.

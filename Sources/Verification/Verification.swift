@@ -91,7 +91,7 @@ public struct VerificationError: Error, Sendable, CustomStringConvertible {
 /// var settings = VerificationSettings()
 /// settings.sources = [GoldenReplaySource(folder: GoldenFolder(path: "golden"))]
 /// let outcome = try Verification.run(settings, candidate: MyLoss())
-/// print(outcome.verdict.closingLine)      // "36 passed, 0 failed, 0 skipped"
+/// print(outcome.verdict.closingLine)      // "36 passed, 0 failed, 0 errors, 0 not run"
 /// ```
 ///
 /// The steps: the checks of every source that the selection may need are built for the profile, then the
@@ -155,6 +155,9 @@ public enum Verification {
         let candidate: any Candidate
         do { candidate = try start() } catch { throw VerificationError("\(error)") }
         defer { if closing { candidate.close() } }
+        guard !candidate.info.dtypes.isEmpty else {
+            throw VerificationError("the candidate declares no dtype: it would be judged on nothing")
+        }
         let profile = settings.profile ?? candidate.info.profile
         var sourceChecks = reading.result
         if !asked.isEmpty && profile != expectedProfile {

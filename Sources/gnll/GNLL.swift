@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Verification
 
 /// `gnll`: the GaussianNLLLoss conformance suite.
 @main
@@ -14,6 +15,7 @@ struct GNLL: ParsableCommand {
 
             Exit codes: 0 conformant, 1 not conformant, 2 usage or infrastructure error.
             """,
+        version: gnllVersion,
         subcommands: [
             Verify.self, Serve.self, Golden.self, Report.self, Fuzz.self, Replay.self, Mutants.self, Bench.self,
         ])
@@ -60,7 +62,7 @@ let notConformant = ExitCode(1)
 /// Exit code 2: a usage error, or an infrastructure error that prevents a verdict.
 let cannotDecide = ExitCode(2)
 
-/// Prints a line to standard error.
+/// Prints a line to standard error, control characters shown: the message may quote a candidate's stderr.
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
+    FileHandle.standardError.write(Data((message.showingControlCharacters() + "\n").utf8))
 }

@@ -21,7 +21,9 @@ struct GoldenVerify: ParsableCommand {
         discussion: """
             Each case must give PyTorch's outcome: the same exception kind and message for a rejection, and \
             values within the tolerance of the oracle for a result. --margins also prints how close PyTorch's \
-            own recorded outputs come to the tolerance bound, per dtype and output.
+            own recorded outputs come to the tolerance bound, per dtype and output. Exit codes: 0 every case \
+            passed, 1 a case failed, 2 a folder or file that cannot be read, or a case whose recorded outcome \
+            the oracle disagrees with (an ERROR line: the file, or the suite, is wrong).
             """)
 
     @Option(name: .long, help: "Replay under this profile instead of each file's own.")
@@ -36,12 +38,14 @@ struct GoldenVerify: ParsableCommand {
     var files: [String] = []
 
     func run() throws {
-        let paths = try files.isEmpty ? golden.files() : files
+        let paths: [String]
+        do { paths = try files.isEmpty ? golden.files() : files } catch { throw CommandFailure("\(error)") }
         guard !paths.isEmpty else {
             throw CommandFailure("no golden files in \(golden.path)")
         }
         var passed = 0
         var failed = 0
+        var errors = 0
         var measured: GoldenMargins?
         for path in paths {
             let file: GoldenFile
@@ -52,7 +56,12 @@ struct GoldenVerify: ParsableCommand {
             let session = CandidateSession(candidate: ReferenceCandidate(profile: profile), profile: profile)
             for replay in GoldenReplayCheck.replay(file.cases, in: session) {
                 let problems = replay.problems
-                if problems.isEmpty {
+                if let disagreement = replay.disagreement {
+                    errors += 1
+                    print(
+                        "ERROR \(path): case \(replay.golden.name): the file disagrees with the oracle: \(disagreement)"
+                    )
+                } else if problems.isEmpty {
                     passed += 1
                 } else {
                     failed += 1
@@ -65,7 +74,8 @@ struct GoldenVerify: ParsableCommand {
             }
         }
         if let measured { print(MarginsTable(measured).markdown) }
-        print("\(passed) passed, \(failed) failed")
+        print("\(passed) passed, \(failed) failed" + (errors > 0 ? ", \(errors) error\(errors == 1 ? "" : "s")" : ""))
+        if errors > 0 { throw cannotDecide }
         if failed > 0 { throw notConformant }
     }
 }

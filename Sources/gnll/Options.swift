@@ -13,10 +13,26 @@ extension Budget: ExpressibleByArgument {}
 struct GoldenDirectoryOption: ParsableArguments {
     @Option(
         name: .customLong("golden-dir"),
-        help: "The folder with the golden files (default: $GNLL_GOLDEN_DIR, else ./golden).")
+        help: """
+            The folder with the golden files (default: $GNLL_GOLDEN_DIR, else the one installed with gnll, \
+            else ./golden).
+            """)
     var directory: String?
 
-    var path: String { directory ?? ProcessInfo.processInfo.environment["GNLL_GOLDEN_DIR"] ?? "golden" }
+    var path: String {
+        directory ?? ProcessInfo.processInfo.environment["GNLL_GOLDEN_DIR"] ?? Self.installedFolder ?? "golden"
+    }
+
+    /// The golden folder installed with the binary, as the wheel lays it out: `golden` beside the folder that
+    /// holds the executable (`gnll/bin/gnll`, `gnll/golden`). nil where there is none, as in a source tree
+    /// (`.build/release/gnll`).
+    static let installedFolder: String? = {
+        guard let executable = Bundle.main.executableURL?.resolvingSymlinksInPath() else { return nil }
+        let folder = executable.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("golden")
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory)
+        return exists && isDirectory.boolValue ? folder.path : nil
+    }()
 
     /// The folder, its files read by a child process first (``GoldenLoading``).
     var folder: GoldenFolder { GoldenFolder(path: path, loader: GoldenLoading.isolated) }

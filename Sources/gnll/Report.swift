@@ -51,7 +51,7 @@ struct RenderReport: ParsableCommand {
 
     @Option(
         name: .customLong("expected-failures"),
-        help: "Show the verdict with this expected-failure list applied.")
+        help: "Show the verdict with this expected-failure list applied (not for one shard of a sharded run).")
     var expectedFailures: String?
 
     func run() throws {
@@ -62,6 +62,7 @@ struct RenderReport: ParsableCommand {
         let results = try readResults(results)
         var verdict: GatedVerdict?
         if let expectedFailures {
+            try results.refuseShard(path: self.results)
             verdict = try readExpectedFailures(expectedFailures).gate(results.report, knownIDs: results.knownIDs)
         }
         let text: String
@@ -91,8 +92,8 @@ struct MergeReports: ParsableCommand {
         discussion: """
             The files must come from one run split with `gnll verify --shard K/N` (same candidate, profile, \
             seed and budget), every shard once; the checks come out in the order of an unsharded run, and \
-            the summary is counted anew. Prints the closing line "N passed, N failed, N skipped". Exit codes: \
-            0 merged, 2 files that cannot be read or merged.
+            the summary is counted anew. Prints the closing line "N passed, N failed, N errors, N not run". \
+            Exit codes: 0 merged, 2 files that cannot be read or merged.
 
               $ gnll report merge shard-1.json shard-2.json shard-3.json -o results.json
             """)
@@ -115,8 +116,7 @@ struct MergeReports: ParsableCommand {
         }
         do { try merged.write(to: output) } catch { throw CommandFailure("-o: \(error)") }
         if merged.incomplete { print("the merged results are incomplete: a shard was interrupted") }
-        let summary = merged.summary
-        print("\(summary.passed) passed, \(summary.failed + summary.errors) failed, \(summary.skipped) skipped")
+        print(GatedVerdict(merged).closingLine)
     }
 }
 
@@ -128,8 +128,9 @@ struct GateReport: ParsableCommand {
         discussion: """
             The list has one check id per line; `#` starts a comment, which is the reason. A listed check that \
             fails does not fail the verdict; a listed check that passes does (the list is stale); a listed \
-            check that ends in an error still gives no verdict; an id that names no check is a usage error. \
-            Prints one line per expected, stale or unknown entry, then "N passed, N failed, N skipped". \
+            check that ends in an error still gives no verdict; an id that names no check is a usage error; \
+            the results of one shard of a sharded run are refused (merge the shards first). \
+            Prints one line per expected, stale or unknown entry, then "N passed, N failed, N errors, N not run". \
             Exit codes: 0 conformant, 1 not conformant, 2 no verdict or a usage error.
 
               $ gnll report gate results.json --expected-failures expected-failures.txt
@@ -146,11 +147,12 @@ struct GateReport: ParsableCommand {
 
     func run() throws {
         let results = try readResults(results)
+        try results.refuseShard(path: self.results)
         var list = try expected.read()
         if expected.fix {
             let fixed: ExpectedFailures.Fix
             do { fixed = try list.fixAndWrite(for: results.report) } catch { throw CommandFailure(error.message) }
-            fixed.lines.forEach { print($0) }
+            fixed.lines.forEach { print($0.showingControlCharacters()) }
             list = fixed.list
         }
         try printVerdict(list.gate(results.report, knownIDs: results.knownIDs))
@@ -163,6 +165,15 @@ struct ResultsFile {
     var report: VerifyReport { sharded.report }
     /// The checks of the whole run: the shard record's list, or the report's own checks.
     var knownIDs: Set<String> { Set(sharded.shard?.checks ?? report.checks.map(\.id)) }
+
+    /// Refuses the results of one shard of a sharded run, which give no verdict on the run.
+    func refuseShard(path: String) throws {
+        guard let shard = sharded.shard, shard.count > 1 else { return }
+        throw CommandFailure(
+            "\(path) holds shard \(shard.index)/\(shard.count) of a sharded run (\(report.checks.count) of its "
+                + "\(shard.checks.count) checks), which gives no verdict on the run: merge every shard first (gnll "
+                + "report merge shard-*.json -o merged.json), then gate the merged results")
+    }
 }
 
 /// Reads a results file, or prints why not and exits 2.
@@ -182,8 +193,9 @@ func readExpectedFailures(_ path: String, missingIsEmpty: Bool = false) throws -
 /// Prints a verdict (unless `quiet`, only the expected-failure count and the closing line) and ends with its
 /// exit code.
 func printVerdict(_ verdict: GatedVerdict, quiet: Bool = false) throws {
-    if !quiet { verdict.lines.forEach { print($0) } }
-    if let line = verdict.expectedFailureLine { print(line) }
+    // The lines name check ids and list paths, which a results file or a list controls: shown, never obeyed.
+    if !quiet { verdict.lines.forEach { print($0.showingControlCharacters()) } }
+    if let line = verdict.expectedFailureLine { print(line.showingControlCharacters()) }
     print(verdict.closingLine)
     if verdict.exitCode != 0 { throw ExitCode(verdict.exitCode) }
 }

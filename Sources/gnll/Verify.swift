@@ -15,15 +15,16 @@ struct Verify: ParsableCommand {
             The candidate is a command that speaks the candidate protocol on stdin/stdout (CONFORMANCE.md, \
             "Candidate protocol"), started with /bin/sh -c. --reference checks the bundled reference in-process.
 
-            One line is printed per failing check, with a command that reproduces it, then a closing line \
-            "N passed, N failed, N skipped". Exit codes: 0 conformant, 1 not conformant, 2 usage error or an \
-            infrastructure error (a candidate that cannot start, a golden file that cannot be read, an output \
+            One line is printed per failing check, with a command that reproduces it, and per check that judged \
+            no case (not run), then a closing line "N passed, N failed, N errors, N not run". Exit codes: 0 \
+            conformant, 1 not conformant (a check failed, or did not run, and is not listed), 2 usage error or \
+            an infrastructure error (a candidate that cannot start, a golden file that cannot be read, an output \
             file that cannot be written: checked before the run, and after it the verdict is still printed).
 
             SIGINT, SIGTERM and SIGHUP write the results so far to --json, marked incomplete, kill the \
             candidate and exit with 128 + the signal's number; once the complete results are being written, \
-            only a second signal interrupts, and the results are not marked incomplete. Progress goes to stderr: a line redrawn every second on a terminal, \
-            a plain line every 10 seconds otherwise.
+            only a second signal interrupts, and the results are not marked incomplete. Progress goes to \
+            stderr: a line redrawn every second on a terminal, a plain line every 10 seconds otherwise.
             """)
 
     @OptionGroup var candidateOptions: CandidateOptions
@@ -83,6 +84,11 @@ struct Verify: ParsableCommand {
 
     @OptionGroup var golden: GoldenDirectoryOption
 
+    @Flag(
+        name: .customLong("no-golden"),
+        help: "Replay no golden file (without it, a run whose profile no golden file records is not conformant).")
+    var noGolden = false
+
     func validate() throws {
         if let cases { try requireRange(cases, Self.casesRange, option: "--cases") }
         if expected.fix && shard != nil {
@@ -91,6 +97,9 @@ struct Verify: ParsableCommand {
                     + "'gnll report gate merged.json --expected-failures FILE --fix-expected-failures'.")
         }
         if quiet && verbose { throw ValidationError("--quiet and --verbose exclude each other.") }
+        if noGolden && golden.directory != nil {
+            throw ValidationError("--no-golden and --golden-dir exclude each other.")
+        }
     }
 
     func run() throws {
@@ -103,7 +112,7 @@ struct Verify: ParsableCommand {
         settings.regressionFile = noRegressions ? nil : regressions
         settings.fixExpectedFailures = expected.fix
         settings.shard = shard
-        settings.sources = [GoldenReplaySource(folder: golden.folder)]
+        settings.sources = noGolden ? [] : [GoldenReplaySource(folder: golden.folder)]
         settings.candidateArgument = candidateOptions.commandLineArgument
         // Before anything starts, so that a signal at any point leaves a results file marked incomplete.
         let partial = PartialResults(
@@ -152,7 +161,7 @@ struct Verify: ParsableCommand {
         // From here the run is complete: a signal no longer cuts it short.
         guard partial.finish() else { Interruption.waitForExit() }
 
-        if let fix = outcome.fix { fix.lines.forEach { print($0) } }
+        if let fix = outcome.fix { fix.lines.forEach { print($0.showingControlCharacters()) } }
         let verdict = outcome.verdict
         var failures: [String] = []
         if let json {
@@ -184,16 +193,18 @@ struct Verify: ParsableCommand {
 
     private func printResult(_ result: CheckResult) {
         switch result.status {
-        case .passed, .skipped:
+        case .passed:
             if verbose {
-                print(
-                    "\(result.status == .passed ? "pass" : "skip") \(result.id): \(result.cases) cases, worst "
-                        + "|error|/bound \(result.worstRatio)")
+                print("pass \(result.id): \(result.cases) cases, worst |error|/bound \(result.worstRatio)")
             }
-        case .failed, .error:
+        case .failed, .error, .skipped:
             let message = result.failure?.message ?? ""
-            print("\(result.status == .error ? "ERROR" : "FAIL") \(result.id): \(message)")
-            if let reproduction = result.failure?.reproduction { print("  reproduce: \(reproduction)") }
+            let label = result.status == .error ? "ERROR" : result.status == .failed ? "FAIL" : "NOT RUN"
+            // The message holds what the candidate wrote (rejection messages, its stderr): shown, never obeyed.
+            print("\(label) \(result.id): \(message)".showingControlCharacters())
+            if let reproduction = result.failure?.reproduction {
+                print("  reproduce: \(reproduction)".showingControlCharacters())
+            }
         }
     }
 }

@@ -42,7 +42,7 @@ struct CLITests {
         let run = try gnll(["verify", "--reference", "--budget", "quick", "--json", results])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         let last = run.stdout.split(separator: "\n").last.map(String.init) ?? ""
-        #expect(last.hasSuffix("0 failed, 0 skipped"), "\(last)")
+        #expect(last.hasSuffix("0 failed, 0 errors, 0 not run"), "\(last)")
         let json =
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: results))) as? [String: Any]
         #expect(json?["schemaVersion"] as? Int == 1)
@@ -54,7 +54,7 @@ struct CLITests {
     func verifyServed() throws {
         let run = try gnll(["verify", "--candidate", "gnll serve", "--budget", "quick", "--check", "golden.errors"])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
-        #expect(run.stdout.contains("1 passed, 0 failed, 0 skipped"))
+        #expect(run.stdout.contains("1 passed, 0 failed, 0 errors, 0 not run"))
     }
 
     @Test("A candidate that declares another profile is judged under it and fails")
@@ -77,7 +77,7 @@ struct CLITests {
         ])
         defer { try? FileManager.default.removeItem(atPath: temporaryFile("declared.json")) }
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
-        #expect(run.stdout.contains("1 passed, 0 failed, 0 skipped"))
+        #expect(run.stdout.contains("1 passed, 0 failed, 0 errors, 0 not run"))
         let json =
             try JSONSerialization.jsonObject(
                 with: Data(contentsOf: URL(fileURLWithPath: temporaryFile("declared.json"))))
@@ -118,7 +118,7 @@ struct CLITests {
             "--golden-dir", missing,
         ])
         #expect(properties.status == 0, "\(properties.stdout)\(properties.stderr)")
-        #expect(properties.stdout.hasSuffix("1 passed, 0 failed, 0 skipped\n"))
+        #expect(properties.stdout.hasSuffix("1 passed, 0 failed, 0 errors, 0 not run\n"))
         let golden = try gnll(["verify", "--reference", "--check", "golden.errors", "--golden-dir", missing])
         #expect(golden.status == 2)
         #expect(golden.stderr.contains("cannot read the golden folder \(missing): it does not exist"))

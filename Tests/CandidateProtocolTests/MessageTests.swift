@@ -121,7 +121,7 @@ struct MessageTests {
     func helloRoundTrip() throws {
         let infos = [
             ReferenceCandidate().info, ReferenceCandidate(profile: .torch1_8).info,
-            CandidateInfo(name: "näme \"q\"", version: "", profile: .torch2_6, dtypes: [], features: []),
+            CandidateInfo(name: "näme \"q\"", version: "", profile: .torch2_6, dtypes: [.bfloat16], features: []),
         ]
         for info in infos {
             #expect(try ProtocolMessages.decodeHelloResponse(ProtocolMessages.encodeHelloResponse(info)) == info)
@@ -152,6 +152,11 @@ struct MessageTests {
             (
                 #"{"ok":true,"protocol":1,"name":"x","version":"1","features":["fast"]}"#,
                 #"field "features[0]": unknown feature "fast""#
+            ),
+            // A candidate that evaluates no dtype would be judged on nothing.
+            (
+                #"{"ok":true,"protocol":1,"name":"x","version":"1","dtypes":[]}"#,
+                #"field "dtypes": is empty: a candidate must evaluate at least one dtype"#
             ),
             (
                 #"{"ok":true,"protocol":1,"name":"x","version":"1","dtypes":"float32"}"#,

@@ -55,11 +55,25 @@ struct GoldenFileTests {
             ("bad_kind.h5", "/cases/b.error", "unknown error_kind \"explosion\""),
             ("missing_loss.h5", "/cases/a.ok", "dataset loss is missing"),
             // Declared, never written: refused before anything is allocated for it.
-            ("huge_dataset.h5", "/cases/a.ok/input", "(80000000 bytes) exceeds the read limit of 67108864 bytes"),
             (
-                "huge_total.h5", "/cases/a.ok/grad_input",
-                "its 8000000 elements (shape [8000000]) would take the file's tensors past 256 MiB decoded"
+                "huge_dataset.h5", "/cases/a.ok",
+                "its tensors hold more than 2097152 elements together (at input), the most a golden case may hold"
             ),
+            (
+                "huge_total.h5", "/cases/c17/var",
+                "its 1900000 elements (shape [1900000]) would take the file's tensors past 256 MiB decoded"
+            ),
+            // Within every byte limit, but more elements than the oracle and judge may take on for one case.
+            (
+                "many_elements.h5", "/cases/a.ok",
+                "its tensors hold more than 2097152 elements together (at target), the most a golden case may hold"
+            ),
+            (
+                "broad_loss.h5", "/cases/a.ok",
+                "its loss would have 2250000 elements, more than the 2097152 a golden case may have"
+            ),
+            ("wrong_case_count.h5", "/", "case_count is 3, but /cases holds 2 cases"),
+            ("no_cases.h5", "/cases", "holds no case: nothing would be replayed"),
         ])
     func malformed(name: String, object: String, problem: String) {
         do {
@@ -110,6 +124,26 @@ struct GoldenReplayTests {
         let session = CandidateSession(candidate: ReferenceCandidate(profile: file.profile), profile: file.profile)
         let failures = GoldenReplayCheck.replay(file.cases, in: session).flatMap(\.problems)
         #expect(failures.isEmpty, "\(failures.prefix(5))")
+    }
+
+    @Test("A recorded rejection kind that the oracle contradicts is an error of the suite, never a failure")
+    func relabelledRejection() throws {
+        let file = try GoldenFile(path: fixture("relabelled.h5"))
+        let check = try #require(GoldenReplayCheck.checks(for: file).first { $0.id == "golden.errors" })
+        let context = CheckContext(
+            candidate: ReferenceCandidate(profile: file.profile), profile: file.profile, seed: 1, casesPerProperty: 1,
+            reproduction: { $0 })
+        let result = check.run(in: context)
+        #expect(result.status == .error)
+        #expect(
+            result.failure?.message
+                == "case b.error: the oracle disagrees with PyTorch: PyTorch's recorded rejection is var_size: "
+                + "ValueError: avg is not valid, but the oracle rejects the call with reduction: ValueError: avg is not "
+                + "valid")
+        // The same file with its true kind replays cleanly.
+        let valid = try GoldenFile(path: fixture("valid.h5"))
+        let session = CandidateSession(candidate: ReferenceCandidate(profile: valid.profile), profile: valid.profile)
+        #expect(GoldenReplayCheck.replay(valid.cases, in: session).allSatisfy { $0.disagreement == nil })
     }
 
     @Test("gnll golden diff's comparison rediscovers the 2.10 changes")

@@ -102,8 +102,19 @@ struct JudgeTests {
         #expect(judge.judge(.success(result), expected: expected, call: call).findings == ["grad_var is missing"])
         let rejection = Rejection(kind: .varSize, exceptionType: "ValueError", message: "var is of incorrect size")
         #expect(judge.judge(.rejection(rejection), expected: expected, call: call).status == .failed)
+        // The suite's own answer for a call it did not send is skipped; a candidate's unsupported for a call the
+        // suite sent (within its declaration) fails.
+        #expect(judge.judge(.rejection(.notSent("no float32")), expected: expected, call: call).status == .skipped)
         let unsupported = Rejection(kind: .unsupported, exceptionType: "", message: "no float32")
-        #expect(judge.judge(.rejection(unsupported), expected: expected, call: call).status == .skipped)
+        let refused = judge.judge(.rejection(unsupported), expected: expected, call: call)
+        #expect(refused.status == .failed)
+        #expect(
+            refused.findings == ["answered unsupported (no float32) for a call within its declared dtypes and features"]
+        )
+        // Unless the suite cannot evaluate the call either (beyond the oracle's resource limit).
+        let beyond = ExactOutcome.rejection(
+            Rejection(kind: .unsupported, exceptionType: "ResourceLimit", message: "too many elements"))
+        #expect(judge.judge(.rejection(unsupported), expected: beyond, call: call).status == .skipped)
     }
 
     @Test("A rejection of the right kind passes; the message is compared for information")

@@ -39,9 +39,9 @@ func handmadeReport() throws -> VerifyReport {
     histogram.add(.nan)
     failed.ratioHistograms["float16"] = histogram
     var skipped = CheckResult(id: "property.bf16", category: "property", title: "bfloat16 cases")
-    skipped.status = .skipped
     skipped.cases = 4
     skipped.skippedCases = 4
+    skipped.finish(notRunReason: "every case needs bfloat16")
     let error = CheckResult.error(
         id: "golden.unreadable", category: "golden", title: "An unreadable golden file", message: "HDF5: bad magic")
     return VerifyReport(
@@ -76,9 +76,10 @@ struct RenderingTests {
         #expect(xml.components(separatedBy: "<testcase ").count - 1 == 4)
         #expect(
             xml.contains(
-                "<testsuites name=\"gnll verify: my-loss 1.0 under torch-2.10\" tests=\"4\" failures=\"1\" errors=\"1\""
+                "<testsuites name=\"gnll verify: my-loss 1.0 under torch-2.10\" tests=\"4\" failures=\"2\" errors=\"1\""
             ))
-        #expect(xml.contains("<skipped message="))
+        // A check that judged no case did not run: a failure, with why.
+        #expect(xml.contains("<failure message=\"not run: every case needs bfloat16\" type=\"not-run\">"))
         #expect(xml.contains("<error message=\"HDF5: bad magic\" type=\"check-error\">"))
         // The failure: summary in the attribute, with line breaks and quotes as references.
         #expect(xml.contains("name=\"property.weird&lt;&amp;&gt;&quot;id&quot;\""))
@@ -158,9 +159,10 @@ struct RenderingTests {
         let markdown = try render(report, as: .markdown)
         let lines = markdown.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let summary = report.summary
-        let closing = "\(summary.passed) passed, \(summary.failed + summary.errors) failed, \(summary.skipped) skipped"
+        let errors = "\(summary.errors) error\(summary.errors == 1 ? "" : "s")"
+        let closing = "\(summary.passed) passed, \(summary.failed) failed, \(errors), \(summary.skipped) not run"
         #expect(lines[0] == "## ⚠️ No verdict: \(closing)")
-        let table = try #require(lines.firstIndex(of: "| Category | Passed | Failed | Skipped | Error |"))
+        let table = try #require(lines.firstIndex(of: "| Category | Passed | Failed | Not run | Error |"))
         #expect(lines[table + 1] == "| --- | ---: | ---: | ---: | ---: |")
         #expect(lines.contains { $0.hasPrefix("| golden | ") })
         #expect(lines.contains { $0.hasPrefix("| **Total** | **\(summary.passed)** | **\(summary.failed)** | ") })
@@ -184,16 +186,39 @@ struct RenderingTests {
         #expect(markdown.contains("#### ❌ `property.weird<&>\"id\"` (failed)"))
     }
 
+    @Test("Candidate text with terminal controls is shown in every format, never emitted")
+    func controlCharacters() throws {
+        // A rejection message and a stderr tail that set the terminal's title, ring its bell, colour it with the
+        // one-byte CSI (U+009B) and delete with DEL.
+        let hostile = "case 1: rejected: \u{1B}]0;pwned\u{07} then \u{9B}31mred\u{7F}\r over"
+        var failed = CheckResult(id: "golden.errors", category: "golden", title: "errors")
+        failed.status = .failed
+        failed.failure = CheckFailure(message: hostile, call: nil, caseSize: 1, reproduction: nil)
+        let report = VerifyReport(
+            candidate: CandidateInfo(name: "evil\u{1B}[2J", version: "1"), profile: .current, seed: 1,
+            budget: "quick", checks: [failed])
+        for format in [ReportFormat.markdown, .html, .junit] {
+            let text = try render(report, as: format)
+            for control in ["\u{1B}", "\u{07}", "\u{9B}", "\u{7F}", "\r"] {
+                #expect(!text.contains(control), "\(format) emits \(control.unicodeScalars.first!.value)")
+            }
+            #expect(text.contains("␛]0;pwned␇ then \\u{9B}31mred␡"), "\(format)")
+        }
+        #expect(try render(report, as: .markdown).contains("evil␛\\[2J"))
+        #expect("a\tb\nc\u{1B}".showingControlCharacters(keepingTabs: false) == "a␉b\nc␛")
+    }
+
     @Test("Markdown: conformant, and gated")
     func markdownVerdicts() throws {
         var passing = try handmadeReport()
         passing = VerifyReport(
             candidate: passing.candidate, profile: passing.profile, seed: 1, budget: "quick",
             checks: [passing.checks[0]])
-        #expect(try render(passing, as: .markdown).hasPrefix("## ✅ Conformant: 1 passed, 0 failed, 0 skipped\n"))
+        #expect(
+            try render(passing, as: .markdown).hasPrefix("## ✅ Conformant: 1 passed, 0 failed, 0 errors, 0 not run\n"))
 
         let report = try FakeSuite.report()
-        let failing = report.checks.filter { $0.status == .failed }.map(\.id)
+        let failing = report.checks.filter { $0.status == .failed || $0.status == .skipped }.map(\.id)
         let errors = report.checks.filter { $0.status == .error }
         let withoutErrors = VerifyReport(
             candidate: report.candidate, profile: report.profile, seed: report.seed, budget: report.budget,

@@ -12,6 +12,10 @@ func report(_ statuses: KeyValuePairs<String, CheckStatus>, incomplete: Bool = f
         checks: statuses.map { id, status in
             var result = CheckResult(id: id, category: String(id.split(separator: ".")[0]), title: "Check \(id)")
             result.status = status
+            if status == .skipped {
+                result.failure = CheckFailure(
+                    message: "not run: \(id) needs what the candidate lacks", call: nil, caseSize: 0, reproduction: nil)
+            }
             if status == .failed || status == .error {
                 result.failure = CheckFailure(
                     message: "\(id) is off by 3 ulp\nsecond line", call: nil, caseSize: 1,
@@ -88,12 +92,14 @@ struct ExpectedFailuresTests {
 
     @Test("Without a list: the plain verdict")
     func plain() {
-        #expect(GatedVerdict(report(["a.x": .passed, "a.y": .skipped])).exitCode == 0)
+        #expect(GatedVerdict(report(["a.x": .passed])).exitCode == 0)
         #expect(GatedVerdict(report(["a.x": .passed, "a.y": .failed])).exitCode == 1)
         #expect(GatedVerdict(report(["a.x": .error, "a.y": .failed])).exitCode == 2)
         #expect(GatedVerdict(report(["a.x": .passed], incomplete: true)).exitCode == 2)
         let verdict = GatedVerdict(report(["a.x": .passed, "a.y": .failed, "a.z": .skipped, "a.w": .error]))
-        #expect(verdict.closingLine == "1 passed, 2 failed, 1 skipped")
+        #expect(verdict.closingLine == "1 passed, 1 failed, 1 error, 1 not run")
+        #expect(verdict.dispositions == [.passed, .failed, .notRun, .error])
+        #expect(verdict.notRun == ["a.z"])
         #expect(verdict.lines == ["1 check could not run: no verdict"])
         #expect(verdict.expectedFailureLine == nil)
     }
@@ -107,7 +113,7 @@ struct ExpectedFailuresTests {
         #expect(verdict.expectedFailures == ["a.y"])
         #expect(verdict.dispositions == [.passed, .expectedFailure])
         #expect(verdict.lines == ["expected failure: a.y"])
-        #expect(verdict.closingLine == "1 passed, 0 failed, 0 skipped")
+        #expect(verdict.closingLine == "1 passed, 0 failed, 0 errors, 0 not run")
         #expect(verdict.expectedFailureLine == "1 expected failure (xfail.txt)")
     }
 
@@ -117,7 +123,7 @@ struct ExpectedFailuresTests {
         let verdict = list.gate(report(["a.x": .failed, "a.y": .failed]))
         #expect(verdict.exitCode == 1)
         #expect(verdict.unexpectedFailures == ["a.x"])
-        #expect(verdict.closingLine == "0 passed, 1 failed, 0 skipped")
+        #expect(verdict.closingLine == "0 passed, 1 failed, 0 errors, 0 not run")
     }
 
     @Test("A listed check that passes fails the verdict: the list is stale")
@@ -127,7 +133,7 @@ struct ExpectedFailuresTests {
         #expect(verdict.outcome == .notConformant)
         #expect(verdict.staleExpectedFailures == ["a.x"])
         #expect(verdict.lines == ["stale expected failure: a.x passes now (remove it from xfail.txt:3)"])
-        #expect(verdict.closingLine == "0 passed, 1 failed, 0 skipped")
+        #expect(verdict.closingLine == "0 passed, 1 failed, 0 errors, 0 not run")
     }
 
     @Test("A listed check that ends in an error gives no verdict: the list covers failures only")
@@ -141,12 +147,25 @@ struct ExpectedFailuresTests {
                 == "a.x is listed as an expected failure but ended in an error; the list covers failures only")
     }
 
-    @Test("A listed check that was skipped, or is known but not run (another shard), counts neither way")
+    @Test("A check that judged no case (not run) fails the verdict unless listed; a listed one is expected")
     func notRun() throws {
+        // Every case skipped proves nothing: not conformant, and said so.
+        let plain = GatedVerdict(report(["a.x": .skipped, "a.y": .passed]))
+        #expect(plain.outcome == .notConformant)
+        #expect(plain.dispositions == [.notRun, .passed])
+        #expect(plain.closingLine == "1 passed, 0 failed, 0 errors, 1 not run")
+        #expect(
+            plain.lines == [
+                "1 check judged no case (not run), which proves nothing: not conformant unless an "
+                    + "expected-failures entry names it"
+            ])
+        // Listed, it counts as an expected failure; a listed check of another shard counts neither way.
         let list = try ExpectedFailures.parse("a.x\na.elsewhere\n", path: "xfail.txt")
         let verdict = list.gate(report(["a.x": .skipped, "a.y": .passed]), knownIDs: ["a.x", "a.y", "a.elsewhere"])
         #expect(verdict.exitCode == 0)
-        #expect(verdict.lines == ["expected failure a.x was skipped: whether it fails is unknown"])
+        #expect(verdict.dispositions == [.expectedFailure, .passed])
+        #expect(verdict.lines == ["expected failure: a.x (not run)"])
+        #expect(verdict.expectedFailureLine == "1 expected failure (xfail.txt)")
     }
 
     @Test("An id that names no check is a usage error, with its file and line")
@@ -192,17 +211,17 @@ struct ExpectedFailuresTests {
         let run = report([
             "a.stale1": .passed, "a.kept": .failed, "a.stale2": .passed, "a.kept2": .failed, "a.stale3": .passed,
             "a.new": .failed, "a.error": .error, "a.newerror": .error, "a.skipped": .skipped, "a.pass": .passed,
-            "b.new": .failed,
+            "a.newskip": .skipped, "b.new": .failed,
         ])
         let fix = list.fixed(for: run)
         #expect(fix.removed == ["a.stale1", "a.stale2", "a.stale3"])
-        #expect(fix.added == ["a.new", "b.new"])
+        #expect(fix.added == ["a.new", "a.newskip", "b.new"])
         #expect(fix.changesList)
         #expect(
             fix.lines == [
                 "removed stale expected failure: a.stale1", "removed stale expected failure: a.stale2",
                 "removed stale expected failure: a.stale3", "added expected failure: a.new",
-                "added expected failure: b.new",
+                "added expected failure: a.newskip", "added expected failure: b.new",
             ])
         let expected = """
             # Expected failures of my-loss: one id per line.
@@ -217,6 +236,7 @@ struct ExpectedFailuresTests {
             a.skipped
 
             a.new  # added by --fix-expected-failures: a.new is off by 3 ulp
+            a.newskip  # added by --fix-expected-failures: not run: a.newskip needs what the candidate lacks
             b.new  # added by --fix-expected-failures: b.new is off by 3 ulp
             """ + "\n"
         #expect(fix.list.text == expected)

@@ -1,7 +1,7 @@
 """Write your own adapter: a minimal numpy candidate (float32/float64, loss only, same-shape var, torch-2.10)."""
 import numpy as np
 
-from gnll_candidate import Rejection, Result, Tensor, serve
+from gnll.candidate import Rejection, Result, Tensor, serve
 
 
 def evaluate(case):

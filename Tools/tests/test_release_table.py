@@ -105,3 +105,10 @@ def test_undeclared_dtypes_are_named(tmp_path):
     row = release_table.table(str(tmp_path)).splitlines()[2]
     assert row == ("| 2.0.1 (2.0.1+cu117) | torch-1.9 | conformant (without float16: not declared, its cases "
                    "skipped) | not run |")
+
+
+def test_a_check_not_run_is_not_conformant():
+    """A check that judged no case (status "skipped") proves nothing: the verdict is not conformant, as gnll's."""
+    assert release_table.verdict(results("torch-2.10", "2.15.0", PASSING)) == "conformant"
+    not_run = results("torch-2.10", "2.15.0", PASSING + [("property.scalar_var.equals_filled_tensor", "skipped")])
+    assert release_table.verdict(not_run) == "not conformant"

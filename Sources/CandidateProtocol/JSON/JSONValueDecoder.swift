@@ -1,7 +1,7 @@
 /// Decodes a `Codable` value from a ``JSONValue``, with the conventions of ``JSONValueEncoder``: the strings
 /// `"inf"`, `"-inf"` and `"nan"` are floating-point numbers, integers and floating-point numbers stay apart
-/// (an integer type takes only a number with an exact integer value), and an object with a duplicate key
-/// reads its last member, as Python's `json` does.
+/// (an integer type takes only a number with an exact integer value), and an object with a duplicate key is
+/// an error (a file edited by hand or by a tool must not say two things at once and be read as one of them).
 ///
 /// Errors are `DecodingError`s whose coding path names the member that is wrong, so that a caller can say
 /// where: `checks[3].status`.
@@ -101,6 +101,12 @@ struct ValueDecoder: Decoder {
                 DecodingError.Context(
                     codingPath: codingPath, debugDescription: "expected an object, found \(value.kindDescription)"))
         }
+        var seen = Set<String>()
+        for member in members where !seen.insert(member.key).inserted {
+            throw DecodingError.dataCorrupted(
+                DecodingError.Context(
+                    codingPath: codingPath + [NameKey(member.key)], debugDescription: "the key appears more than once"))
+        }
         return KeyedDecodingContainer(KeyedValueDecoder<Key>(members: members, codingPath: codingPath))
     }
 
@@ -159,7 +165,7 @@ struct NameKey: CodingKey {
 }
 
 struct KeyedValueDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
-    /// The last member of each name, as Python's `json` reads duplicates.
+    /// The members by name (``ValueDecoder`` has refused duplicates).
     let values: [String: JSONValue]
     let names: [String]
     let codingPath: [any CodingKey]

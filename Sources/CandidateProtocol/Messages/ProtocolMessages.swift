@@ -106,7 +106,7 @@ extension ProtocolMessages {
     ///
     /// `ok` must be true and `protocol` must be 1; `name` and `version` are required strings. Absent
     /// fields take the protocol's defaults: profile torch-2.10, dtypes float32 and float64, features
-    /// grad. An unknown profile, dtype or feature is an error.
+    /// grad. An unknown profile, dtype or feature, or an empty list of dtypes, is an error.
     public static func decodeHelloResponse(_ line: some Collection<UInt8>) throws(ProtocolError) -> CandidateInfo {
         let reader = MessageReader(subject: "hello response")
         let object = try reader.object(from: line)
@@ -131,6 +131,9 @@ extension ProtocolMessages {
         }
         if let value = object["dtypes"] {
             info.dtypes = try names(value, path: "dtypes", kind: "dtype", reader: reader)
+            guard !info.dtypes.isEmpty else {
+                throw reader.error("dtypes", "is empty: a candidate must evaluate at least one dtype")
+            }
         }
         if let value = object["features"] {
             info.features = try names(value, path: "features", kind: "feature", reader: reader)

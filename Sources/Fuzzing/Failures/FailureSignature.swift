@@ -72,7 +72,7 @@ public struct FailureSignature: Sendable, Hashable, Codable, CustomStringConvert
         }
         switch (expected, outcome) {
         case (_, .rejection(let got)) where got.kind == .unsupported:
-            return nil
+            return judge.judgeUnsupported(got, expected: expected).status == .failed ? "unsupported" : nil
         case (.rejection(let wanted), .rejection(let got)):
             return got.kind == wanted.kind ? nil : "kind:\(wanted.kind.rawValue)->\(got.kind.rawValue)"
         case (.rejection(let wanted), .success):

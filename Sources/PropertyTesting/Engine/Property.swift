@@ -41,8 +41,12 @@ struct Property: ConformanceCheck {
     func run(in context: CheckContext) -> CheckResult {
         var result = CheckResult(id: id, category: category, title: title)
         let environment = GenerationEnvironment(profile: context.profile, candidate: context.candidate.info)
-        if requirement(environment) != nil || environment.dtypes.isEmpty {
-            result.finish()
+        if let reason = requirement(environment) {
+            result.finish(notRunReason: reason)
+            return result
+        }
+        if environment.dtypes.isEmpty {
+            result.finish(notRunReason: "none of the candidate's dtypes suits this property")
             return result
         }
         let command = context.reproduction(id)
@@ -104,7 +108,7 @@ struct Property: ConformanceCheck {
             if let skipped = check.unsupported {
                 return CaseJudgement(status: .skipped, findings: [skipped], worstRatios: [:], messageMatches: nil)
             }
-            if check.reportFaults() { return check.judgement }
+            if check.reportFaults() || check.reportUnsupported() { return check.judgement }
             trial.verify(&check)
             return check.judgement
         }

@@ -30,14 +30,26 @@ struct TrialCheck {
         unitRoundoffs = calls.map(\.largestUnitRoundoff)
     }
 
-    /// Why the trial is skipped: a call the candidate answered "unsupported".
+    /// Why the trial is skipped: a call the suite did not send or cannot evaluate (``Judge/judgeUnsupported(_:expected:)``).
     var unsupported: String? {
-        for answer in answers {
+        for (answer, expected) in zip(answers, expected) {
             if case .outcome(.rejection(let rejection)) = answer, rejection.kind == .unsupported {
-                return "unsupported: \(rejection.message)"
+                let judgement = context.judge.judgeUnsupported(rejection, expected: expected)
+                if judgement.status == .skipped { return judgement.findings.first }
             }
         }
         return nil
+    }
+
+    /// Records `unsupported` answers for calls the suite sent as findings; returns whether there were any.
+    mutating func reportUnsupported() -> Bool {
+        for (index, (answer, expected)) in zip(answers, expected).enumerated() {
+            if case .outcome(.rejection(let rejection)) = answer, rejection.kind == .unsupported {
+                let judgement = context.judge.judgeUnsupported(rejection, expected: expected)
+                if judgement.status == .failed { judgement.findings.forEach { fail("call \(index + 1): \($0)") } }
+            }
+        }
+        return !findings.isEmpty
     }
 
     /// Records candidate faults as findings; returns whether there were any.

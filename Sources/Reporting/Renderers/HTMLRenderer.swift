@@ -205,7 +205,7 @@ struct HTMLRenderer {
         .chips { margin-top: 12px; }
         .chip { display: inline-block; background: #fff; border-radius: 999px; padding: 2px 12px; margin: 0 6px 4px 0;
           font-weight: bold; font-size: 13px; }
-        .chip.passed { color: var(--pass); } .chip.failed { color: var(--fail); } .chip.skipped { color: var(--skip); }
+        .chip.passed { color: var(--pass); } .chip.failed { color: var(--fail); } .chip.not-run { color: var(--skip); }
         .chip.error { color: var(--error); } .chip.expected-failure { color: var(--xfail); }
         .chip.stale-expected-failure { color: var(--fail); }
         .notes { background: #fffbeb; border: 1px solid #fcd34d; border-radius: 8px; margin: 14px 0 0;
@@ -220,7 +220,7 @@ struct HTMLRenderer {
         .matrix td.zero { color: #cbd5e1; font-weight: normal; }
         .matrix td.passed { background: #dcfce7; color: var(--pass); }
         .matrix td.failed, .matrix td.stale-expected-failure { background: #fee2e2; color: var(--fail); }
-        .matrix td.skipped { background: #f1f5f9; color: var(--skip); }
+        .matrix td.not-run { background: #f1f5f9; color: var(--skip); }
         .matrix td.error { background: #fef3c7; color: var(--error); }
         .matrix td.expected-failure { background: #ede9fe; color: var(--xfail); }
         .matrix td.total { color: #334155; }
@@ -234,7 +234,7 @@ struct HTMLRenderer {
         .badge { display: inline-block; border-radius: 4px; padding: 1px 7px; font-size: 12px; font-weight: bold;
           color: #fff; white-space: nowrap; }
         .badge.passed { background: var(--pass); } .badge.failed { background: var(--fail); }
-        .badge.skipped { background: var(--skip); } .badge.error { background: var(--error); }
+        .badge.not-run { background: var(--skip); } .badge.error { background: var(--error); }
         .badge.expected-failure { background: var(--xfail); } .badge.stale-expected-failure { background: var(--fail); }
         .failure { border-left: 4px solid var(--fail); padding: 8px 14px; margin: 12px 0; background: #fffafa; }
         .failure.error { border-color: var(--error); background: #fffdf5; }

@@ -7,7 +7,7 @@ internal import Verification
 ///
 /// A failed check has a `<failure>` whose message is the first line of the failure and whose text holds
 /// the whole message, the smallest failing case as JSON and the command that reproduces it; a check that
-/// could not run has an `<error>`, a skipped one `<skipped/>`. An expected failure is `<skipped>` with its
+/// could not run has an `<error>`, one that judged no case a `<failure>` of type `not-run`. An expected failure is `<skipped>` with its
 /// failure in `<system-out>`; a stale expected-failure entry is a `<failure>` of type
 /// `stale-expected-failure`. No times are given: the results do not record them.
 struct JUnitRenderer {
@@ -24,7 +24,7 @@ struct JUnitRenderer {
         xml += "<testsuites\(attributes(name: "gnll verify: \(model.candidateLine) under \(report.profile)", all))>\n"
         for (index, category) in model.categories.enumerated() {
             let checks = model.checks(in: category)
-            let skipped = checks.count { $0.disposition == .skipped || $0.disposition == .expectedFailure }
+            let skipped = checks.count { $0.disposition == .expectedFailure }
             xml += "  <testsuite\(attributes(name: category, checks)) skipped=\"\(skipped)\""
             xml += " id=\"\(index)\" package=\"gnll\">\n"
             xml += "    <properties>\n"
@@ -42,7 +42,9 @@ struct JUnitRenderer {
 
     /// `name`, `tests`, `failures` and `errors`, with a leading space.
     private func attributes(name: String, _ checks: [(result: CheckResult, disposition: Disposition)]) -> String {
-        let failures = checks.count { $0.disposition == .failed || $0.disposition == .staleExpectedFailure }
+        let failures = checks.count {
+            $0.disposition == .failed || $0.disposition == .staleExpectedFailure || $0.disposition == .notRun
+        }
         let errors = checks.count { $0.disposition == .error }
         return " name=\"\(Markup.xml(name, attribute: true))\" tests=\"\(checks.count)\" failures=\"\(failures)\""
             + " errors=\"\(errors)\""
@@ -68,9 +70,8 @@ struct JUnitRenderer {
         switch disposition {
         case .passed:
             break
-        case .skipped:
-            xml +=
-                ">\n      <skipped message=\"every case needs a dtype or feature the candidate does not declare\"/>\n"
+        case .notRun:
+            xml += ">\n" + element("failure", type: "not-run", message: message, body: details(result))
         case .failed:
             xml += ">\n" + element("failure", type: "nonconformance", message: message, body: details(result))
         case .error:

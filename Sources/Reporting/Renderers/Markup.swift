@@ -7,7 +7,8 @@ enum Markup {
     /// entities; in attribute values `"`, tab, line feed and carriage return too, so that a parser does
     /// not normalize them to spaces. Characters that XML 1.0 forbids even as character references (C0
     /// controls other than tab, line feed and carriage return; U+FFFE and U+FFFF) are shown as their
-    /// Unicode control pictures (U+0000 as ␀, U+001B as ␛) or as U+FFFD.
+    /// Unicode control pictures (U+0000 as ␀, U+001B as ␛) or as U+FFFD; DEL and the C1 controls, which XML
+    /// allows but a terminal showing the file would obey, are shown as ␡ and `\u{9B}`.
     static func xml(_ text: String, attribute: Bool = false) -> String {
         var escaped = ""
         escaped.reserveCapacity(text.utf8.count)
@@ -22,8 +23,8 @@ enum Markup {
             case "\r": escaped += "&#13;"
             case "\t", "\n": escaped.unicodeScalars.append(scalar)
             default:
-                if scalar.value < 0x20 {
-                    escaped.unicodeScalars.append(Unicode.Scalar(0x2400 + scalar.value)!)
+                if scalar.value < 0x20 || (0x7F..<0xA0).contains(scalar.value) {
+                    escaped += String(scalar).showingControlCharacters()
                 } else if scalar.value == 0xFFFE || scalar.value == 0xFFFF {
                     escaped += "\u{FFFD}"
                 } else {
@@ -35,15 +36,16 @@ enum Markup {
     }
 
     /// Inline Markdown text: characters that start emphasis, code, links, HTML or table cells are
-    /// backslash-escaped, and line breaks become spaces.
+    /// backslash-escaped, line breaks become spaces, and other control characters are shown
+    /// (``Swift/String/showingControlCharacters(keepingTabs:)``).
     static func markdown(_ text: String) -> String {
         var escaped = ""
-        for character in text {
+        for character in text.replacingOccurrences(of: "\r\n", with: "\n").showingControlCharacters() {
             switch character {
             case "\\", "`", "*", "_", "[", "]", "<", ">", "#", "|", "~", "!", "&":
                 escaped.append("\\")
                 escaped.append(character)
-            case "\n", "\r", "\r\n":
+            case "\n":
                 escaped.append(" ")
             default:
                 escaped.append(character)
@@ -52,8 +54,10 @@ enum Markup {
         return escaped
     }
 
-    /// A fenced Markdown code block whose fence is longer than any run of backticks in the text.
+    /// A fenced Markdown code block whose fence is longer than any run of backticks in the text; control
+    /// characters but line feed and tab are shown (``Swift/String/showingControlCharacters(keepingTabs:)``).
     static func markdownCodeBlock(_ text: String, language: String = "") -> String {
+        let text = text.showingControlCharacters()
         var longest = 0
         var run = 0
         for character in text {

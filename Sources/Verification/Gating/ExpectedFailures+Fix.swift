@@ -43,10 +43,10 @@ extension ExpectedFailures {
     /// Entries of checks that passed are removed, with the comment lines above them once no id that they
     /// explain remains (an id with a comment on its own line does not need them); every other line stays as
     /// it was, unknown ids included (they remain a usage error, to be fixed by hand), and so do entries of
-    /// checks that were skipped, ended in an error or are not in the report (another shard). Checks that
-    /// failed and are not listed are added at the end, each as
-    /// `ID  # added by --fix-expected-failures: <first line of the failure message>`. Errors are not added:
-    /// the list covers failures only.
+    /// checks that did not run, ended in an error or are not in the report (another shard). Checks that
+    /// failed or did not run and are not listed are added at the end, each as
+    /// `ID  # added by --fix-expected-failures: <first line of the failure message>` (for a check that did not
+    /// run, the message says why). Errors are not added: the list covers failures only.
     public func fixed(for report: VerifyReport) -> Fix {
         let statuses = Dictionary(
             report.checks.map { ($0.id, $0.status) },
@@ -87,7 +87,8 @@ extension ExpectedFailures {
         let listedIDs = Set(entries.map(\.id))
         var added = [String]()
         var nextGroup = (lines.map(\.group).max() ?? 0) + 1
-        for check in report.checks where check.status == .failed && !listedIDs.contains(check.id) {
+        for check in report.checks
+        where (check.status == .failed || check.status == .skipped) && !listedIDs.contains(check.id) {
             guard !added.contains(check.id) else { continue }
             if added.isEmpty, let last = list.lines.last, !last.isBlank {
                 list.lines.append(Line(text: "", group: 0))

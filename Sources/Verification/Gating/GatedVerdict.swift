@@ -9,15 +9,17 @@ public enum Disposition: String, Sendable, CaseIterable, Codable {
     case expectedFailure = "expected-failure"
     /// Passed, but listed in the expected failures: the list is stale, which fails the verdict.
     case staleExpectedFailure = "stale-expected-failure"
-    case skipped
+    /// Not run: no case was judged (each needed a dtype or feature the candidate does not declare, or could not
+    /// be sent), and the check is not listed. A check that did not run proves nothing: it fails the verdict.
+    case notRun = "not-run"
     /// The suite could not decide; an error fails the verdict whether listed or not.
     case error
 
     /// Whether the check counts against the verdict.
     public var failsVerdict: Bool {
         switch self {
-        case .failed, .staleExpectedFailure, .error: true
-        case .passed, .expectedFailure, .skipped: false
+        case .failed, .staleExpectedFailure, .notRun, .error: true
+        case .passed, .expectedFailure: false
         }
     }
 
@@ -28,7 +30,7 @@ public enum Disposition: String, Sendable, CaseIterable, Codable {
         case .failed: "failed"
         case .expectedFailure: "expected failure"
         case .staleExpectedFailure: "stale expected failure"
-        case .skipped: "skipped"
+        case .notRun: "not run"
         case .error: "error"
         }
     }
@@ -40,7 +42,7 @@ public enum Disposition: String, Sendable, CaseIterable, Codable {
 /// let list = try ExpectedFailures.read(from: "expected-failures.txt")
 /// let verdict = list.gate(report, knownIDs: allCheckIDs)
 /// verdict.lines.forEach { print($0) }
-/// print(verdict.closingLine)          // "33 passed, 0 failed, 0 skipped"
+/// print(verdict.closingLine)          // "33 passed, 0 failed, 0 errors, 0 not run"
 /// exit(verdict.exitCode)               // 0, 1 or 2
 /// ```
 ///
@@ -48,9 +50,9 @@ public enum Disposition: String, Sendable, CaseIterable, Codable {
 public struct GatedVerdict: Sendable, Equatable {
     /// The three verdicts and their exit codes.
     public enum Outcome: Int32, Sendable, Equatable, CaseIterable {
-        /// Exit 0: every check passed or was skipped, or failed as listed.
+        /// Exit 0: every check passed, or failed (or did not run) as listed.
         case conformant = 0
-        /// Exit 1: a check failed that is not listed, or a listed check passes (a stale list).
+        /// Exit 1: a check failed or did not run that is not listed, or a listed check passes (a stale list).
         case notConformant = 1
         /// Exit 2: no verdict: an unknown id in the list, a check that ended in an error, or an interrupted
         /// run.
@@ -69,12 +71,14 @@ public struct GatedVerdict: Sendable, Equatable {
     public var outcome: Outcome
     /// One per check of the report, in its order.
     public var dispositions: [Disposition]
-    /// Listed checks that failed, in report order.
+    /// Listed checks that failed or did not run, in report order.
     public var expectedFailures: [String]
     /// Listed checks that passed.
     public var staleExpectedFailures: [String]
     /// Failed checks that are not listed.
     public var unexpectedFailures: [String]
+    /// Checks that judged no case and are not listed.
+    public var notRun: [String]
     /// Checks that ended in an error.
     public var errors: [String]
     /// Listed ids that name no check.
@@ -97,7 +101,8 @@ public struct GatedVerdict: Sendable, Equatable {
 
     init(
         outcome: Outcome, dispositions: [Disposition], expectedFailures: [String], staleExpectedFailures: [String],
-        unexpectedFailures: [String], errors: [String], unknownEntries: [ExpectedFailures.Entry], incomplete: Bool,
+        unexpectedFailures: [String], notRun: [String], errors: [String], unknownEntries: [ExpectedFailures.Entry],
+        incomplete: Bool,
         listPath: String?, lines: [String]
     ) {
         self.outcome = outcome
@@ -105,6 +110,7 @@ public struct GatedVerdict: Sendable, Equatable {
         self.expectedFailures = expectedFailures
         self.staleExpectedFailures = staleExpectedFailures
         self.unexpectedFailures = unexpectedFailures
+        self.notRun = notRun
         self.errors = errors
         self.unknownEntries = unknownEntries
         self.incomplete = incomplete
@@ -117,12 +123,14 @@ public struct GatedVerdict: Sendable, Equatable {
         dispositions.count { $0 == disposition }
     }
 
-    /// The closing line: "N passed, N failed, N skipped", where failed counts the checks that fail the
-    /// verdict (unlisted failures, stale entries and errors) and expected failures are left out; a line
-    /// "N expected failures" comes before it when there are some (``expectedFailureLine``).
+    /// The closing line: "N passed, N failed, N errors, N not run", where failed counts unlisted failures and
+    /// stale entries, errors the checks the suite could not decide, and not run the unlisted checks that judged
+    /// no case; expected failures are left out, and a line "N expected failures" comes before it when there are
+    /// some (``expectedFailureLine``).
     public var closingLine: String {
-        let failed = count(.failed) + count(.staleExpectedFailure) + count(.error)
-        return "\(count(.passed)) passed, \(failed) failed, \(count(.skipped)) skipped"
+        let failed = count(.failed) + count(.staleExpectedFailure)
+        return
+            "\(count(.passed)) passed, \(failed) failed, \(counted(count(.error), "error")), \(count(.notRun)) not run"
     }
 
     /// "N expected failure(s) (FILE)", or `nil` when none failed as listed.
@@ -140,8 +148,10 @@ extension ExpectedFailures {
     /// - A listed check that passed is stale: the verdict is not conformant until the entry is removed
     ///   (``fixed(for:)`` does it).
     /// - A listed check that ended in an error still gives no verdict: the list covers failures only.
-    /// - A listed check that was skipped, or that is known but not in the report (another shard, or not
-    ///   selected with `--check`), does not count either way.
+    /// - A check that judged no case (status `skipped`) did not run: it fails the verdict unless it is listed,
+    ///   and a listed one counts as an expected failure.
+    /// - A listed check that is known but not in the report (another shard, or not selected with `--check`)
+    ///   does not count either way.
     /// - A listed id that is not known is a usage error: no verdict, exit 2.
     ///
     /// - Parameter knownIDs: Every check id of the suite under this profile, run or not; `nil` means the
@@ -153,6 +163,7 @@ extension ExpectedFailures {
         var expected = [String]()
         var stale = [String]()
         var unexpected = [String]()
+        var notRun = [String]()
         var errors = [String]()
         var lines = [String]()
         for check in report.checks {
@@ -171,11 +182,13 @@ extension ExpectedFailures {
                 dispositions.append(.expectedFailure)
                 expected.append(check.id)
                 lines.append("expected failure: \(check.id)")
-            case (.skipped, let entry):
-                dispositions.append(.skipped)
-                if entry != nil {
-                    lines.append("expected failure \(check.id) was skipped: whether it fails is unknown")
-                }
+            case (.skipped, nil):
+                dispositions.append(.notRun)
+                notRun.append(check.id)
+            case (.skipped, .some):
+                dispositions.append(.expectedFailure)
+                expected.append(check.id)
+                lines.append("expected failure: \(check.id) (not run)")
             case (.error, let entry):
                 dispositions.append(.error)
                 errors.append(check.id)
@@ -195,14 +208,19 @@ extension ExpectedFailures {
             outcome = .cannotDecide
             if report.incomplete { lines.append("the run is incomplete: no verdict") }
             if !errors.isEmpty { lines.append("\(counted(errors.count, "check")) could not run: no verdict") }
-        } else if !unexpected.isEmpty || !stale.isEmpty {
+        } else if !unexpected.isEmpty || !stale.isEmpty || !notRun.isEmpty {
             outcome = .notConformant
+            if !notRun.isEmpty {
+                lines.append(
+                    "\(counted(notRun.count, "check")) judged no case (not run), which proves nothing: not conformant"
+                        + " unless an expected-failures entry names \(notRun.count == 1 ? "it" : "them")")
+            }
         } else {
             outcome = .conformant
         }
         return GatedVerdict(
             outcome: outcome, dispositions: dispositions, expectedFailures: expected, staleExpectedFailures: stale,
-            unexpectedFailures: unexpected, errors: errors, unknownEntries: unknown, incomplete: report.incomplete,
-            listPath: path.isEmpty ? nil : path, lines: lines)
+            unexpectedFailures: unexpected, notRun: notRun, errors: errors, unknownEntries: unknown,
+            incomplete: report.incomplete, listPath: path.isEmpty ? nil : path, lines: lines)
     }
 }

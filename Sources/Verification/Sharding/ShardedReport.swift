@@ -82,12 +82,32 @@ public struct ShardedReport: Sendable, Equatable, Codable {
                 message: "\(path) has results schema version \(results.report.schemaVersion); this gnll reads version "
                     + "\(VerifyReport.currentSchemaVersion)")
         }
+        if let mismatch = results.report.summaryMismatch {
+            throw ResultsFileError(path: path, message: "\(path) is not a results file: \(mismatch)")
+        }
         return results
     }
 
     /// Writes the results atomically.
     public func write(to path: String) throws {
         try AtomicFile.write(try jsonData(), to: path)
+    }
+}
+
+extension VerifyReport {
+    /// Where the summary does not count the checks' statuses (a results file edited by hand or by a tool), or `nil`.
+    var summaryMismatch: String? {
+        let counted = VerifyReport(
+            candidate: candidate, profile: profile, seed: seed, budget: budget, checks: checks
+        ).summary
+        let fields: [(String, Int, Int, CheckStatus)] = [
+            ("passed", summary.passed, counted.passed, .passed), ("failed", summary.failed, counted.failed, .failed),
+            ("skipped", summary.skipped, counted.skipped, .skipped), ("errors", summary.errors, counted.errors, .error),
+        ]
+        for (name, stated, actual, status) in fields where stated != actual {
+            return "summary.\(name) is \(stated), but \(actual) of the checks have status \(status.rawValue)"
+        }
+        return nil
     }
 }
 

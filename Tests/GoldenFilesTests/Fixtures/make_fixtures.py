@@ -83,18 +83,62 @@ def declared_only(group, name, shape, dtype):
 
 
 def huge_dataset(f):
-    """a.ok's input declares 20,000,000 float32 values (80 MB), over the 64 MiB a dataset may hold."""
+    """a.ok's input declares 20,000,000 float32 values (80 MB), over the 64 MiB a dataset may hold (and the
+    2,097,152 elements a case may hold, which is checked first)."""
     del f["cases/a.ok/input"]
     declared_only(f["cases/a.ok"], "input", (20_000_000,), np.float32)
 
 
 def huge_total(f):
-    """a.ok's var, input, target, loss and grad_input declare 8,000,000 float64 values each (64 MB): each fits
-    a dataset's limit, but the fifth takes the decoded tensors past 256 MiB."""
-    for name in ["var", "input", "target", "loss", "grad_input"]:
-        del f["cases/a.ok/" + name]
-        declared_only(f["cases/a.ok"], name, (8_000_000,), np.float64)
+    """18 more cases, c00 to c17, each a rejection whose var declares 1,900,000 float64 values (15.2 MB): each
+    case fits the 2,097,152 elements a case may hold, but the 18th var takes the decoded tensors past 256 MiB."""
+    for index in range(18):
+        group = case(f["cases"], f"c{index:02d}", category="errors", outcome="error", grad=0, reduction="avg",
+                     error_kind="reduction", error_type="ValueError", error_message="avg is not valid")
+        tensor(group, "input", [1.0], "float64")
+        tensor(group, "target", [1.0], "float64")
+        declared_only(group, "var", (1_900_000,), np.float64)
 
 
 malformed("huge_dataset.h5", huge_dataset)
 malformed("huge_total.h5", huge_total)
+
+
+def relabelled(f):
+    """b.error's recorded kind contradicts its own call and message: 'avg is not valid' relabelled var_size."""
+    f["cases/b.error"].attrs["error_kind"] = "var_size"
+
+
+def wrong_case_count(f):
+    """case_count says 3; /cases holds 2."""
+    f.attrs["case_count"] = np.int64(3)
+
+
+def no_cases(f):
+    """/cases holds nothing."""
+    for name in list(f["cases"]):
+        del f["cases/" + name]
+
+
+def many_elements(f):
+    """a.ok's input, target and var hold 700,000 float32 zeros each (gzip: a few kilobytes): 2,100,000 elements
+    together, over the 2,097,152 a case may hold, though every byte limit is met."""
+    for name in ["input", "target", "var"]:
+        del f["cases/a.ok/" + name]
+        dataset = f["cases/a.ok"].create_dataset(
+            name, data=np.zeros(700_000, dtype=np.float32), chunks=(65_536,), compression="gzip")
+        dataset.attrs["dtype"] = "float32"
+
+
+def broad_loss(f):
+    """a.ok's input is (1500, 1) and target (1, 1500): 3,000 stored elements whose loss would have 2,250,000."""
+    for name, shape in [("input", (1500, 1)), ("target", (1, 1500)), ("var", (1500, 1))]:
+        del f["cases/a.ok/" + name]
+        tensor(f["cases/a.ok"], name, np.ones(shape), "float32")
+
+
+malformed("relabelled.h5", relabelled)
+malformed("wrong_case_count.h5", wrong_case_count)
+malformed("no_cases.h5", no_cases)
+malformed("many_elements.h5", many_elements)
+malformed("broad_loss.h5", broad_loss)

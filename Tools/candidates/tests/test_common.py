@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-import gnll_candidate
+from gnll import candidate
 import numpy as np
 import pytest
 from gnll_common import PROFILES, SplitMix64, profile_for
@@ -71,7 +71,7 @@ def test_profile_for_rejects_a_non_version():
 
 def test_profiles_are_shared():
     """The candidates' helper hands adapters the same tuple, and every profile is reachable from a version."""
-    assert gnll_candidate.PROFILES is PROFILES
+    assert candidate.PROFILES is PROFILES
     assert [profile_for(version) for version in ("1.8", "1.9", "2.6", "2.10")] == list(PROFILES)
 
 

@@ -1,6 +1,7 @@
-"""The protocol helper (gnll_candidate) and the process behaviour every candidate shares."""
+"""The protocol helper (gnll.candidate) and the process behaviour every candidate shares."""
 
 import math
+import re
 import shlex
 import sys
 import textwrap
@@ -9,9 +10,11 @@ import numpy as np
 import pytest
 from support import CANDIDATES, Candidate, decode, eval_request, numpy_command, python_command, tensor
 
-from gnll_candidate import Tensor, bfloat16_bits, decode_tensor, encode_tensor
+from gnll.candidate import Tensor, bfloat16_bits, decode_tensor, encode_tensor
 
 HELLO = {"op": "hello", "protocol": 1}
+# The package's version, read from the line that sets it (the Swift build reads the same line).
+GNLL_VERSION = re.search(r'^__version__ = "([^"]+)"$', (CANDIDATES / "gnll" / "__init__.py").read_text(), re.M)[1]
 EXAMPLE = python_command(sys.executable, "example_candidate.py")
 
 
@@ -19,7 +22,7 @@ def adapter_command(tmp_path, body: str) -> str:
     """The command line of a throwaway adapter whose evaluate(case) has the given body."""
     script = tmp_path / "adapter.py"
     script.write_text(
-        "from gnll_candidate import Result, Tensor, serve\n\n\ndef evaluate(case):\n"
+        "from gnll.candidate import Result, Tensor, serve\n\n\ndef evaluate(case):\n"
         + textwrap.indent(textwrap.dedent(body), "    ")
         + "\n\nserve(evaluate, name='t', version='0', profile='torch-2.10')\n"
     )
@@ -46,6 +49,7 @@ def simple_request(id=1, dtype="float64", var=None, grad=False) -> dict:
                 "profile": "torch-1.9",
                 "dtypes": ["float16", "float32", "float64"],
                 "features": ["grad", "scalar_var", "mixed_dtype"],
+                "gnll_version": GNLL_VERSION,
             },
         ),
         (
@@ -58,6 +62,7 @@ def simple_request(id=1, dtype="float64", var=None, grad=False) -> dict:
                 "profile": "torch-2.10",
                 "dtypes": ["float32", "float64"],
                 "features": [],
+                "gnll_version": GNLL_VERSION,
             },
         ),
     ],

@@ -54,19 +54,19 @@ def test_float16_left_out_without_a_cpu_clamp_kernel(monkeypatch):
     the adapter then declares no float16 (measured on those wheels; simulated here on the installed torch); any
     other error of the probe is not hidden."""
     torch = pytest.importorskip("torch")
-    import torch_candidate
+    from gnll.adapters import torch as torch_adapter
 
-    assert torch_candidate.supported_dtypes("cpu") == ["float16", "bfloat16", "float32", "float64"]
+    assert torch_adapter.supported_dtypes("cpu") == ["float16", "bfloat16", "float32", "float64"]
 
     def no_half_kernel(self, *args, **kwargs):
         raise RuntimeError('"clamp_min_scalar_cpu" not implemented for \'Half\'')
 
     monkeypatch.setattr(torch.Tensor, "clamp_", no_half_kernel)
-    assert torch_candidate.supported_dtypes("cpu") == ["bfloat16", "float32", "float64"]
+    assert torch_adapter.supported_dtypes("cpu") == ["bfloat16", "float32", "float64"]
 
     def other_failure(self, *args, **kwargs):
         raise RuntimeError("something else")
 
     monkeypatch.setattr(torch.Tensor, "clamp_", other_failure)
     with pytest.raises(RuntimeError, match="something else"):
-        torch_candidate.supported_dtypes("cpu")
+        torch_adapter.supported_dtypes("cpu")

@@ -9,9 +9,10 @@ and features the adapter does not declare, reporting adapter crashes as kind
 
 Messages are single lines of JSON on stdin and stdout; stderr is for logs.
 While the adapter runs, ``sys.stdout`` points at stderr, so a stray ``print``
-cannot corrupt the protocol stream.
+cannot corrupt the protocol stream. Every hello also carries ``gnll_version``,
+the version of this package, which the suite ignores.
 
-    from gnll_candidate import Result, Tensor, serve
+    from gnll.candidate import Result, Tensor, serve
 
     def evaluate(case):
         ...
@@ -30,6 +31,7 @@ from typing import Callable, Optional, Sequence, Union
 
 import numpy as np
 
+from gnll import __version__
 from gnll_common import PROFILES  # noqa: F401 (adapters import PROFILES from here)
 
 PROTOCOL = 1
@@ -290,6 +292,7 @@ def serve(
         "profile": profile,
         "dtypes": list(dtypes),
         "features": list(features),
+        "gnll_version": __version__,
     }
     out, sys.stdout = sys.stdout, sys.stderr
     try:

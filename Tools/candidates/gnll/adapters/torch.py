@@ -1,0 +1,130 @@
+"""Real PyTorch's gaussian_nll_loss, served as a protocol candidate.
+
+Each case calls ``torch.nn.functional.gaussian_nll_loss`` and, for gradients,
+``loss.backward(grad_output)``. The profile follows ``torch.__version__``
+unless ``--profile`` overrides it. Runs single-threaded on the CPU unless
+``--device`` names another device::
+
+    python -m gnll.adapters.torch [--profile torch-2.10] [--device cuda]
+    .venv-torch/bin/python Tools/candidates/torch_candidate.py [--profile torch-2.10] [--device cuda]
+"""
+
+import argparse
+import re
+
+import torch
+import torch.nn.functional as F
+
+from gnll.candidate import PROFILES, Case, Rejection, Result, Tensor, rejection_from, serve
+from gnll_common import profile_for
+
+TORCH_DTYPES = {
+    "float16": torch.float16,
+    "bfloat16": torch.bfloat16,
+    "float32": torch.float32,
+    "float64": torch.float64,
+}
+DTYPE_NAMES = {dtype: name for name, dtype in TORCH_DTYPES.items()}
+BROADCAST_ERROR = re.compile(
+    r"The size of tensor a \(\d+\) must match the size of tensor b \(\d+\) at non-singleton dimension \d+"
+)
+# (exception type, kind, test of the message), tried in order: what PyTorch's own Python code and its clamp raise
+# in every release from 1.9 on, which the adapters that run PyTorch's function elsewhere (PyTorch/XLA) share.
+PYTORCH_ERROR_KINDS = (
+    ((AttributeError, TypeError), "type", lambda text: True),
+    (ValueError, "negative_var", lambda text: text == "var has negative entry/entries"),
+    (ValueError, "var_size", lambda text: text == "var is of incorrect size"),
+    (ValueError, "target_size", lambda text: text == "input and target must have same size"),
+    (ValueError, "reduction", lambda text: text.endswith(" is not valid")),
+    (RuntimeError, "broadcast", lambda text: BROADCAST_ERROR.search(text) is not None),
+    # clamp_(min=eps) with an eps beyond var's dtype: c10's checked conversion of the bound.
+    (RuntimeError, "type", lambda text: text.startswith("value cannot be converted to type")),
+)
+ERROR_KINDS = PYTORCH_ERROR_KINDS + (
+    # torch 1.8 views input, target and var as (N, -1); these are its failures to do so.
+    (IndexError, "target_size", lambda text: text.endswith("specified as 0 but tensor has no dimensions")),
+    (RuntimeError, "target_size", lambda text: text.startswith("cannot reshape tensor of 0 elements")),
+    (RuntimeError, "var_size", lambda text: "is invalid for input of size" in text),
+)
+
+
+def to_torch(tensor: Tensor, device: str, requires_grad: bool) -> torch.Tensor:
+    """A leaf torch tensor holding a protocol tensor's values in its dtype."""
+    values = torch.as_tensor(tensor.array).to(device=device, dtype=TORCH_DTYPES[tensor.dtype])
+    return values.requires_grad_(requires_grad)
+
+
+def to_protocol(values: torch.Tensor) -> Tensor:
+    """A protocol tensor from a torch tensor (bfloat16 is widened to float32 exactly)."""
+    name = DTYPE_NAMES[values.dtype]
+    wide = values.detach().cpu()
+    return Tensor((wide.float() if name == "bfloat16" else wide).numpy(), name)
+
+
+def rejection_for(error: Exception) -> Rejection:
+    """The protocol rejection for an exception PyTorch raised; re-raise anything unexpected."""
+    return rejection_from(error, ERROR_KINDS)
+
+
+def evaluate(case: Case, device: str) -> Result:
+    """Evaluate one case with real PyTorch."""
+    input = to_torch(case.input, device, case.grad)
+    target = to_torch(case.target, device, case.grad)
+    var = to_torch(case.var, device, case.grad) if isinstance(case.var, Tensor) else case.var
+    try:
+        loss = F.gaussian_nll_loss(input, target, var, full=case.full, eps=case.eps, reduction=case.reduction)
+    except Exception as error:
+        raise rejection_for(error) from error
+    if case.grad:
+        loss.backward(to_torch(case.grad_output, device, False))
+    return result(case, loss, input, target, var)
+
+
+def result(case: Case, loss: torch.Tensor, input: torch.Tensor, target: torch.Tensor, var) -> Result:
+    """The protocol result: the loss and, when the case asks for them, the gradients its backward left."""
+    if not case.grad:
+        return Result(loss=to_protocol(loss))
+    return Result(
+        loss=to_protocol(loss),
+        grad_input=to_protocol(input.grad),
+        grad_target=to_protocol(target.grad),
+        grad_var=to_protocol(var.grad) if isinstance(var, torch.Tensor) else None,
+    )
+
+
+def supported_dtypes(device: str) -> list:
+    """The dtypes this torch can evaluate the loss in on `device`.
+
+    torch 2.0 and older have no CPU float16 kernel for ``clamp_min`` (``"clamp_min_scalar_cpu" not implemented for
+    'Half'``, measured on 2.0.1 and 1.13.1), which the loss calls on every tensor var: on such a build float16 is
+    left out of the hello, so the suite skips float16 cases instead of counting the missing kernel as a fault.
+    """
+    dtypes = list(TORCH_DTYPES)
+    try:
+        torch.ones(1, dtype=torch.float16, device=device).clamp_(min=1e-6)
+    except RuntimeError as error:
+        if "not implemented for 'Half'" not in str(error):
+            raise
+        dtypes.remove("float16")
+    return dtypes
+
+
+def main() -> None:
+    """Parse the command line and serve."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", choices=PROFILES, default=profile_for(torch.__version__))
+    parser.add_argument("--device", default="cpu")
+    arguments = parser.parse_args()
+    torch.set_num_threads(1)
+    serve(
+        lambda case: evaluate(case, arguments.device),
+        name="pytorch",
+        version=torch.__version__,
+        profile=arguments.profile,
+        dtypes=supported_dtypes(arguments.device),
+        features=["grad", "scalar_var", "mixed_dtype"],
+    )
+
+
+if __name__ == "__main__":
+    main()
