@@ -44,6 +44,8 @@ stage "python tests (candidates, golden comparison)" "$torch_python" -m pytest -
 stage "verify: reference via gnll serve" verify_candidate served "gnll serve"
 stage "verify: numpy candidate" verify_candidate numpy "python3 Tools/candidates/numpy_candidate.py"
 stage "verify: real PyTorch 2.15.0" verify_candidate torch "$torch_python Tools/candidates/torch_candidate.py"
+stage "portable oracle (ExtendedReal): golden replay, verify, oracle/judge/mutation tests" \
+    env TORCH_PYTHON="$torch_python" bash Tools/check_portable_oracle.sh
 
 # Real third-party implementations, gated on their expected-failure lists (CONFORMANCE.md, "Implementations").
 verify_library() {

@@ -124,6 +124,27 @@ struct ExtendedRealTests {
         #expect(1 / (huge * huge * huge) == 0)
     }
 
+    @Test("Inverse operations undo each other to 2^-100 on 10,000 random 106-bit operands")
+    func inverses() {
+        var generator = SplitMix64(seed: 106)
+        func random() -> ExtendedReal {
+            let head = 1 + generator.unitInterval()
+            let tail = (generator.unitInterval() - 0.5) * 0x1p-52
+            let exponent = Int(generator.below(4001)) - 2000
+            return ExtendedReal(head: generator.next() & 1 == 0 ? head : -head, tail: tail, exponent: exponent)
+        }
+        let u = ExtendedReal(head: 1, exponent: -100)
+        let log = ExtendedReal.logarithm
+        for _ in 0..<10_000 {
+            let (x, y) = (random(), random())
+            #expect(((x + y) - y - x).magnitude <= u * (x.magnitude + y.magnitude), "\(x), \(y)")
+            #expect(((x * y) / y - x).magnitude <= u * x.magnitude, "\(x), \(y)")
+            #expect(((x / y) * y - x).magnitude <= u * x.magnitude, "\(x), \(y)")
+            let (a, b) = (x.magnitude, y.magnitude)
+            #expect((log(a * b) - log(a) - log(b)).magnitude <= u * (log(a).magnitude + log(b).magnitude + 1))
+        }
+    }
+
     @Test("The logarithm agrees with 80-digit references to 2^-100")
     func logarithm() {
         let log = ExtendedReal.logarithm
