@@ -7,8 +7,8 @@
 ///
 /// It is the oracle's float64 working type where `Float80` does not exist (``ExactReal``). Each of `+`, `-`,
 /// `*`, `/` and ``logarithm(_:)`` has a relative error below ``ulpOfOne`` = 2^-100; `Float80`'s is 2^-64, and
-/// its exponent stops at ±16383. Comparisons and ``Double/init(_:)-(ExtendedReal)`` (round to nearest, ties
-/// to even, subnormals included) are exact.
+/// its exponent stops at ±16383. Comparisons are exact, and `Double(_:)` rounds to nearest, ties to even,
+/// subnormals included.
 ///
 /// ```swift
 /// let third = ExtendedReal(1) / ExtendedReal(3)
