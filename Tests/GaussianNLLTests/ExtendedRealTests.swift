@@ -25,6 +25,15 @@ struct ExtendedRealTests {
             sourceLocation: sourceLocation)
     }
 
+    @Test("The oracle's float64 type is ExtendedReal in a GNLL_PORTABLE_ORACLE build and without Float80")
+    func exactRealChoice() {
+        #if GNLL_PORTABLE_ORACLE || !(arch(i386) || arch(x86_64)) || os(Windows) || os(Android)
+        #expect(ExactReal.self == ExtendedReal.self)
+        #else
+        #expect(ExactReal.self == Float80.self)
+        #endif
+    }
+
     @Test("Doubles and integers are held exactly, normalized to a head in [1, 2)")
     func representation() {
         let six = ExtendedReal(6.0)
