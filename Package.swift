@@ -1,11 +1,14 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-let strictSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
-    .enableUpcomingFeature("InternalImportsByDefault"),
-    .enableUpcomingFeature("MemberImportVisibility"),
-]
+// GNLL_PORTABLE_ORACLE=1 builds the oracle on ExtendedReal (the type of platforms without Float80) on x86-64 too,
+// so that CI tests it: Tools/check_portable_oracle.sh builds it in its own scratch path.
+let strictSettings: [SwiftSetting] =
+    [
+        .enableUpcomingFeature("ExistentialAny"),
+        .enableUpcomingFeature("InternalImportsByDefault"),
+        .enableUpcomingFeature("MemberImportVisibility"),
+    ] + (Context.environment["GNLL_PORTABLE_ORACLE"] == "1" ? [.define("GNLL_PORTABLE_ORACLE")] : [])
 
 let package = Package(
     name: "gnll",

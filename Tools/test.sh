@@ -46,6 +46,8 @@ stage "verify: numpy candidate" verify_candidate numpy "python3 Tools/candidates
 stage "verify: real PyTorch 2.15.0" verify_candidate torch "$torch_python Tools/candidates/torch_candidate.py"
 stage "wheel: built from the checkout, installed in a fresh venv, verified without the Swift toolchain" \
     bash Tools/check_wheel.sh
+stage "portable oracle (ExtendedReal): golden replay, verify, oracle/judge/mutation tests" \
+    env TORCH_PYTHON="$torch_python" bash Tools/check_portable_oracle.sh
 
 # Real third-party implementations, gated on their expected-failure lists (CONFORMANCE.md, "Implementations").
 verify_library() {

@@ -2,18 +2,18 @@
 /// implementation's error on it.
 public struct ExactElement: Sendable, Equatable {
     /// The exact value of the formula on the dtype values of the operands (clamped in var's dtype),
-    /// computed in wider precision: double for 16- and 32-bit dtypes, Float80 for float64.
-    public var value: Float80
+    /// computed in wider precision: double for 16- and 32-bit dtypes, ``ExactReal`` for float64.
+    public var value: ExactReal
     /// The error scale S: the sum of the absolute values of the terms that make up the element.
     /// A dtype evaluation's rounding errors are bounded by a small multiple of u·S.
-    public var errorScale: Float80
+    public var errorScale: ExactReal
     /// The sum of the absolute values of the summands a reduction or broadcast gradient accumulates.
-    public var magnitude: Float80
+    public var magnitude: ExactReal
     /// How many summands were accumulated: 1 for an element-wise value.
     public var summands: Int
     /// Extra absolute error allowed because an intermediate of the formula became subnormal in its
     /// dtype and so lost relative precision; 0 when every intermediate stays in the normal range.
-    public var rangeSlack: Float80
+    public var rangeSlack: ExactReal
     /// Whether an evaluation in the dtypes may legitimately give an infinity or NaN here: an
     /// intermediate of the formula comes within rounding error of its dtype's largest finite value, a
     /// sum of them overflows, or a factor that rounds to zero meets an infinite one (0·∞, 0/0).
@@ -21,7 +21,8 @@ public struct ExactElement: Sendable, Equatable {
 
     /// An element with all of its bookkeeping given.
     public init(
-        value: Float80, errorScale: Float80, magnitude: Float80, summands: Int, rangeSlack: Float80, overflows: Bool
+        value: ExactReal, errorScale: ExactReal, magnitude: ExactReal, summands: Int, rangeSlack: ExactReal,
+        overflows: Bool
     ) {
         self.value = value
         self.errorScale = errorScale

@@ -149,7 +149,7 @@ extension OracleEvaluation {
     ) -> ExactTensor {
         let count = (try? operandShape.elementCount()) ?? 0
         let index = BroadcastIndex(operand: operandShape, result: layout.differenceShape, resultCount: elements.count)
-        var sums = [ExactSum<Float80>](repeating: ExactSum(), count: count)
+        var sums = [ExactSum<ExactReal>](repeating: ExactSum(), count: count)
         for (position, element) in elements.enumerated() {
             sums[index[position]].absorb(element, negated: negate)
         }

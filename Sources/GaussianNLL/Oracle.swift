@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-internal import Glibc
-#elseif canImport(Darwin)
-internal import Darwin
-#endif
-
 /// The exact values of `gaussian_nll_loss` and of its gradients, with the error scale of each element.
 ///
 /// The oracle follows the same profile rules as ``Reference`` (the same checks, errors, shapes and
@@ -24,24 +18,11 @@ public enum Oracle {
                 }
             }
             if layout.resultType == .float64 {
-                return OracleEvaluation<Float80>(call: call, layout: layout).run()
+                return OracleEvaluation<ExactReal>(call: call, layout: layout).run()
             }
             return OracleEvaluation<Double>(call: call, layout: layout).run()
         }
     }
-}
-
-/// A floating type the oracle computes in.
-protocol OracleReal: BinaryFloatingPoint {
-    static func logarithm(_ x: Self) -> Self
-}
-
-extension Double: OracleReal {
-    static func logarithm(_ x: Double) -> Double { log(x) }
-}
-
-extension Float80: OracleReal {
-    static func logarithm(_ x: Float80) -> Float80 { logl(x) }
 }
 
 /// One oracle evaluation: the forward pass here, the backward pass in `Oracle+Backward.swift`.

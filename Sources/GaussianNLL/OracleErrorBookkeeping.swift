@@ -63,8 +63,8 @@ struct ExactSum<W: OracleReal> {
     func element(dividedBy divisor: W = 1, type: DType) -> ExactElement {
         let accumulationLimit = W(type.accumulationType.greatestFiniteMagnitude)
         return ExactElement(
-            value: Float80(value / divisor), errorScale: Float80(scale / divisor),
-            magnitude: Float80(magnitude / divisor), summands: summands, rangeSlack: Float80(slack / divisor),
+            value: (value / divisor).exactReal, errorScale: (scale / divisor).exactReal,
+            magnitude: (magnitude / divisor).exactReal, summands: summands, rangeSlack: (slack / divisor).exactReal,
             overflows: overflows || (magnitude.isFinite && magnitude > accumulationLimit))
     }
 }

@@ -147,7 +147,7 @@ public struct Judge: Sendable {
                 switch judgement {
                 case .mismatch(let text): reason = text
                 default:
-                    reason = "error \(Double(abs(Float80(value) - element.value))) exceeds the bound \(Double(bound))"
+                    reason = "error \(Double(abs(ExactReal(value) - element.value))) exceeds the bound \(Double(bound))"
                 }
                 first = "\(kind)[\(index)] = \(value), exact \(Double(element.value)): \(reason)"
             }

@@ -49,14 +49,14 @@ public struct ToleranceModel: Sendable, Equatable {
         multipliers: [.loss: 12, .gradInput: 10, .gradTarget: 10, .gradVar: 18], accumulationMultiplier: 2)
 
     /// The bound on |result − exact| for one element.
-    public func bound(for element: ExactElement, kind: OutputKind, dtype: DType, unitRoundoff: Double) -> Float80 {
-        let k = Float80(multipliers[kind] ?? 0)
-        let u = Float80(unitRoundoff)
-        let levels = Float80(element.summands > 1 ? (Int.bitWidth - (element.summands - 1).leadingZeroBitCount) : 0)
+    public func bound(for element: ExactElement, kind: OutputKind, dtype: DType, unitRoundoff: Double) -> ExactReal {
+        let k = ExactReal(multipliers[kind] ?? 0)
+        let u = ExactReal(unitRoundoff)
+        let levels = ExactReal(element.summands > 1 ? (Int.bitWidth - (element.summands - 1).leadingZeroBitCount) : 0)
         let accumulation =
-            Float80(accumulationMultiplier) * levels
-            * Float80(dtype.accumulationType.unitRoundoff) * element.magnitude
-        let floor = Float80(Swift.max(element.summands, 1)) * Float80(dtype.leastNonzeroMagnitude)
+            ExactReal(accumulationMultiplier) * levels
+            * ExactReal(dtype.accumulationType.unitRoundoff) * element.magnitude
+        let floor = ExactReal(Swift.max(element.summands, 1)) * ExactReal(dtype.leastNonzeroMagnitude)
         return k * u * element.errorScale + accumulation + element.rangeSlack + floor
     }
 
@@ -71,7 +71,7 @@ public struct ToleranceModel: Sendable, Equatable {
             return value.isNaN ? .exact : .mismatch("expected NaN")
         }
         if exact.isInfinite {
-            if Float80(value) == exact { return .exact }
+            if ExactReal(value) == exact { return .exact }
             // inf − inf: another summand's intermediate overflowed the other way.
             if element.overflows && !value.isFinite { return .allowedOverflow }
             return .mismatch("expected \(exact > 0 ? "inf" : "-inf")")
@@ -79,7 +79,7 @@ public struct ToleranceModel: Sendable, Equatable {
         if !value.isFinite {
             if element.overflows { return .allowedOverflow }
             if value.isInfinite {
-                if Float80(value) == (exact > 0 ? .infinity : -.infinity) && roundsToInfinity(exact, dtype: dtype) {
+                if ExactReal(value) == (exact > 0 ? .infinity : -.infinity) && roundsToInfinity(exact, dtype: dtype) {
                     return .exact
                 }
                 // A value the bound allows rounds to this infinity: a faithful evaluation may give it.
@@ -89,7 +89,7 @@ public struct ToleranceModel: Sendable, Equatable {
             }
             return .mismatch("expected a finite value")
         }
-        let error = abs(Float80(value) - exact)
+        let error = abs(ExactReal(value) - exact)
         if error == 0 { return .exact }
         let bound = bound(for: element, kind: kind, dtype: dtype, unitRoundoff: unitRoundoff)
         // Range slack beyond the wide type's range: intermediates lost all precision, any finite value may result.
@@ -100,10 +100,10 @@ public struct ToleranceModel: Sendable, Equatable {
     }
 
     /// Whether the correctly rounded value of `x` in `dtype` is an infinity.
-    private func roundsToInfinity(_ x: Float80, dtype: DType) -> Bool {
+    private func roundsToInfinity(_ x: ExactReal, dtype: DType) -> Bool {
         // IEEE rounds to infinity from max + ulp(max)/2 = 2^(emax+1)·(1 − u/2), with max = 2^(emax+1)·(1 − u).
-        let limit = Float80(dtype.greatestFiniteMagnitude)
-        let u = Float80(dtype.unitRoundoff)
+        let limit = ExactReal(dtype.greatestFiniteMagnitude)
+        let u = ExactReal(dtype.unitRoundoff)
         return abs(x) >= limit / (1 - u) * (1 - u / 2)
     }
 }

@@ -47,7 +47,8 @@ struct OracleTests {
             Issue.record("expected a result")
             return
         }
-        let halfLog2: Float80 = 0.34657359027997265470861606072908828
+        // 0.5·log 2 = 0.34657359027997265470861606072908828…, as a double and its remainder.
+        let halfLog2 = ExactReal(0x1.62e42fefa39efp-2) + ExactReal(0x1.abc9e3b39803fp-57)
         #expect(abs(loss.elements[0].value - (halfLog2 + 1)) < 1e-18)
         #expect(abs(loss.elements[0].errorScale - (halfLog2 + 1)) < 1e-18)
         // d/dinput = d/v = 1; d/dtarget = −1; d/dvar = 0.5·(1/2 − 4/4) = −0.25.

@@ -7,7 +7,7 @@ struct ToleranceModelTests {
     let model = ToleranceModel.standard
 
     func element(
-        _ value: Float80, scale: Float80 = 1, magnitude: Float80? = nil, summands: Int = 1, slack: Float80 = 0,
+        _ value: ExactReal, scale: ExactReal = 1, magnitude: ExactReal? = nil, summands: Int = 1, slack: ExactReal = 0,
         overflows: Bool = false
     ) -> ExactElement {
         ExactElement(
@@ -20,11 +20,11 @@ struct ToleranceModelTests {
         let u = DType.float32.unitRoundoff
         // Element-wise loss: k = 12, S = 2 → 24u + η.
         let single = model.bound(for: element(1, scale: 2), kind: .loss, dtype: .float32, unitRoundoff: u)
-        #expect(single == Float80(24 * u) + Float80(DType.float32.leastNonzeroMagnitude))
+        #expect(single == ExactReal(24 * u) + ExactReal(DType.float32.leastNonzeroMagnitude))
         // A sum of 5 summands: ⌈log2 5⌉ = 3, so 2·3·u·A with A = 10 is added.
         let sum = model.bound(
             for: element(1, scale: 2, magnitude: 10, summands: 5), kind: .loss, dtype: .float32, unitRoundoff: u)
-        #expect(sum == Float80(24 * u) + Float80(60 * u) + 5 * Float80(DType.float32.leastNonzeroMagnitude))
+        #expect(sum == ExactReal(24 * u) + ExactReal(60 * u) + 5 * ExactReal(DType.float32.leastNonzeroMagnitude))
     }
 
     @Test("NaN matches only NaN; an infinity only itself")

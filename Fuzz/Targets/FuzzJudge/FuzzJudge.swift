@@ -14,7 +14,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let model = bytes.model()
     let unitRoundoff = bytes.bool() ? bytes.double() : bytes.pick(DType.allCases.map(\.unitRoundoff))
     let element = ExactElement(
-        value: bytes.float80(), errorScale: bytes.scale(), magnitude: bytes.scale(), summands: bytes.summands(),
+        value: bytes.exact(), errorScale: bytes.scale(), magnitude: bytes.scale(), summands: bytes.summands(),
         rangeSlack: bytes.scale(), overflows: bytes.bool())
     let value = bytes.value(near: element.value, dtype: dtype, unitRoundoff: unitRoundoff)
 
@@ -29,7 +29,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     } else if value.isNaN {
         require(!judgement.passes || element.overflows, "NaN passes for \(context)")
     }
-    if value.isFinite && exact.isFinite && Float80(value) == exact {
+    if value.isFinite && exact.isFinite && ExactReal(value) == exact {
         require(judgement == .exact, "an exact value is judged \(judgement) for \(context)")
     }
     // The double nearest the exact value is at least as close as any other double.
@@ -74,7 +74,7 @@ func checkConsistent(_ judgement: ElementJudgement, context: @autoclosure () -> 
 extension ExactElement {
     /// Finite, non-negative fields of plausible size, as the oracle produces them.
     var isSane: Bool {
-        let limit = Float80(sign: .plus, exponent: 4000, significand: 1)
+        let limit = ExactReal(0x1p1000) * ExactReal(0x1p1000) * ExactReal(0x1p1000) * ExactReal(0x1p1000)
         return [errorScale, magnitude, rangeSlack].allSatisfy { $0.isFinite && $0 >= 0 && $0 <= limit }
             && summands >= 0
     }
@@ -94,38 +94,36 @@ extension FuzzBytes {
         }
     }
 
-    mutating func float80() -> Float80 {
+    /// An exact value (``ExactReal``): any double, products of two (beyond the double's range and precision),
+    /// special values, or values near a dtype's largest finite value.
+    mutating func exact() -> ExactReal {
         switch index(5) {
         case 4:
             // Just beyond a dtype's largest finite value: up to one spacing there, where rounding to the
             // dtype gives the largest value or an infinity.
             let dtype = pick(DType.allCases)
-            let limit = Float80(dtype.greatestFiniteMagnitude)
-            let spacing = limit * Float80(dtype.unitRoundoff) * 2
-            let value = limit + spacing * Float80(byte()) / 256
+            let limit = ExactReal(dtype.greatestFiniteMagnitude)
+            let spacing = limit * ExactReal(dtype.unitRoundoff) * 2
+            let value = limit + spacing * ExactReal(Int(byte())) / 256
             return bool() ? -value : value
-        case 0:
-            return Float80(
-                sign: bool() ? .minus : .plus, exponentBitPattern: UInt(uint16() & 0x7FFF),
-                significandBitPattern: uint64() & (1 << 63 - 1))
-        case 1: return Float80(double())
+        case 0: return ExactReal(double()) * ExactReal(double())
+        case 1: return ExactReal(double())
         case 2:
-            return pick([
-                0, -0.0, .infinity, -.infinity, .nan, .greatestFiniteMagnitude, -.greatestFiniteMagnitude,
-                .leastNonzeroMagnitude, .leastNormalMagnitude, Float80(Double.greatestFiniteMagnitude) * 2,
-            ])
+            let largest = ExactReal(Double.greatestFiniteMagnitude)
+            let least = ExactReal(Double.leastNonzeroMagnitude)
+            return pick([0, -0.0, .infinity, -.infinity, .nan, largest * largest, -largest * largest, least * least])
         default:
-            return Float80(Int8(bitPattern: byte()))
-                * Float80(sign: .plus, exponent: Int(Int8(bitPattern: byte())), significand: 1)
+            return ExactReal(Int(Int8(bitPattern: byte())))
+                * ExactReal(Double(sign: .plus, exponent: Int(Int8(bitPattern: byte())), significand: 1))
         }
     }
 
     /// An error scale, magnitude or slack: usually a plausible non-negative value, sometimes anything.
-    mutating func scale() -> Float80 {
+    mutating func scale() -> ExactReal {
         switch index(4) {
-        case 0: return float80()
+        case 0: return exact()
         case 1: return 0
-        default: return abs(float80())
+        default: return abs(exact())
         }
     }
 
@@ -145,7 +143,7 @@ extension FuzzBytes {
     }
 
     /// A computed value: arbitrary bits, or one at or near the exact value.
-    mutating func value(near exact: Float80, dtype: DType, unitRoundoff: Double) -> Double {
+    mutating func value(near exact: ExactReal, dtype: DType, unitRoundoff: Double) -> Double {
         let nearest = Double(exact)
         switch index(6) {
         case 0: return double()

@@ -108,7 +108,7 @@ struct TrialCheck {
     }
 
     /// The tolerance bound the judge grants one element of a call's output.
-    func bound(_ element: ExactElement, of tensor: ExactTensor, kind: OutputKind, call index: Int) -> Float80 {
+    func bound(_ element: ExactElement, of tensor: ExactTensor, kind: OutputKind, call index: Int) -> ExactReal {
         let bound = context.judge.tolerance.bound(
             for: element, kind: kind, dtype: tensor.dtype, unitRoundoff: unitRoundoffs[index])
         return bound.isFinite ? bound : .infinity
@@ -158,12 +158,12 @@ struct TrialCheck {
     /// are not compared.
     mutating func expectAgreement(
         _ label: String, value output: Output, at position: Int, derived constant: Double = 0, terms: [Term],
-        slack extra: Float80 = 0, includeOracleMiss: Bool = true
+        slack extra: ExactReal = 0, includeOracleMiss: Bool = true
     ) {
         guard position < output.tensor.values.count, position < output.exact.elements.count else { return }
         let element = output.exact.elements[position]
-        var derived = Float80(constant)
-        var exactRelation = Float80(constant)
+        var derived = ExactReal(constant)
+        var exactRelation = ExactReal(constant)
         var slack = extra
         for term in terms {
             guard term.position < term.output.tensor.values.count,
@@ -174,8 +174,8 @@ struct TrialCheck {
             // A term that may overflow, or that rounds a finite exact value to an infinity (the judge allows
             // both), says nothing about this element.
             if termElement.overflows || (!termValue.isFinite && termElement.value.isFinite) { return }
-            let factor = Float80(term.factor)
-            derived += factor * Float80(termValue)
+            let factor = ExactReal(term.factor)
+            derived += factor * ExactReal(termValue)
             exactRelation += factor * termElement.value
             slack +=
                 abs(factor) * bound(termElement, of: term.output.exact, kind: term.output.kind, call: term.output.call)

@@ -87,9 +87,10 @@ extension TrialCheck {
     ///
     /// The operands are converted to float64 (exactly) and perturbed by a power of two well above their
     /// rounding: 2^-14 of max(|x|, 1) for input and target, 2^-12 of var, which keeps var far above eps.
-    /// The oracle evaluates in Float80, so the differences carry truncation error and the rounding of the
-    /// two weighted loss sums, which cancels in the difference: the allowance is the judge's bound, plus 2^-16
-    /// of the gradient's size, plus 16 Float80 roundings of the sums' magnitudes over the step.
+    /// The oracle evaluates in ``ExactReal`` (float64 operands), so the differences carry truncation error and the
+    /// rounding of the two weighted loss sums, which cancels in the difference: the allowance is the judge's bound,
+    /// plus 2^-16 of the gradient's size, plus 16 roundings (``ExactReal``'s `ulpOfOne`) of the sums' magnitudes
+    /// over the step.
     mutating func expectFiniteDifferences(_ call: LossCase, weights: Tensor) {
         let profile = context.profile
         var base = call
@@ -98,15 +99,15 @@ extension TrialCheck {
         base.target = call.target.converted(to: .float64)
         if case .tensor(let variance) = call.variance { base.variance = .tensor(variance.converted(to: .float64)) }
 
-        func objective(_ perturbed: LossCase) -> (total: Float80, magnitude: Float80)? {
+        func objective(_ perturbed: LossCase) -> (total: ExactReal, magnitude: ExactReal)? {
             guard case .success(let loss, _) = Oracle.evaluate(perturbed, profile: profile),
                 loss.elements.count == weights.values.count
             else { return nil }
-            var total: Float80 = 0
-            var magnitude: Float80 = 0
+            var total: ExactReal = 0
+            var magnitude: ExactReal = 0
             for (element, weight) in zip(loss.elements, weights.values) {
-                total += element.value * Float80(weight)
-                magnitude += abs(element.value * Float80(weight))
+                total += element.value * ExactReal(weight)
+                magnitude += abs(element.value * ExactReal(weight))
             }
             return (total, magnitude)
         }
@@ -135,10 +136,10 @@ extension TrialCheck {
                 guard let above = objective(shifted(step)), let below = objective(shifted(-step)),
                     above.total.isFinite, below.total.isFinite, position < output.exact.elements.count
                 else { continue }
-                let derivative = (above.total - below.total) / Float80(2 * step)
+                let derivative = (above.total - below.total) / ExactReal(2 * step)
                 let element = output.exact.elements[position]
-                let cancellation = 16 * Float80.ulpOfOne * (above.magnitude + below.magnitude) / Float80(2 * step)
-                let allowance = (abs(derivative) + element.errorScale) * 0x1p-16 + cancellation
+                let cancellation = 16 * ExactReal.ulpOfOne * (above.magnitude + below.magnitude) / ExactReal(2 * step)
+                let allowance = (abs(derivative) + element.errorScale) * ExactReal(0x1p-16) + cancellation
                 let before = findings.count
                 expectAgreement(
                     "central difference", value: output, at: position, derived: Double(derivative), terms: [],
