@@ -4,7 +4,8 @@
 #   Tools/update_results.sh [NAME...]  run every available entry (or the named ones), then update CONFORMANCE.md
 #   Tools/update_results.sh --check    CI: re-run the entries CI installs into a temporary folder and fail when
 #                                      their rows differ from the committed section, or when the release table
-#                                      differs from what Tools/results/releases/ gives
+#                                      differs from what Tools/results/releases/ gives, or PyTorch's margins
+#                                      table from what `gnll golden verify --margins` gives
 # Entries whose environment is missing keep their committed results file.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -65,5 +66,24 @@ if $check; then
 else
     python3 Tools/results_matrix.py update
     python3 Tools/release_table.py update
+fi
+
+# PyTorch's measured margins (CONFORMANCE.md §3) come from `gnll golden verify --margins` on the committed golden
+# files: --check fails when the committed table differs, otherwise the table is rewritten.
+margins="$("$gnll" golden verify --margins | grep '^|')" || { echo "error: gnll golden verify --margins failed"; status=1; }
+if [ -n "$margins" ]; then
+    MARGINS="$margins" CHECK="$check" python3 - <<'PYTHON' || status=1
+import os, sys
+begin, end = "<!-- BEGIN margins (generated: gnll golden verify --margins) -->", "<!-- END margins -->"
+text = open("CONFORMANCE.md").read()
+start, stop = text.index(begin) + len(begin), text.index(end)
+table = "\n" + os.environ["MARGINS"] + "\n"
+if os.environ["CHECK"] == "true":
+    if text[start:stop] != table:
+        sys.exit("CONFORMANCE.md: the margins table differs from gnll golden verify --margins; run Tools/update_results.sh")
+elif text[start:stop] != table:
+    open("CONFORMANCE.md", "w").write(text[:start] + table + text[stop:])
+    print("CONFORMANCE.md: margins table updated")
+PYTHON
 fi
 exit $status
