@@ -50,6 +50,26 @@ struct RobustnessTests {
         #expect(run.stderr.contains(message), "\(arguments): \(run.stderr)")
     }
 
+    @Test(
+        "Every way to exit 2 prints a plain error line, never the ExitCode value or a Foundation error domain",
+        arguments: [
+            ["golden", "verify", "--golden-dir", "/nonexistent-gnll-folder"],
+            ["golden", "verify", "/etc/hostname"],
+            ["golden", "diff", "/nonexistent-gnll-a.h5", "/nonexistent-gnll-b.h5"],
+            ["replay", "/nonexistent-gnll.json", "--reference"],
+            ["report", "render", "/nonexistent-gnll.json", "--format", "json"],
+            ["report", "gate", "/nonexistent-gnll.json", "--expected-failures", "/nonexistent-gnll.txt"],
+            ["verify", "--candidate", "false", "--no-golden"],
+        ])
+    func exitTwoIsPlain(arguments: [String]) throws {
+        let run = try gnll(arguments, timeout: 60)
+        #expect(run.status == 2, "\(arguments): \(run.status) \(run.stderr)")
+        #expect(run.stderr.hasPrefix("error: "), "\(arguments): \(run.stderr)")
+        for leak in ["ExitCode(", "rawValue", "NSCocoaErrorDomain", "Error Domain"] {
+            #expect(!run.stderr.contains(leak), "\(arguments): \(run.stderr)")
+        }
+    }
+
     @Test("Output paths are checked before the run: exit 2, a plain message naming the option and the path")
     func outputsCheckedFirst() throws {
         let folder = try scratchFolder("outputs")
