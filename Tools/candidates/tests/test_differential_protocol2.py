@@ -150,6 +150,5 @@ def test_numpy_candidate_agrees_with_torch_on_protocol_2_calls(python):
                             torch_candidate.ask(gradient_request),
                             numpy_candidate.ask(gradient_request),
                         )
-    print(f"accepted {accepted}, with gradients {with_gradients}")
     # the random cases reach both sides: rejections and evaluations, with gradients
     assert 0.2 * CASES < accepted < 0.9 * CASES and with_gradients > 0.1 * CASES
