@@ -121,16 +121,20 @@ def section_eps():
             t = make([0.5, 0.5], dtype, (2,), True)
             v = make([1.0, 4.0], dtype, (2,), True)
             for reduction in ("mean", "sum"):
-                fact(f"eps {NAMES[dtype]} eps={eps!r} var=[1,4] {reduction}", run(x, t, v, eps=eps, reduction=reduction))
+                outcome = run(x, t, v, eps=eps, reduction=reduction)
+                fact(f"eps {NAMES[dtype]} eps={eps!r} var=[1,4] {reduction}", outcome)
     for eps in (NAN, INF, -INF):
         x = make([1.5, 2.5], torch.float32, (2,), True)
         t = make([0.5, 0.5], torch.float32, (2,), True)
         fact(f"eps float32 eps={eps!r} scalar var 2.0", run(x, t, 2.0, eps=eps))
-        fact(f"eps float32 eps={eps!r} var=[-1,1] (negative)", run(x, t, make([-1.0, 1.0], torch.float32, (2,)), eps=eps))
+        negative = make([-1.0, 1.0], torch.float32, (2,))
+        fact(f"eps float32 eps={eps!r} var=[-1,1] (negative)", run(x, t, negative, eps=eps))
         xi = make([3, 1], torch.int32, (2,))
         ti = make([1, 1], torch.int32, (2,))
-        fact(f"eps int32 input/target eps={eps!r} float32 var=[1,4]", run(xi, ti, make([1.0, 4.0], torch.float32, (2,), True), eps=eps))
-        fact(f"eps int32 input/target eps={eps!r} int32 var=[1,4]", run(xi, ti, make([1, 4], torch.int32, (2,)), eps=eps))
+        floating = make([1.0, 4.0], torch.float32, (2,), True)
+        fact(f"eps int32 input/target eps={eps!r} float32 var=[1,4]", run(xi, ti, floating, eps=eps))
+        integer = make([1, 4], torch.int32, (2,))
+        fact(f"eps int32 input/target eps={eps!r} int32 var=[1,4]", run(xi, ti, integer, eps=eps))
 
 
 def section_scalar_var():
@@ -158,7 +162,8 @@ def section_scalar_var():
         x = make([3, 1], a, (2,), a.is_floating_point)
         t = make([1, 2], b, (2,), b.is_floating_point)
         fact(f"scalar_var input={NAMES[a]} target={NAMES[b]} var=2.0", run(x, t, 2.0))
-    fact("scalar_var Python int var=2 float32", run(make([3.0, 1.0], torch.float32, (2,)), make([1.0, 1.0], torch.float32, (2,)), 2))
+    x, t = make([3.0, 1.0], torch.float32, (2,)), make([1.0, 1.0], torch.float32, (2,))
+    fact("scalar_var Python int var=2 float32", run(x, t, 2))
 
 
 GRID_VALUES = {
@@ -188,42 +193,50 @@ def section_grid():
             if all(d.is_floating_point for d in (a, b, c)):
                 continue  # floating-only calls are protocol 1's, settled before
             x, t, v = grid_tensor("input", a, di), grid_tensor("target", b, dt), grid_tensor("var", c, dv)
-            label = f"grid input={NAMES[a]}{'(3)' if di else '()'} target={NAMES[b]}{'(3)' if dt else '()'} var={NAMES[c]}{'(3)' if dv else '()'}"
+            shapes_ = ["(3)" if dimensioned else "()" for dimensioned in (di, dt, dv)]
+            label = f"grid input={NAMES[a]}{shapes_[0]} target={NAMES[b]}{shapes_[1]} var={NAMES[c]}{shapes_[2]}"
             fact(label, run(x, t, v))
 
 
 def section_order():
     """Which error an integer or bool operand raises, relative to the argument checks and broadcasting."""
     print("# order: what is raised first when an integer or bool operand meets another error")
-    f32 = torch.float32
+    f32, i32, i64, b = torch.float32, torch.int32, torch.int64, torch.bool
     x3 = make([1.0, 2.0, 3.0], f32, (3,))
     t3 = make([0.0, 0.0, 0.0], f32, (3,))
+    ones3 = make([1.0] * 3, f32, (3,))
+    b3 = make([True, False, True], b, (3,))
     cases = [
-        ("int32 var negative", x3, t3, make([-1, 1, 1], torch.int32, (3,)), "none"),
-        ("int64 var negative", x3, t3, make([-1, 1, 1], torch.int64, (3,)), "none"),
-        ("int32 var negative, wrong size", x3, t3, make([-1, 1], torch.int32, (2,)), "none"),
-        ("int32 var negative, bad reduction", x3, t3, make([-1, 1, 1], torch.int32, (3,)), "bogus"),
-        ("int32 var non-negative, wrong size", x3, t3, make([1, 1], torch.int32, (2,)), "none"),
-        ("int32 var non-negative, bad reduction", x3, t3, make([1, 1, 1], torch.int32, (3,)), "bogus"),
-        ("int32 var zero", x3, t3, make([0, 0, 0], torch.int32, (3,)), "none"),
-        ("int64 var non-negative", x3, t3, make([2, 1, 3], torch.int64, (3,)), "mean"),
-        ("bool var", x3, t3, make([True, False, True], torch.bool, (3,)), "none"),
-        ("bool var, wrong size", x3, t3, make([True, False], torch.bool, (2,)), "none"),
-        ("bool var, bad reduction", x3, t3, make([True, True, True], torch.bool, (3,)), "bogus"),
-        ("int32 var, target broadcast error", x3, make([0.0] * 4, f32, (4,)), make([1, 1, 1], torch.int32, (3,)), "none"),
-        ("int32 var, bool input", make([True, False, True], torch.bool, (3,)), t3, make([1, 1, 1], torch.int32, (3,)), "none"),
-        ("bool input, float target", make([True, False, True], torch.bool, (3,)), t3, make([1.0] * 3, f32, (3,)), "none"),
-        ("float input, bool target", x3, make([True, False, True], torch.bool, (3,)), make([1.0] * 3, f32, (3,)), "none"),
-        ("bool input, bool target", make([True, False, True], torch.bool, (3,)), make([True] * 3, torch.bool, (3,)), make([1.0] * 3, f32, (3,)), "none"),
-        ("bool input, target broadcast error", make([True, False, True], torch.bool, (3,)), make([0.0] * 4, f32, (4,)), make([1.0] * 3, f32, (3,)), "none"),
-        ("bool input, negative var", make([True, False, True], torch.bool, (3,)), t3, make([-1.0, 1.0, 1.0], f32, (3,)), "none"),
-        ("bool input, wrong var size", make([True, False, True], torch.bool, (3,)), t3, make([1.0, 1.0], f32, (2,)), "none"),
-        ("bool input, bad reduction", make([True, False, True], torch.bool, (3,)), t3, make([1.0] * 3, f32, (3,)), "bogus"),
-        ("int32 input, target broadcast error", make([1, 2, 3], torch.int32, (3,)), make([0] * 4, torch.int32, (4,)), make([1.0] * 3, f32, (3,)), "none"),
-        ("int32 input (2,3,4), var (2,0,1) (torch-2.10 size rule passes, then d2/var broadcast)", make(list(range(24)), torch.int32, (2, 3, 4)), make([0] * 24, torch.int32, (2, 3, 4)), make([], f32, (2, 0, 1)), "none"),
-        ("int32 input (3,), var (4,) (var size)", make([1, 2, 3], torch.int32, (3,)), make([0] * 3, torch.int32, (3,)), make([1.0] * 4, f32, (4,)), "none"),
-        ("float16 var eps 1e5 (out of range), int32 input", make([1, 2, 3], torch.int32, (3,)), make([0, 0, 0], torch.int32, (3,)), make([1.0] * 3, torch.float16, (3,)), "none"),
-        ("int32 var eps 1e5", x3, t3, make([1, 1, 1], torch.int32, (3,)), "none"),
+        ("int32 var negative", x3, t3, make([-1, 1, 1], i32, (3,)), "none"),
+        ("int64 var negative", x3, t3, make([-1, 1, 1], i64, (3,)), "none"),
+        ("int32 var negative, wrong size", x3, t3, make([-1, 1], i32, (2,)), "none"),
+        ("int32 var negative, bad reduction", x3, t3, make([-1, 1, 1], i32, (3,)), "bogus"),
+        ("int32 var non-negative, wrong size", x3, t3, make([1, 1], i32, (2,)), "none"),
+        ("int32 var non-negative, bad reduction", x3, t3, make([1, 1, 1], i32, (3,)), "bogus"),
+        ("int32 var zero", x3, t3, make([0, 0, 0], i32, (3,)), "none"),
+        ("int64 var non-negative", x3, t3, make([2, 1, 3], i64, (3,)), "mean"),
+        ("bool var", x3, t3, b3, "none"),
+        ("bool var, wrong size", x3, t3, make([True, False], b, (2,)), "none"),
+        ("bool var, bad reduction", x3, t3, make([True, True, True], b, (3,)), "bogus"),
+        ("int32 var, target broadcast error", x3, make([0.0] * 4, f32, (4,)), make([1, 1, 1], i32, (3,)), "none"),
+        ("int32 var, bool input", b3, t3, make([1, 1, 1], i32, (3,)), "none"),
+        ("bool input, float target", b3, t3, ones3, "none"),
+        ("float input, bool target", x3, b3, ones3, "none"),
+        ("bool input, bool target", b3, make([True] * 3, b, (3,)), ones3, "none"),
+        ("bool input, target broadcast error", b3, make([0.0] * 4, f32, (4,)), ones3, "none"),
+        ("bool input, negative var", b3, t3, make([-1.0, 1.0, 1.0], f32, (3,)), "none"),
+        ("bool input, wrong var size", b3, t3, make([1.0, 1.0], f32, (2,)), "none"),
+        ("bool input, bad reduction", b3, t3, ones3, "bogus"),
+        ("int32 input, target broadcast error", make([1, 2, 3], i32, (3,)), make([0] * 4, i32, (4,)), ones3, "none"),
+        (
+            "int32 input (2,3,4), var (2,0,1) (torch-2.10 size rule passes, then d2/var broadcast)",
+            make(list(range(24)), i32, (2, 3, 4)), make([0] * 24, i32, (2, 3, 4)), make([], f32, (2, 0, 1)), "none",
+        ),
+        ("int32 input (3,), var (4,) (var size)", make([1, 2, 3], i32, (3,)), make([0] * 3, i32, (3,)),
+         make([1.0] * 4, f32, (4,)), "none"),
+        ("float16 var eps 1e5 (out of range), int32 input", make([1, 2, 3], i32, (3,)), make([0, 0, 0], i32, (3,)),
+         make([1.0] * 3, torch.float16, (3,)), "none"),
+        ("int32 var eps 1e5", x3, t3, make([1, 1, 1], i32, (3,)), "none"),
     ]
     for label, x, t, v, reduction in cases:
         eps = 1e5 if "1e5" in label else 1e-6
@@ -361,17 +374,47 @@ def section_zero_sign():
     f32, f64 = torch.float32, torch.float64
     cases = []
     for dtype in (f32, f64, torch.float16, torch.bfloat16):
+
+        def g(values, shape):
+            return make(values, dtype, shape, True)
+
+        name = NAMES[dtype]
+        ones6, ones2 = [1.0] * 6, [1.0] * 2
         cases += [
-            (f"{NAMES[dtype]} input [2,2,2] target 0-d 2 var [1,1,1]", make([2.0] * 3, dtype, (3,), True), make(2.0, dtype, (), True), make([1.0] * 3, dtype, (3,), True), None),
-            (f"{NAMES[dtype]} input 0-d 2 target [2,2,2] var 0-d 1", make(2.0, dtype, (), True), make([2.0] * 3, dtype, (3,), True), make(1.0, dtype, (), True), None),
-            (f"{NAMES[dtype]} input 0-d -0.0 target [0,0,0] var 0-d 1", make(-0.0, dtype, (), True), make([0.0] * 3, dtype, (3,), True), make(1.0, dtype, (), True), None),
-            (f"{NAMES[dtype]} input [-0,-0,-0] target 0-d 0 var [1,1,1]", make([-0.0] * 3, dtype, (3,), True), make(0.0, dtype, (), True), make([1.0] * 3, dtype, (3,), True), None),
-            (f"{NAMES[dtype]} input [0,0,0] target 0-d -0 var [1,1,1]", make([0.0] * 3, dtype, (3,), True), make(-0.0, dtype, (), True), make([1.0] * 3, dtype, (3,), True), None),
-            (f"{NAMES[dtype]} input (2,3) 1s target (2,1) 1s var (2,3) 1s", make([1.0] * 6, dtype, (2, 3), True), make([1.0] * 2, dtype, (2, 1), True), make([1.0] * 6, dtype, (2, 3), True), None),
-            (f"{NAMES[dtype]} input (2,1) 1s target (2,3) 1s var (2,1) 1s", make([1.0] * 2, dtype, (2, 1), True), make([1.0] * 6, dtype, (2, 3), True), make([1.0] * 2, dtype, (2, 1), True), None),
-            (f"{NAMES[dtype]} input (2,3) [1,-1,..] target 0 var (2,) 1s [d2=v]", make([1.0, -1.0, 1.0, -1.0, 1.0, -1.0], dtype, (2, 3), True), make([0.0] * 6, dtype, (2, 3), True), make([1.0, 1.0], dtype, (2,), True), None),
-            (f"{NAMES[dtype]} input (2,3) 1s target 0-d 1 var (2,3) 1s grad_output -0.0", make([1.0] * 6, dtype, (2, 3), True), make(1.0, dtype, (), True), make([1.0] * 6, dtype, (2, 3), True), -0.0),
-            (f"{NAMES[dtype]} input (2,3) 1s target 0-d 1 var (2,1) 1s grad_output -0.0", make([1.0] * 6, dtype, (2, 3), True), make(1.0, dtype, (), True), make([1.0] * 2, dtype, (2, 1), True), -0.0),
+            (
+                f"{name} input [2,2,2] target 0-d 2 var [1,1,1]",
+                g([2.0] * 3, (3,)), g(2.0, ()), g([1.0] * 3, (3,)), None,
+            ),
+            (f"{name} input 0-d 2 target [2,2,2] var 0-d 1", g(2.0, ()), g([2.0] * 3, (3,)), g(1.0, ()), None),
+            (f"{name} input 0-d -0.0 target [0,0,0] var 0-d 1", g(-0.0, ()), g([0.0] * 3, (3,)), g(1.0, ()), None),
+            (
+                f"{name} input [-0,-0,-0] target 0-d 0 var [1,1,1]",
+                g([-0.0] * 3, (3,)), g(0.0, ()), g([1.0] * 3, (3,)), None,
+            ),
+            (
+                f"{name} input [0,0,0] target 0-d -0 var [1,1,1]",
+                g([0.0] * 3, (3,)), g(-0.0, ()), g([1.0] * 3, (3,)), None,
+            ),
+            (
+                f"{name} input (2,3) 1s target (2,1) 1s var (2,3) 1s",
+                g(ones6, (2, 3)), g(ones2, (2, 1)), g(ones6, (2, 3)), None,
+            ),
+            (
+                f"{name} input (2,1) 1s target (2,3) 1s var (2,1) 1s",
+                g(ones2, (2, 1)), g(ones6, (2, 3)), g(ones2, (2, 1)), None,
+            ),
+            (
+                f"{name} input (2,3) [1,-1,..] target 0 var (2,) 1s [d2=v]",
+                g([1.0, -1.0] * 3, (2, 3)), g([0.0] * 6, (2, 3)), g(ones2, (2,)), None,
+            ),
+            (
+                f"{name} input (2,3) 1s target 0-d 1 var (2,3) 1s grad_output -0.0",
+                g(ones6, (2, 3)), g(1.0, ()), g(ones6, (2, 3)), -0.0,
+            ),
+            (
+                f"{name} input (2,3) 1s target 0-d 1 var (2,1) 1s grad_output -0.0",
+                g(ones6, (2, 3)), g(1.0, ()), g(ones2, (2, 1)), -0.0,
+            ),
         ]
     for label, x, t, v, gout in cases:
         for reduction in ("none", "sum", "mean"):
@@ -385,7 +428,8 @@ def section_zero_sign():
     t = make(2.0, f32, (), True)
     v = make([1.0] * 3, f32, (3,))
     loss = F.gaussian_nll_loss(x, t, v, reduction="sum")
-    fact("zero_sign float32 input [2,2,2] target 0-d 2 (only target requires grad) sum", fmt_tensor(torch.autograd.grad(loss, [t])[0]))
+    only_target = fmt_tensor(torch.autograd.grad(loss, [t])[0])
+    fact("zero_sign float32 input [2,2,2] target 0-d 2 (only target requires grad) sum", only_target)
 
 
 def main():

@@ -340,7 +340,9 @@ def test_missing_required_gradient_is_internal(tmp_path):
     body = "return Result(Tensor(np.float64(0.0), 'float64'), grad_input=Tensor(np.array([1.0]), 'float64'))"
     with Candidate(adapter_command(tmp_path, body)) as candidate:
         candidate.ask(HELLO_2)
-        fine = eval_request(f64([1.0]), f64([0.0]), f64([1.0]), grad_output=f64(1.0), requires_grad=(True, False, False))
+        fine = eval_request(
+            f64([1.0]), f64([0.0]), f64([1.0]), grad_output=f64(1.0), requires_grad=(True, False, False)
+        )
         assert candidate.ask(fine)["ok"]
         short = dict(fine, requires_grad={"input": True, "target": False, "var": True})
         response = candidate.ask(short)
@@ -355,7 +357,10 @@ def test_missing_required_gradient_is_internal(tmp_path):
     [
         ("return {'loss': 1.0}", "TypeError: the adapter returned dict, not a Result"),
         ("return Result(np.zeros(1))", "TypeError: the adapter's loss is ndarray, not a Tensor"),
-        ("return Result(Tensor(np.zeros(1), 'float8'))", "TypeError: the adapter's loss has the unknown dtype 'float8'"),
+        (
+            "return Result(Tensor(np.zeros(1), 'float8'))",
+            "TypeError: the adapter's loss has the unknown dtype 'float8'",
+        ),
     ],
     ids=["not-a-result", "not-a-tensor", "unknown-dtype"],
 )

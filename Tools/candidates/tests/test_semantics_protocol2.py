@@ -129,7 +129,10 @@ BOOL_ONE = (
     "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the "
     "`~` or `logical_not()` operator instead."
 )
-BOOL_TWO = "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead."
+BOOL_TWO = (
+    "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator "
+    "instead."
+)
 
 
 @pytest.mark.parametrize(
@@ -147,7 +150,8 @@ BOOL_TWO = "Subtraction, the `-` operator, with two bool tensors is not supporte
         (f([1.0, 2.0]), tensor([True, False], "bool"), f([1.0, 1.0]), "sum", "type", BOOL_ONE),
         (tensor([True, False], "bool"), tensor([True, True], "bool"), f([1.0, 1.0]), "sum", "type", BOOL_TWO),
         (tensor([True, False, True], "bool"), f([0.0] * 4), f([1.0] * 3), "sum", "type", BOOL_ONE),
-        (tensor([True, False], "bool"), f([0.0]), f([-1.0, 1.0]), "sum", "negative_var", "var has negative entry/entries"),
+        (tensor([True, False], "bool"), f([0.0]), f([-1.0, 1.0]), "sum", "negative_var",
+         "var has negative entry/entries"),
     ],
     ids=["int32-var", "int64-var", "bool-var", "negative-int-var", "int-var-size", "int-var-reduction",
          "int-var-before-broadcast", "int-var-before-bool-input", "bool-input", "bool-target", "two-bools",
