@@ -34,6 +34,11 @@ torch = F = torch_xla = torch_adapter = DEVICE = TORCH_DTYPES = None
 # PyTorch's own texts (torch_adapter.PYTORCH_ERROR_KINDS: its Python checks run as in eager PyTorch).
 XLA_ERROR_KINDS = (
     (RuntimeError, "broadcast", lambda text: text.startswith("Shapes are not compatible for broadcasting")),
+    # PyTorch/XLA's wording of PyTorch's own rejections: an integer or bool var in the in-place clamp ("Attempting
+    # to cast from torch.float32 to out tensor with dtype torch.int32, but this can't be cast because it is not
+    # safe!"), and a bool operand of the subtraction (PyTorch's message behind "Check failed: type1 != at::kBool").
+    (RuntimeError, "type", lambda text: text.startswith("Attempting to cast from") and "can't be cast" in text),
+    (RuntimeError, "type", lambda text: "Subtraction, the `-` operator, with" in text),
 )
 
 

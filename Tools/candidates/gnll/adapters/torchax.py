@@ -50,7 +50,7 @@ ERROR_KINDS = (
     # PyTorch's own rejections of an integer or bool var (the in-place clamp) and of a bool operand of the
     # subtraction, where torchax lets PyTorch's code raise them.
     (RuntimeError, "type", lambda text: text.startswith("result type") and "can't be cast to the desired" in text),
-    (NotImplementedError, "type", lambda text: "Subtraction, the `-` operator, with" in text),
+    ((NotImplementedError, RuntimeError), "type", lambda text: "Subtraction, the `-` operator, with" in text),
     # c10's checked conversion of eps to var's dtype for the clamp.
     (RuntimeError, "type", lambda text: text.startswith("value cannot be converted to type")),
 )
