@@ -5,9 +5,8 @@ worked by hand there."""
 import math
 
 import numpy as np
-from support import REPOSITORY, Candidate, b64, decode, eval_request, library_missing_reason, python_command, tensor
+from support import HELLO_2, REPOSITORY, Candidate, decode, eval_request, library_missing_reason, python_command, tensor
 
-HELLO = {"op": "hello", "protocol": 1, "protocols": [1, 2]}
 # input (1, 2), target (0, 0), var (1, 0.5), 'sum': 0.5·(log 1 + 1) + 0.5·(log 0.5 + 4/0.5).
 SUM_EXAMPLE_LOSS = 0.5 + 0.5 * (math.log(0.5) + 8.0)
 
@@ -24,33 +23,25 @@ def library_candidate_v2(venv: str, module: str, script: str, requirements: str)
     if reason:
         pytest.skip(reason)
     with Candidate(python_command(python, script)) as running:
-        answer = running.ask(HELLO)
+        answer = running.ask(HELLO_2)
         assert answer["ok"] and answer["protocol"] == 2, answer
         yield running, answer
-
-
-def integer_tensor(values, dtype: str) -> dict:
-    """Encode values as a protocol 2 tensor of int32, int64 or bool."""
-    array = np.asarray(values, dtype={"int32": "<i4", "int64": "<i8", "bool": "?"}[dtype])
-    return {"dtype": dtype, "shape": list(array.shape), "data": b64(array)}
 
 
 def integer_request(dtype="int32", **options) -> dict:
     """The sum example with input (1, 2) and target (0, 0) of an integer dtype and a float64 var (1, 0.5): the loss
     is SUM_EXAMPLE_LOSS in float64, as PyTorch promotes it."""
     return eval_request(
-        integer_tensor([1, 2], dtype), integer_tensor([0, 0], dtype), tensor([1.0, 0.5]), reduction="sum", **options
+        tensor([1, 2], dtype), tensor([0, 0], dtype), tensor([1.0, 0.5]), reduction="sum", **options
     )
 
 
 def partial_request(input: bool, target: bool, var: bool, **options) -> dict:
     """The float64 sum example asking for the gradients of the operands given as True."""
-    request = eval_request(
+    return eval_request(
         tensor([1.0, 2.0]), tensor([0.0, 0.0]), tensor([1.0, 0.5]), reduction="sum", grad_output=tensor(1.0),
-        **options,
+        requires_grad=(input, target, var), **options,
     )
-    request["requires_grad"] = {"input": input, "target": target, "var": var}
-    return request
 
 
 def assert_partial_gradients(candidate, *, grad_var=(0.0, -7.0)) -> None:

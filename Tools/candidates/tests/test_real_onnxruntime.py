@@ -6,7 +6,7 @@ Skips when .venv-onnx is missing or cannot import onnxruntime, torch: make it wi
 
 import numpy as np
 import pytest
-from library_protocol2 import SUM_EXAMPLE_LOSS, integer_request, integer_tensor, library_candidate_v2
+from library_protocol2 import SUM_EXAMPLE_LOSS, integer_request, library_candidate_v2
 from support import assert_rejected, assert_sum_example, decode, eval_request, hello, library_candidate, tensor
 
 
@@ -59,5 +59,5 @@ def test_protocol2_integer_operands(candidate_v2):
 
 def test_protocol2_integer_var_is_type(candidate_v2):
     """An int32 var: PyTorch raises its clamp error while exporting: kind type."""
-    request = eval_request(tensor([1.0, 2.0]), tensor([0.0, 0.0]), integer_tensor([1, 0], "int32"), id=3)
+    request = eval_request(tensor([1.0, 2.0]), tensor([0.0, 0.0]), tensor([1, 0], "int32"), id=3)
     assert_rejected(candidate_v2[0], request, "type")

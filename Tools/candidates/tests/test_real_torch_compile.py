@@ -6,7 +6,7 @@ Skips when .venv-torch is missing or cannot import torch: make it with
 
 import numpy as np
 import pytest
-from library_protocol2 import assert_partial_gradients, integer_tensor, library_candidate_v2
+from library_protocol2 import assert_partial_gradients, library_candidate_v2
 from support import assert_rejected, assert_sum_example, eval_request, hello, library_candidate, tensor
 
 
@@ -55,5 +55,5 @@ def test_protocol2_partial_gradients(candidate_v2):
 
 def test_protocol2_integer_var_is_type(candidate_v2):
     """An int32 var: the compiled clamp raises PyTorch's own error while Dynamo traces: kind type."""
-    request = eval_request(tensor([1.0, 2.0]), tensor([0.0, 0.0]), integer_tensor([1, 0], "int32"), id=3)
+    request = eval_request(tensor([1.0, 2.0]), tensor([0.0, 0.0]), tensor([1, 0], "int32"), id=3)
     assert_rejected(candidate_v2[0], request, "type")
