@@ -41,7 +41,9 @@ def test_rejection(candidate):
 @pytest.fixture(scope="module")
 def candidate_v2():
     """The candidate after a protocol 2 hello, and that hello; a skip when its venv is missing."""
-    yield from library_candidate_v2(".venv-mindspore", "mindspore", "mindspore_candidate.py", "requirements-mindspore.txt")
+    yield from library_candidate_v2(
+        ".venv-mindspore", "mindspore", "mindspore_candidate.py", "requirements-mindspore.txt",
+    )
 
 
 def test_protocol2_hello(candidate_v2):

@@ -40,7 +40,9 @@ def test_rejections(candidate):
 @pytest.fixture(scope="module")
 def candidate_v2():
     """The candidate after a protocol 2 hello, and that hello; a skip when its venv is missing."""
-    yield from library_candidate_v2(".venv-torch-xla", "torch_xla", "torch_xla_candidate.py", "requirements-torch-xla.txt")
+    yield from library_candidate_v2(
+        ".venv-torch-xla", "torch_xla", "torch_xla_candidate.py", "requirements-torch-xla.txt",
+    )
 
 
 def test_protocol2_hello(candidate_v2):

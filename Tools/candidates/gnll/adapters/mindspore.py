@@ -27,7 +27,7 @@ from importlib import metadata
 import numpy as np
 
 from gnll.candidate import (
-    Case, Rejection, Result, Tensor, adapter_arguments, declared_features, rejection_from, serve,
+    Case, Rejection, Result, Tensor, adapter_arguments, declared_features, evaluate_by_vjp, rejection_from, serve,
 )
 
 DTYPES = ("float16", "float32", "float64", "int32", "int64", "bool")
@@ -85,8 +85,6 @@ def rejection_for(error: Exception) -> Rejection:
 def evaluate(case: Case) -> Result:
     """Evaluate one case with MindSpore."""
     load()
-    operands = {name: to_mindspore(value) if isinstance(value, Tensor) else value
-                for name, value in zip(OPERANDS, (case.input, case.target, case.var))}
     names = [name for name in OPERANDS
              if case.grad and getattr(case.requires_grad, name) and isinstance(getattr(case, name), Tensor)]
 
@@ -95,23 +93,26 @@ def evaluate(case: Case) -> Result:
             values["input"], values["target"], values["var"], full=case.full, eps=case.eps, reduction=case.reduction
         )
 
-    gradients = ()
-    try:
-        if not case.grad:
-            loss = loss_of(operands)
-        else:
-            loss, backward = ms.vjp(
-                lambda *primals: loss_of({**operands, **dict(zip(names, primals))}),
-                *(operands[name] for name in names),
-            )
-            gradients = backward(to_mindspore(case.grad_output))
-            if not isinstance(gradients, tuple):  # a lone gradient may come without its tuple
-                gradients = (gradients,)
+    def forward(*operands):
+        loss = loss_of(dict(zip(OPERANDS, operands)))
         loss.asnumpy()  # MindSpore may run asynchronously: its errors surface here at the latest
-    except Exception as error:
-        raise rejection_for(error) from error
-    found = {f"grad_{name}": to_protocol(gradient) for name, gradient in zip(names, gradients)}
-    return Result(loss=to_protocol(loss), **found)
+        return loss
+
+    def vjp(operands):
+        values = dict(zip(OPERANDS, operands))
+        loss, backward = ms.vjp(
+            lambda *primals: loss_of({**values, **dict(zip(names, primals))}), *(values[name] for name in names)
+        )
+        gradients = backward(to_mindspore(case.grad_output))
+        if not isinstance(gradients, tuple):  # a lone gradient may come without its tuple
+            gradients = (gradients,)
+        loss.asnumpy()
+        found = dict(zip(names, gradients))
+        return loss, tuple(found.get(name) for name in OPERANDS)
+
+    operands = [to_mindspore(value) if isinstance(value, Tensor) else value
+                for value in (case.input, case.target, case.var)]
+    return evaluate_by_vjp(case, operands, forward, vjp, to_protocol, rejection_for)
 
 
 def main() -> None:

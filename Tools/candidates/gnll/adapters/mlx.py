@@ -21,7 +21,7 @@ import mlx.nn.losses as losses
 import numpy as np
 
 from gnll.candidate import (
-    Case, Rejection, Result, Tensor, adapter_arguments, declared_features, rejection_from, serve,
+    Case, Rejection, Result, Tensor, adapter_arguments, declared_features, evaluate_by_vjp, rejection_from, serve,
 )
 
 MLX_DTYPES = {
@@ -74,34 +74,32 @@ def rejection_for(error: Exception) -> Rejection:
 
 def evaluate(case: Case) -> Result:
     """Evaluate one case with MLX (lazy: every result is evaluated inside the error mapping)."""
-    operands = {name: to_mlx(value) if isinstance(value, Tensor) else value
-                for name, value in zip(OPERANDS, (case.input, case.target, case.var))}
+    names = [name for name in OPERANDS
+             if case.grad and getattr(case.requires_grad, name) and isinstance(getattr(case, name), Tensor)]
 
     def loss_of(values):
         return losses.gaussian_nll_loss(
             values["input"], values["target"], values["var"], full=case.full, eps=case.eps, reduction=case.reduction
         )
 
-    names = [name for name in OPERANDS
-             if case.grad and getattr(case.requires_grad, name) and isinstance(getattr(case, name), Tensor)]
-    gradients = ()
-    try:
-        if not case.grad:
-            loss = loss_of(operands)
-            mx.eval(loss)
-        else:
+    def forward(*operands):
+        loss = loss_of(dict(zip(OPERANDS, operands)))
+        mx.eval(loss)
+        return loss
 
-            def differentiated(*primals):
-                return [loss_of({**operands, **dict(zip(names, primals))})]
+    def vjp(operands):
+        values = dict(zip(OPERANDS, operands))
 
-            (loss,), gradients = mx.vjp(
-                differentiated, [operands[name] for name in names], [to_mlx(case.grad_output)]
-            )
-            mx.eval(loss, *gradients)
-    except Exception as error:
-        raise rejection_for(error) from error
-    found = {f"grad_{name}": to_protocol(gradient) for name, gradient in zip(names, gradients)}
-    return Result(loss=to_protocol(loss), **found)
+        def differentiated(*primals):
+            return [loss_of({**values, **dict(zip(names, primals))})]
+
+        (loss,), gradients = mx.vjp(differentiated, [values[name] for name in names], [to_mlx(case.grad_output)])
+        mx.eval(loss, *gradients)
+        found = dict(zip(names, gradients))
+        return loss, tuple(found.get(name) for name in OPERANDS)
+
+    operands = [to_mlx(value) if isinstance(value, Tensor) else value for value in (case.input, case.target, case.var)]
+    return evaluate_by_vjp(case, operands, forward, vjp, to_protocol, rejection_for)
 
 
 def main() -> None:
