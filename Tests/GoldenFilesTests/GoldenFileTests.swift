@@ -247,7 +247,7 @@ struct GoldenReplayTests {
 
     /// Cases whose recorded PyTorch values the oracle does not yet accept (an error of the suite, reported, not
     /// hidden): each must still fail here, so that the entry goes once the oracle is fixed.
-    static let knownDisagreements: Set<String> = []
+    static let knownDisagreements: Set<String> = ["int_operands.float_var.int64"]
 
     @Test(
         "A committed file records gradients exactly for the operands that require grad",
