@@ -26,6 +26,8 @@ extension ProcessCandidate {
 
         let calls: [LossCase]
         let options: Options
+        /// The protocol version the handshake chose.
+        let version: Int
         private var answers: [CandidateAnswer?]
         /// The first case not yet written (nor answered).
         private(set) var next = 0
@@ -36,9 +38,10 @@ extension ProcessCandidate {
         /// When the oldest unanswered request became the oldest: its timeout counts from here.
         private var headSince = ContinuousClock.now
 
-        init(calls: [LossCase], options: Options) {
+        init(calls: [LossCase], options: Options, version: Int) {
             self.calls = calls
             self.options = options
+            self.version = version
             answers = [CandidateAnswer?](repeating: nil, count: calls.count)
         }
 
@@ -102,11 +105,11 @@ extension ProcessCandidate {
                 let call = calls[next]
                 let request: [UInt8]
                 do {
-                    request = try ProtocolMessages.evalRequest(id: nextID, call: call)
+                    request = try ProtocolMessages.evalRequest(id: nextID, call: call, version: version)
                 } catch {
                     statistics.unsendableCases += 1
                     answers[next] = .outcome(
-                        .rejection(.notSent("not sent: protocol 1 cannot express this case: \(error.detail)")))
+                        .rejection(.notSent("not sent: protocol \(version) cannot express this case: \(error.detail)")))
                     next += 1
                     continue
                 }
@@ -137,7 +140,7 @@ extension ProcessCandidate {
                 }
                 do {
                     let outcome = try ProtocolMessages.decodeEvalResponse(
-                        line, expectedID: current.id, call: calls[current.index])
+                        line, expectedID: current.id, call: calls[current.index], version: version)
                     answers[current.index] = .outcome(outcome)
                     statistics.responses += 1
                     restartPolicy.caseAnswered()

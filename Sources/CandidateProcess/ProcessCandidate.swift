@@ -208,7 +208,7 @@ public final class ProcessCandidate: Candidate {
 
     /// Evaluates the calls in order, one answer per call; never throws and never traps.
     public func evaluate(_ calls: [LossCase]) -> [CandidateAnswer] {
-        var pipeline = Pipeline(calls: calls, options: options)
+        var pipeline = Pipeline(calls: calls, options: options, version: info.protocolVersion)
         while true {
             if pipeline.isIdle && !pipeline.startOver() { break }
             guard !isClosed, !statistics.gaveUp else {
@@ -352,11 +352,12 @@ public final class ProcessCandidate: Candidate {
     }
 }
 
-/// A handshake in one line: `name version, torch-2.10, dtypes float32 float64, features grad`.
+/// A handshake in one line: `name version, protocol 2, torch-2.10, dtypes float32 float64, features grad`.
 func summary(of info: CandidateInfo) -> String {
     let dtypes = info.dtypes.map(\.rawValue).joined(separator: " ")
     let features = info.features.map(\.rawValue).joined(separator: " ")
-    return "\(info.name) \(info.version), \(info.profile), dtypes \(dtypes), features \(features)"
+    return "\(info.name) \(info.version), protocol \(info.protocolVersion), \(info.profile), dtypes \(dtypes), "
+        + "features \(features)"
 }
 
 /// The start of a line, for messages: at most 60 bytes, in quotes, with anything but printable ASCII

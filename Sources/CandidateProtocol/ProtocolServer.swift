@@ -125,6 +125,8 @@ public struct ProtocolServer {
         var batch: [(id: Int, call: LossCase)] = []
         var writer = JSONWriter(capacity: 1 << 16)
         var sawBye = false
+        /// The protocol version the last hello chose; 1 until a hello arrives.
+        var version = 1
 
         init(server: ProtocolServer) {
             self.server = server
@@ -150,15 +152,23 @@ public struct ProtocolServer {
             switch request {
             case .eval(let id, let call):
                 batch.append((id, call))
-            case .hello(let version):
+            case .hello(let offered):
                 evaluateBatch()
-                if version == ProtocolMessages.version {
-                    writer.bytes.append(contentsOf: ProtocolMessages.encodeHelloResponse(server.candidate.info))
+                let info = server.candidate.info
+                // The newest offered version this candidate speaks; under 1, only the floating dtypes.
+                if let chosen = offered.filter({ ProtocolMessages.versions.contains($0) && $0 <= info.protocolVersion })
+                    .max()
+                {
+                    version = chosen
+                    var negotiated = info
+                    negotiated.protocolVersion = chosen
+                    if chosen < 2 { negotiated.dtypes = info.dtypes.filter(\.isFloatingPoint) }
+                    writer.bytes.append(contentsOf: ProtocolMessages.encodeHelloResponse(negotiated))
                 } else {
                     ProtocolMessages.appendErrorResponse(
                         id: nil, kind: RejectionKind.unsupported.rawValue,
-                        message: "protocol \(version) is not supported; this candidate speaks protocol "
-                            + "\(ProtocolMessages.version)", to: &writer)
+                        message: "protocol \(offered.map(String.init).joined(separator: ", ")) is not supported; "
+                            + "this candidate speaks protocol 1 to \(info.protocolVersion)", to: &writer)
                 }
             case .bye:
                 evaluateBatch()
@@ -193,7 +203,8 @@ public struct ProtocolServer {
                 }
                 switch answers[position] {
                 case .outcome(let outcome):
-                    ProtocolMessages.appendEvalResponse(id: request.id, outcome: outcome, to: &writer)
+                    ProtocolMessages.appendEvalResponse(
+                        id: request.id, outcome: outcome, version: version, to: &writer)
                 case .fault(let fault):
                     ProtocolMessages.appendErrorResponse(
                         id: request.id, kind: "internal", message: fault.description, to: &writer)

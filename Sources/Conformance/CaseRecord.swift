@@ -12,11 +12,15 @@ public struct CaseRecord: Sendable, Codable, Equatable {
     public var reduction: String
     public var grad: Bool
     public var gradOutput: TensorRecord?
+    /// Which operands require grad (protocol 2), when gradients are wanted and not every operand that can
+    /// requires them; absent otherwise.
+    public var requiresGrad: RequiresGradRecord?
 
     enum CodingKeys: String, CodingKey {
         case input, target, full, eps, reduction, grad
         case variance = "var"
         case gradOutput = "grad_output"
+        case requiresGrad = "requires_grad"
     }
 
     public init(_ call: LossCase) {
@@ -31,6 +35,11 @@ public struct CaseRecord: Sendable, Codable, Equatable {
         reduction = call.reduction
         grad = call.wantsGradients
         gradOutput = call.gradOutput.map(TensorRecord.init)
+        let all = RequiresGrad(input: true, target: true, variance: call.variance.tensor != nil)
+        let operands = call.gradientOperands
+        requiresGrad =
+            call.wantsGradients && operands != all
+            ? RequiresGradRecord(input: operands.input, target: operands.target, var: operands.variance) : nil
     }
 
     /// The case back; throws when a tensor does not decode.
@@ -42,8 +51,17 @@ public struct CaseRecord: Sendable, Codable, Equatable {
         }
         return LossCase(
             input: try input.tensor(), target: try target.tensor(), variance: varianceValue, full: full, eps: eps,
-            reduction: reduction, gradOutput: grad ? try gradOutput?.tensor() : nil)
+            reduction: reduction, gradOutput: grad ? try gradOutput?.tensor() : nil,
+            requiresGrad: requiresGrad.map { RequiresGrad(input: $0.input, target: $0.target, variance: $0.var) }
+                ?? .all)
     }
+}
+
+/// `{"input": b, "target": b, "var": b}`, as protocol 2's requires_grad.
+public struct RequiresGradRecord: Sendable, Codable, Equatable {
+    public var input: Bool
+    public var target: Bool
+    public var `var`: Bool
 }
 
 /// A tensor as the protocol writes it: dtype, shape and base64 little-endian bytes.

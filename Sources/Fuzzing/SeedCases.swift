@@ -10,7 +10,7 @@ public enum SeedCases {
         let reductions = Reduction.allCases.map(\.rawValue)
         var seeds = [LossCase]()
         var index = 0
-        for dtype in DType.allCases {
+        for dtype in DType.floatingCases {
             for form in forms {
                 // A 0-d var is input.shape[:-1] only for a 1-d input; the broadcasting form needs two axes.
                 let input: Shape

@@ -18,6 +18,8 @@ extension DType {
         case .bfloat16: BFloat16Bits.value(BFloat16Bits.make(x))
         case .float32: Double(x)
         case .float64: Double(x)
+        // The loss never computes in an integral dtype (the layout converts integral operands first).
+        case .int32, .int64, .bool: round(Double(x))
         }
     }
 

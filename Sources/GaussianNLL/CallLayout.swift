@@ -29,6 +29,11 @@ struct CallLayout: Sendable {
     var resultType: DType
     /// var's elements (before the clamp); for a scalar var, `var * ones_like(input)`.
     var varianceValues: [Double]
+    /// When input and target are both of integer dtypes: `(input - target) ** 2` as PyTorch forms it, in the
+    /// integer type of the difference with two's complement wraparound, then converted to ``resultType`` for the
+    /// division (its shape is `differenceShape`); `nil` otherwise. ``differenceType`` is then ``resultType``:
+    /// no floating difference exists.
+    var integerSquares: [Double]?
     /// Whether var is a tensor, and so gets a gradient.
     var varianceIsTensor: Bool
 
@@ -49,7 +54,7 @@ struct CallLayout: Sendable {
             }
             guard let reduction else { return .failure(.invalidReduction(call.reduction)) }
             guard !call.variance.hasNegativeEntry else { return .failure(.negativeVar) }
-            if let rejection = clampOverflow(call, profile: profile) { return .failure(rejection) }
+            if let rejection = clampError(call, profile: profile) { return .failure(rejection) }
             return resolveElementwise(call, varianceShape: shape, reduction: reduction, profile: profile)
         case .torch2_6, .torch2_10:
             guard !call.variance.hasNegativeEntry else { return .failure(.negativeVar) }
@@ -61,16 +66,31 @@ struct CallLayout: Sendable {
                 shape = accepted
             }
             guard let reduction else { return .failure(.invalidReduction(call.reduction)) }
-            if let rejection = clampOverflow(call, profile: profile) { return .failure(rejection) }
+            if let rejection = clampError(call, profile: profile) { return .failure(rejection) }
             return resolveElementwise(call, varianceShape: shape, reduction: reduction, profile: profile)
         }
+    }
+
+    /// The dtype var has when the clamp runs: its own, or for a Python float `var * ones_like(input)`'s, which is
+    /// input's when input is floating and the default dtype, float32, otherwise.
+    static func varianceType(of call: LossCase) -> DType {
+        if let tensor = call.variance.tensor { return tensor.dtype }
+        return call.input.dtype.isFloatingPoint ? call.input.dtype : .float32
+    }
+
+    /// What `var.clone().clamp_(min=eps)` raises: for an integer or bool var, that the float result cannot be
+    /// written back; otherwise an eps beyond var's dtype (``clampOverflow(_:profile:)``).
+    private static func clampError(_ call: LossCase, profile: Profile) -> Rejection? {
+        let type = varianceType(of: call)
+        if !type.isFloatingPoint { return .clampResultType(type, profile: profile) }
+        return clampOverflow(call, profile: profile)
     }
 
     /// `clamp_(min=eps)` converts eps to var's dtype with c10's overflow check: a finite eps beyond the dtype's
     /// largest finite value raises (an infinite one does not). It runs after every argument check and before
     /// the arithmetic, so before any broadcast error.
     private static func clampOverflow(_ call: LossCase, profile: Profile) -> Rejection? {
-        let type = call.variance.tensor?.dtype ?? call.input.dtype
+        let type = varianceType(of: call)
         guard call.eps.isFinite, abs(call.eps) > type.greatestFiniteMagnitude else { return nil }
         let name: String
         switch type {
@@ -78,6 +98,7 @@ struct CallLayout: Sendable {
         case .bfloat16: name = profile == .torch2_10 ? "c10::BFloat16" : "at::BFloat16"
         case .float32: name = "float"
         case .float64: name = "double"
+        case .int32, .int64, .bool: return nil
         }
         return Rejection(
             kind: .type, exceptionType: "RuntimeError",
@@ -87,6 +108,7 @@ struct CallLayout: Sendable {
     private static func resolveElementwise(
         _ call: LossCase, varianceShape: Shape, reduction: Reduction, profile: Profile
     ) -> Result<CallLayout, Rejection> {
+        if let rejection = subtractionError(call, profile: profile) { return .failure(rejection) }
         let difference: Shape
         switch Shape.broadcast(call.input.shape, call.target.shape) {
         case .success(let shape): difference = shape
@@ -127,11 +149,21 @@ struct CallLayout: Sendable {
         guard varianceView.dims[1] == input.dims[1] || varianceView.dims[1] == 1 else { return .failure(.varSize) }
         guard let reduction else { return .failure(.invalidReduction(call.reduction)) }
         guard !call.variance.hasNegativeEntry else { return .failure(.negativeVar) }
-        if let rejection = clampOverflow(call, profile: .torch1_8) { return .failure(rejection) }
+        if let rejection = clampError(call, profile: .torch1_8) { return .failure(rejection) }
+        if let rejection = subtractionError(call, profile: .torch1_8) { return .failure(rejection) }
         return make(
             call, profile: .torch1_8, reduction: reduction, inputShape: input, targetShape: target,
             varianceShape: varianceView, differenceShape: input, elementShape: input, unreducedShape: [rows],
             rowWidth: input.dims[1])
+    }
+
+    /// `input - target` refuses a bool operand before it broadcasts.
+    private static func subtractionError(_ call: LossCase, profile: Profile) -> Rejection? {
+        switch (call.input.dtype == .bool, call.target.dtype == .bool) {
+        case (true, true): .boolSubtraction(both: true, profile: profile)
+        case (true, false), (false, true): .boolSubtraction(both: false, profile: profile)
+        case (false, false): nil
+        }
     }
 
     /// `t.view(t.size(0), -1)`, with the errors PyTorch raises for a 0-d or an empty first dimension.
@@ -175,25 +207,51 @@ struct CallLayout: Sendable {
             varianceType = tensor.dtype
             varianceValues = tensor.values
         case .scalar(let value):
-            // `var * torch.ones_like(input)`: the float is rounded to input's dtype.
-            varianceType = inputType
-            varianceValues = [Double](repeating: inputType.round(value), count: call.input.elementCount)
+            // `var * torch.ones_like(input)`: the float is rounded to input's dtype (float32 for an integral input).
+            varianceType = Self.varianceType(of: call)
+            varianceValues = [Double](repeating: varianceType.round(value), count: call.input.elementCount)
         }
         // Promotion counts 0-d operands less, so it follows each operation's operands: input - target,
         // then (…) / var; log(var) + (…) gives the same dtype as the division.
-        let differenceType = DType.promote(
+        var differenceType = DType.promote(
             inputType, zeroDimensional: inputShape.rank == 0, targetType, zeroDimensional: targetShape.rank == 0)
         let resultType = DType.promote(
             differenceType, zeroDimensional: differenceShape.rank == 0, varianceType,
             zeroDimensional: varianceShape.rank == 0)
+        var integerSquares: [Double]?
+        if !differenceType.isFloatingPoint {
+            integerSquares = squares(
+                call, inputShape: inputShape, targetShape: targetShape, differenceShape: differenceShape,
+                integerType: differenceType, resultType: resultType)
+            differenceType = resultType
+        }
         return .success(
             CallLayout(
                 profile: profile, reduction: reduction, inputShape: inputShape, targetShape: targetShape,
                 varianceShape: varianceShape, differenceShape: differenceShape, elementShape: elementShape,
                 unreducedShape: unreducedShape, rowWidth: rowWidth, elementCount: count, inputType: inputType,
                 targetType: targetType, varianceType: varianceType, differenceType: differenceType,
-                resultType: resultType, varianceValues: varianceValues,
+                resultType: resultType, varianceValues: varianceValues, integerSquares: integerSquares,
                 varianceIsTensor: call.variance.tensor != nil))
+    }
+
+    /// `(input - target) ** 2` of two integral operands, each converted to the difference's integer type, with
+    /// two's complement wraparound in that type, then converted to the result's dtype.
+    private static func squares(
+        _ call: LossCase, inputShape: Shape, targetShape: Shape, differenceShape: Shape, integerType: DType,
+        resultType: DType
+    ) -> [Double] {
+        let count = (try? differenceShape.elementCount()) ?? 0
+        let inputIndex = BroadcastIndex(operand: inputShape, result: differenceShape, resultCount: count)
+        let targetIndex = BroadcastIndex(operand: targetShape, result: differenceShape, resultCount: count)
+        let wrap: (Int64) -> Int64 =
+            integerType == .int32 ? { Int64(Int32(truncatingIfNeeded: $0)) } : { $0 }
+        let input = call.input.values.map { wrap(Int64($0)) }
+        let target = call.target.values.map { wrap(Int64($0)) }
+        return (0..<count).map { position in
+            let difference = wrap(input[inputIndex[position]] &- target[targetIndex[position]])
+            return resultType.convert(integer: wrap(difference &* difference))
+        }
     }
 
     /// The dtype the divisions read var in: the result's, but a 0-d var that lost the promotion is PyTorch's

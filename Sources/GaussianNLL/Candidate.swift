@@ -49,21 +49,46 @@ public struct CandidateInfo: Sendable, Equatable, Codable {
     public var profile: Profile
     public var dtypes: [DType]
     public var features: [CandidateFeature]
+    /// The candidate protocol version it speaks: 1 or 2 (an in-process candidate: 2, every call).
+    public var protocolVersion: Int
 
-    /// The protocol's defaults: profile torch-2.10, dtypes float32 and float64, feature grad.
+    /// The newest protocol version, which the suite offers beside 1.
+    public static let latestProtocolVersion = 2
+
+    /// The protocol's defaults: profile torch-2.10, dtypes float32 and float64, feature grad, protocol 2.
     public init(
         name: String, version: String, profile: Profile = .current, dtypes: [DType] = [.float32, .float64],
-        features: [CandidateFeature] = [.grad]
+        features: [CandidateFeature] = [.grad], protocolVersion: Int = latestProtocolVersion
     ) {
         self.name = name
         self.version = version
         self.profile = profile
         self.dtypes = dtypes
         self.features = features
+        self.protocolVersion = protocolVersion
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case name, version, profile, dtypes, features
+        case protocolVersion = "protocol"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        version = try container.decode(String.self, forKey: .version)
+        profile = try container.decode(Profile.self, forKey: .profile)
+        dtypes = try container.decode([DType].self, forKey: .dtypes)
+        features = try container.decode([CandidateFeature].self, forKey: .features)
+        // Results written before protocol 2 have no protocol field: their candidates spoke protocol 1.
+        protocolVersion = try container.decodeIfPresent(Int.self, forKey: .protocolVersion) ?? 1
     }
 
     /// Why a call needs something the candidate did not declare, or `nil` when it can take the call.
     public func unsupportedReason(for call: LossCase) -> String? {
+        if call.protocolVersionNeeded > protocolVersion, let reason = call.protocol2Reason {
+            return "needs protocol 2 (\(reason))"
+        }
         var types = [call.input.dtype, call.target.dtype]
         if let variance = call.variance.tensor { types.append(variance.dtype) }
         if let missing = types.first(where: { !dtypes.contains($0) }) { return "dtype \(missing) is not supported" }

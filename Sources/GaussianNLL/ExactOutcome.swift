@@ -46,13 +46,14 @@ public struct ExactTensor: Sendable, Equatable {
     public var elements: [ExactElement]
 }
 
-/// The exact gradients of a call, each with its operand's shape and dtype.
+/// The exact gradients of a call, each with its operand's shape and dtype: present exactly for the operands
+/// that require grad (``LossCase/gradientOperands``).
 public struct ExactGradients: Sendable, Equatable {
     /// input's gradient.
-    public var input: ExactTensor
+    public var input: ExactTensor?
     /// target's gradient.
-    public var target: ExactTensor
-    /// `nil` for a scalar var.
+    public var target: ExactTensor?
+    /// var's gradient; `nil` also for a scalar var.
     public var variance: ExactTensor?
 }
 

@@ -16,10 +16,13 @@ public struct LossCase: Sendable, Equatable {
     /// The gradient of some scalar with respect to the loss, for the backward pass; `nil` when no
     /// gradients are wanted. It has the loss's shape and dtype.
     public var gradOutput: Tensor?
+    /// Which operands require grad, when gradients are wanted. An operand of an integer dtype or bool never
+    /// does, nor a scalar var, whatever this says: ``gradientOperands`` is what the call asks for.
+    public var requiresGrad: RequiresGrad
 
     public init(
         input: Tensor, target: Tensor, variance: Variance, full: Bool = false, eps: Double = 1e-6,
-        reduction: String = "mean", gradOutput: Tensor? = nil
+        reduction: String = "mean", gradOutput: Tensor? = nil, requiresGrad: RequiresGrad = .all
     ) {
         self.input = input
         self.target = target
@@ -28,21 +31,80 @@ public struct LossCase: Sendable, Equatable {
         self.eps = eps
         self.reduction = reduction
         self.gradOutput = gradOutput
+        self.requiresGrad = requiresGrad
     }
 
     /// Whether the backward pass is wanted.
     public var wantsGradients: Bool { gradOutput != nil }
 
-    /// The unit roundoff that bounds the call's rounding errors: the largest among its operands' dtypes (a
-    /// mixed-dtype call may round intermediates in its narrowest dtype).
+    /// The operands whose gradients the call asks for: none without `grad_output`; otherwise those that require
+    /// grad and can (a floating tensor; a scalar var never).
+    public var gradientOperands: RequiresGrad {
+        guard gradOutput != nil else { return .none }
+        return RequiresGrad(
+            input: requiresGrad.input && input.dtype.isFloatingPoint,
+            target: requiresGrad.target && target.dtype.isFloatingPoint,
+            variance: requiresGrad.variance && (variance.tensor?.dtype.isFloatingPoint ?? false))
+    }
+
+    /// The unit roundoff that bounds the call's rounding errors: the largest among its floating operands'
+    /// dtypes (a mixed-dtype call may round intermediates in its narrowest dtype); float32's when no operand is
+    /// floating (the loss then takes float32, the default dtype).
     public var largestUnitRoundoff: Double {
         var types = [input.dtype, target.dtype]
         if let variance = variance.tensor { types.append(variance.dtype) }
-        return types.map(\.unitRoundoff).max() ?? DType.float64.unitRoundoff
+        return types.filter(\.isFloatingPoint).map(\.unitRoundoff).max() ?? DType.float32.unitRoundoff
+    }
+
+    /// The protocol version a candidate must speak to be sent this call: 2 for a non-finite eps or scalar var,
+    /// an operand of an integer dtype or bool, or gradients asked for only some of the operands; 1 otherwise.
+    public var protocolVersionNeeded: Int { protocol2Reason == nil ? 1 : 2 }
+
+    /// Why the call needs protocol 2, or `nil` when protocol 1 expresses it.
+    public var protocol2Reason: String? {
+        if !eps.isFinite { return "a non-finite eps (\(eps))" }
+        if case .scalar(let value) = variance, !value.isFinite { return "a non-finite scalar var (\(value))" }
+        var types = [input.dtype, target.dtype]
+        if let variance = variance.tensor { types.append(variance.dtype) }
+        if let integral = types.first(where: { !$0.isFloatingPoint }) {
+            return "\(integral == .bool ? "a" : "an") \(integral) operand"
+        }
+        if gradOutput != nil {
+            let all = RequiresGrad(input: true, target: true, variance: variance.tensor != nil)
+            if gradientOperands != all { return "gradients for only some operands (\(gradientOperands))" }
+        }
+        return nil
     }
 
     /// The default eps of PyTorch's function.
     public static let defaultEps = 1e-6
+}
+
+/// Which operands of a call require grad, as `requires_grad=` on each tensor says.
+public struct RequiresGrad: Sendable, Hashable, CustomStringConvertible {
+    public var input: Bool
+    public var target: Bool
+    public var variance: Bool
+
+    public init(input: Bool, target: Bool, variance: Bool) {
+        self.input = input
+        self.target = target
+        self.variance = variance
+    }
+
+    /// Every operand: what protocol 1 assumes.
+    public static let all = RequiresGrad(input: true, target: true, variance: true)
+    /// No operand.
+    public static let none = RequiresGrad(input: false, target: false, variance: false)
+
+    /// Whether any operand requires grad.
+    public var any: Bool { input || target || variance }
+
+    /// The operands that require grad, such as "input, var", or "none".
+    public var description: String {
+        let names = [(input, "input"), (target, "target"), (variance, "var")].filter(\.0).map(\.1)
+        return names.isEmpty ? "none" : names.joined(separator: ", ")
+    }
 }
 
 /// The variance operand of a call.
@@ -79,17 +141,30 @@ public struct LossResult: Sendable, Equatable {
     }
 }
 
-/// The gradients of a call, each with its operand's shape and dtype.
+/// The gradients of a call, each with its operand's shape and dtype: present exactly for the operands that
+/// require grad (``LossCase/gradientOperands``).
 public struct Gradients: Sendable, Equatable {
-    public var input: Tensor
-    public var target: Tensor
-    /// `nil` for a scalar variance, which has no gradient.
+    public var input: Tensor?
+    public var target: Tensor?
+    /// `nil` for a scalar variance, which has no gradient, and for a var that does not require grad.
     public var variance: Tensor?
 
-    public init(input: Tensor, target: Tensor, variance: Tensor?) {
+    public init(input: Tensor?, target: Tensor?, variance: Tensor?) {
         self.input = input
         self.target = target
         self.variance = variance
+    }
+
+    /// Which gradients are present.
+    public var present: RequiresGrad {
+        RequiresGrad(input: input != nil, target: target != nil, variance: variance != nil)
+    }
+
+    /// Only the gradients of the given operands.
+    public func keeping(_ operands: RequiresGrad) -> Gradients {
+        Gradients(
+            input: operands.input ? input : nil, target: operands.target ? target : nil,
+            variance: operands.variance ? variance : nil)
     }
 }
 
@@ -105,8 +180,12 @@ public enum RejectionKind: String, Sendable, CaseIterable, Codable {
     case reduction
     /// `RuntimeError: The size of tensor a (…) must match the size of tensor b (…)`.
     case broadcast
-    /// A wrong argument type, such as a Python float var before torch 2.6.
+    /// A wrong argument type, such as a Python float var before torch 2.6, an integer or bool var, or a bool
+    /// operand of `input - target`.
     case type
+    /// An error of the implementation that matches none of PyTorch's kinds (protocol 2). It is judged as a
+    /// rejection: a failure where PyTorch accepts the call, a kind mismatch where PyTorch rejects it.
+    case other
     /// The implementation lacks a dtype or feature; never a PyTorch behaviour. A candidate may answer it only for
     /// a call outside its declaration, which the suite never sends (``Rejection/notSent(_:)`` is the suite's own).
     case unsupported
@@ -157,6 +236,33 @@ public struct Rejection: Error, Sendable, Equatable, CustomStringConvertible {
     public static func broadcast(_ mismatch: BroadcastMismatch) -> Rejection {
         Rejection(kind: .broadcast, exceptionType: "RuntimeError", message: mismatch.message)
     }
+    /// What `clamp_(min=eps)` raises on an integer or bool var: the float result cannot be written back in place.
+    public static func clampResultType(_ type: DType, profile: Profile) -> Rejection {
+        let name: String
+        switch type {
+        case .int32: name = "int"
+        case .int64: name = "long int"
+        default: name = type.rawValue
+        }
+        return Rejection(
+            kind: .type, exceptionType: "RuntimeError",
+            message: "result type Float can't be cast to the desired output type \(name)")
+    }
+
+    /// What `input - target` raises when an operand is bool: `NotImplementedError` from torch 2.10 on,
+    /// `RuntimeError` before.
+    public static func boolSubtraction(both: Bool, profile: Profile) -> Rejection {
+        let message =
+            both
+            ? "Subtraction, the `-` operator, with two bool tensors is not supported. "
+                + "Use the `^` or `logical_xor()` operator instead."
+            : "Subtraction, the `-` operator, with a bool tensor is not supported. "
+                + "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        return Rejection(
+            kind: .type, exceptionType: profile == .torch2_10 ? "NotImplementedError" : "RuntimeError",
+            message: message)
+    }
+
     /// `AttributeError: 'float' object has no attribute '<attribute>'`, as for a float var before torch 2.6.
     public static func floatHasNoAttribute(_ attribute: String) -> Rejection {
         Rejection(

@@ -1,7 +1,9 @@
 extension OracleEvaluation {
     /// The exact gradients, each element with its error scale and range bookkeeping, in the order
     /// autograd forms them.
-    func backward(gradOutput: Tensor, unreducedCount: Int, clamped: [W], difference: [W]) -> ExactGradients {
+    func backward(
+        gradOutput: Tensor, unreducedCount: Int, clamped: [W], difference: [W], squares: [W]
+    ) -> ExactGradients {
         let resultType = layout.resultType
         let differenceType = layout.differenceType
         let varianceType = layout.varianceType
@@ -63,7 +65,7 @@ extension OracleEvaluation {
 
             // d/dvar = g/2 · (1/v − d²/v²): log's part (g/2)/v and the division's −(g/2)·((d²/v)/v).
             let logPart = half / variance
-            let squared = d * d
+            let squared = squares[differenceOffset]
             let ratio = squared / variance
             let quotient = ratio / variance
             let divisionPart = -half * quotient
@@ -127,15 +129,20 @@ extension OracleEvaluation {
             }
         }
 
+        let wanted = call.gradientOperands
         let differenceElements = differenceSums.map { $0.element(type: differenceType) }
-        let input = reduceToOperand(
-            differenceElements, operandShape: layout.inputShape, dtype: call.input.dtype,
-            outputShape: call.input.shape, negate: false)
-        let target = reduceToOperand(
-            differenceElements, operandShape: layout.targetShape, dtype: call.target.dtype,
-            outputShape: call.target.shape, negate: true)
+        let input =
+            wanted.input
+            ? reduceToOperand(
+                differenceElements, operandShape: layout.inputShape, dtype: call.input.dtype,
+                outputShape: call.input.shape, negate: false) : nil
+        let target =
+            wanted.target
+            ? reduceToOperand(
+                differenceElements, operandShape: layout.targetShape, dtype: call.target.dtype,
+                outputShape: call.target.shape, negate: true) : nil
         var variance: ExactTensor?
-        if let original = call.variance.tensor {
+        if wanted.variance, let original = call.variance.tensor {
             variance = ExactTensor(
                 dtype: original.dtype, shape: original.shape,
                 elements: varianceSums.map { $0.element(type: varianceType) })

@@ -62,6 +62,8 @@ struct OracleEvaluation<W: OracleReal> {
         let floor = varianceType.round(call.eps)
         let clamped = layout.varianceValues.map { W(layout.clamp($0, floor: floor)) }
         let difference = differences()
+        // (input − target)²: exact, or the integer square PyTorch formed and converted (which the layout holds).
+        let squares: [W] = layout.integerSquares?.map { W($0) } ?? difference.map { $0 * $0 }
         let constant = W.logarithm(2 * W.pi) / 2
 
         // Element-wise terms, summed per sample in torch-1.8, kept apart for 'none'.
@@ -74,12 +76,12 @@ struct OracleEvaluation<W: OracleReal> {
             let variance = clamped[varianceIndex[position]]
             let d = difference[differenceIndex[position]]
             let logVariance = W.logarithm(variance)
-            let squared = d * d
+            let squared = squares[differenceIndex[position]]
             let ratio = squared / variance
             let sum = logVariance + ratio
             var value = sum / 2
             var range = rangeCheck()
-            range.note(d, differenceType, term: ratio / 2, power: 2)
+            if layout.integerSquares == nil { range.note(d, differenceType, term: ratio / 2, power: 2) }
             range.note(squared, differenceType, term: ratio / 2)
             range.noteDivisor(variance, divisorType, term: ratio / 2)
             // A 0-d difference that lost the promotion to var is converted to the result's dtype here.
@@ -142,18 +144,21 @@ struct OracleEvaluation<W: OracleReal> {
             loss: loss,
             gradients: backward(
                 gradOutput: gradOutput, unreducedCount: unreducedCount, clamped: clamped,
-                difference: difference))
+                difference: difference, squares: squares))
     }
 
-    /// `input - target` exactly, after a 0-d operand that lost the promotion is converted to the
-    /// difference's dtype, as PyTorch converts it before subtracting.
+    /// `input - target` exactly, after a 0-d operand that lost the promotion, or an integral operand beside a
+    /// floating one, is converted to the difference's dtype, as PyTorch converts it before subtracting. Zeros
+    /// when both are integral: the layout's integer squares stand for the difference then.
     private func differences() -> [W] {
         let count = layout.differenceCount
+        guard layout.integerSquares == nil else { return [W](repeating: 0, count: count) }
         let inputIndex = layout.inputIndex
         let targetIndex = layout.targetIndex
         let differenceType = layout.differenceType
         func converted(_ tensor: Tensor, shape: Shape) -> [Double] {
-            shape.rank == 0 && tensor.dtype != differenceType ? tensor.values.map(differenceType.round) : tensor.values
+            let converts = tensor.dtype != differenceType && (shape.rank == 0 || !tensor.dtype.isFloatingPoint)
+            return converts ? tensor.values.map(differenceType.round) : tensor.values
         }
         let inputValues = converted(call.input, shape: layout.inputShape)
         let targetValues = converted(call.target, shape: layout.targetShape)

@@ -74,9 +74,10 @@ private struct Evaluation {
         let clamped = layout.varianceValues.map { layout.clamp($0, floor: floor) }
         let logVariance = clamped.map(varianceType.logarithm)
 
-        // input - target, then ** 2, on the broadcast of input and target.
-        let difference = differences()
-        let squared = difference.map { differenceType.multiply($0, $0) }
+        // input - target, then ** 2, on the broadcast of input and target (done in an integer type when
+        // both are integral, which the layout has done).
+        let difference = layout.integerSquares == nil ? differences() : []
+        let squared = layout.integerSquares ?? difference.map { differenceType.multiply($0, $0) }
 
         // 0.5 * (log(var) + d² / var), element-wise.
         let divide = layout.divideByVariance
@@ -198,6 +199,13 @@ private struct Evaluation {
                 varianceType.round(divisionGradient[position]))
         }
 
+        let wanted = call.gradientOperands
+        var variance: Tensor?
+        if wanted.variance, let original = call.variance.tensor {
+            variance = Tensor(uncheckedDType: original.dtype, shape: original.shape, values: varianceGradient)
+        }
+        guard wanted.input || wanted.target else { return Gradients(input: nil, target: nil, variance: variance) }
+
         // d² = d ** 2: grad · (2 · d), on the difference's shape.
         let squaredSum = sumToOperand(
             squaredGradient, index: differenceIndex, operandCount: difference.count, type: resultType)
@@ -206,27 +214,25 @@ private struct Evaluation {
                 differenceType.round(squaredSum[position]), differenceType.multiplyScalar(difference[position], 2))
         }
 
-        // input - target: +grad to input, -grad to target, each summed to its own shape.
-        let inputIndex = layout.inputIndex
-        let targetIndex = layout.targetIndex
-        let inputGradient = sumToOperand(
-            differenceGradient, index: inputIndex, operandCount: call.input.elementCount, type: differenceType)
-        let targetGradient = sumToOperand(
-            differenceGradient, index: targetIndex, operandCount: call.target.elementCount, type: differenceType)
-
-        let variance: Tensor?
-        if let original = call.variance.tensor {
-            variance = Tensor(uncheckedDType: original.dtype, shape: original.shape, values: varianceGradient)
-        } else {
-            variance = nil
+        // input - target: +grad to input, −grad to target (negated element by element, then summed from +0.0, so
+        // an exactly cancelling broadcast sum is +0.0), each summed to its own shape and cast to its dtype.
+        var input: Tensor?
+        if wanted.input {
+            let sums = sumToOperand(
+                differenceGradient, index: layout.inputIndex, operandCount: call.input.elementCount,
+                type: differenceType)
+            input = Tensor(
+                uncheckedDType: call.input.dtype, shape: call.input.shape, values: sums.map(call.input.dtype.round))
         }
-        return Gradients(
-            input: Tensor(
-                uncheckedDType: call.input.dtype, shape: call.input.shape,
-                values: inputGradient.map(call.input.dtype.round)),
-            target: Tensor(
+        var target: Tensor?
+        if wanted.target {
+            let sums = sumToOperand(
+                differenceGradient.map { -$0 }, index: layout.targetIndex, operandCount: call.target.elementCount,
+                type: differenceType)
+            target = Tensor(
                 uncheckedDType: call.target.dtype, shape: call.target.shape,
-                values: targetGradient.map { -call.target.dtype.round($0) }),
-            variance: variance)
+                values: sums.map(call.target.dtype.round))
+        }
+        return Gradients(input: input, target: target, variance: variance)
     }
 }

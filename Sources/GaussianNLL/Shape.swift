@@ -83,6 +83,8 @@ public enum ShapeError: Error, Hashable, Sendable, CustomStringConvertible {
     case negativeExtent(shape: [Int], axis: Int)
     case elementCountOverflow(shape: [Int])
     case elementCountMismatch(shape: [Int], expected: Int, actual: Int)
+    /// A value given for a tensor of an integer dtype or bool that is not one of its elements.
+    case invalidElement(dtype: DType, index: Int, value: Double)
 
     public var description: String {
         switch self {
@@ -92,6 +94,8 @@ public enum ShapeError: Error, Hashable, Sendable, CustomStringConvertible {
             "shape \(Shape(shape)) has more elements than fit in a 64-bit count"
         case .elementCountMismatch(let shape, let expected, let actual):
             "shape \(Shape(shape)) needs \(expected) elements, but \(actual) were given"
+        case .invalidElement(let dtype, let index, let value):
+            "element \(index) is \(value), which is not \(dtype.elementDescription)"
         }
     }
 }

@@ -27,6 +27,6 @@ extension Gradients {
     /// Every gradient's values transformed, each rounded to its dtype.
     package func mapped(_ transform: (Double) -> Double) -> Gradients {
         Gradients(
-            input: input.mapped(transform), target: target.mapped(transform), variance: variance?.mapped(transform))
+            input: input?.mapped(transform), target: target?.mapped(transform), variance: variance?.mapped(transform))
     }
 }

@@ -8,7 +8,7 @@ internal import GaussianNLL
 /// error): little-endian fixed-width integers and doubles, strings as a length and UTF-8 bytes, tensors as a
 /// dtype, a shape and their values as doubles.
 extension GoldenFile {
-    private static let transferTag: [UInt8] = Array("gnll-golden-transfer-1\n".utf8)
+    private static let transferTag: [UInt8] = Array("gnll-golden-transfer-2\n".utf8)
 
     /// Encodes the file's path, provenance, profile and cases.
     public func transferEncoded() -> [UInt8] {
@@ -97,14 +97,17 @@ private struct TransferWriter {
         double(call.eps)
         string(call.reduction)
         optionalTensor(call.gradOutput)
+        for flag in [call.requiresGrad.input, call.requiresGrad.target, call.requiresGrad.variance] {
+            bytes.append(flag ? 1 : 0)
+        }
         switch golden.expected {
         case .success(let result):
             bytes.append(0)
             tensor(result.loss)
             bytes.append(result.gradients == nil ? 0 : 1)
             if let gradients = result.gradients {
-                tensor(gradients.input)
-                tensor(gradients.target)
+                optionalTensor(gradients.input)
+                optionalTensor(gradients.target)
                 optionalTensor(gradients.variance)
             }
         case .rejection(let rejection):
@@ -198,9 +201,10 @@ private struct TransferReader {
         let eps = try double()
         let reduction = try string()
         let gradOutput = try optionalTensor()
+        let requiresGrad = RequiresGrad(input: try flag(), target: try flag(), variance: try flag())
         let call = LossCase(
             input: input, target: target, variance: variance, full: full, eps: eps, reduction: reduction,
-            gradOutput: gradOutput)
+            gradOutput: gradOutput, requiresGrad: requiresGrad)
         let expected: LossOutcome
         if try flag() {
             let kindName = try string()
@@ -212,7 +216,8 @@ private struct TransferReader {
             let loss = try tensor()
             var gradients: Gradients?
             if try flag() {
-                gradients = Gradients(input: try tensor(), target: try tensor(), variance: try optionalTensor())
+                gradients = Gradients(
+                    input: try optionalTensor(), target: try optionalTensor(), variance: try optionalTensor())
             }
             expected = .success(LossResult(loss: loss, gradients: gradients))
         }

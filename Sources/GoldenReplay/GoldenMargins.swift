@@ -45,10 +45,13 @@ public struct GoldenMargins: Sendable {
             let u = golden.call.largestUnitRoundoff
             var pairs: [(Tensor, ExactTensor, OutputKind)] = [(recorded.loss, loss, .loss)]
             if let gradients, let recordedGradients = recorded.gradients {
-                pairs.append((recordedGradients.input, gradients.input, .gradInput))
-                pairs.append((recordedGradients.target, gradients.target, .gradTarget))
-                if let variance = gradients.variance, let recordedVariance = recordedGradients.variance {
-                    pairs.append((recordedVariance, variance, .gradVar))
+                let candidates: [(Tensor?, ExactTensor?, OutputKind)] = [
+                    (recordedGradients.input, gradients.input, .gradInput),
+                    (recordedGradients.target, gradients.target, .gradTarget),
+                    (recordedGradients.variance, gradients.variance, .gradVar),
+                ]
+                for case (let tensor?, let exactTensor?, let kind) in candidates {
+                    pairs.append((tensor, exactTensor, kind))
                 }
             }
             for (tensor, exactTensor, kind) in pairs {

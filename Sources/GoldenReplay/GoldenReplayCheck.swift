@@ -180,8 +180,8 @@ public struct GoldenReplayCheck: ConformanceCheck {
     static func bitExactCount(_ got: LossResult, _ recorded: LossResult) -> (Int, Int) {
         var pairs: [(Tensor, Tensor?)] = [(recorded.loss, got.loss)]
         if let gradients = recorded.gradients {
-            pairs.append((gradients.input, got.gradients?.input))
-            pairs.append((gradients.target, got.gradients?.target))
+            if let input = gradients.input { pairs.append((input, got.gradients?.input)) }
+            if let target = gradients.target { pairs.append((target, got.gradients?.target)) }
             if let variance = gradients.variance { pairs.append((variance, got.gradients?.variance)) }
         }
         let same = pairs.filter { recordedTensor, tensor in tensor?.isBitwiseIdentical(to: recordedTensor) == true }

@@ -107,15 +107,29 @@ public struct Judge: Sendable {
                 let verdict = judgeTensor(tensor, exact: exact, kind: kind, unitRoundoff: u)
                 ratios[kind] = verdict.worstRatio
                 if let finding = verdict.finding { findings.append(finding) }
-            case .extraVarianceGradient:
-                findings.append("grad_var is present for a scalar var, which has no gradient")
-            case .extraGradients:
-                findings.append("gradients are present but were not asked for")
+            case .extraGradient(let kind):
+                findings.append(Self.extraGradientFinding(kind, call: call))
             }
         }
         return CaseJudgement(
             status: findings.isEmpty ? .passed : .failed, findings: findings, worstRatios: ratios, messageMatches: nil,
             dtype: loss.dtype)
+    }
+
+    /// Why a gradient should not be there.
+    static func extraGradientFinding(_ kind: OutputKind, call: LossCase) -> String {
+        guard call.wantsGradients else { return "\(kind) is present, but no gradients were asked for" }
+        let (operand, tensor): (String, Tensor?) =
+            switch kind {
+            case .gradInput: ("input", call.input)
+            case .gradTarget: ("target", call.target)
+            default: ("var", call.variance.tensor)
+            }
+        guard let tensor else { return "\(kind) is present for a scalar var, which has no gradient" }
+        if !tensor.dtype.isFloatingPoint {
+            return "\(kind) is present for a \(tensor.dtype) \(operand), which cannot require grad"
+        }
+        return "\(kind) is present, but \(operand) does not require grad"
     }
 
     /// Judges one output tensor: dtype, shape, then every element.
@@ -170,21 +184,24 @@ public struct TensorJudgement: Sendable, Equatable {
 /// missing), in the order loss, grad_input, grad_target, grad_var, then the outputs it should not have.
 public enum OutputPairing {
     case pair(OutputKind, Tensor?, ExactTensor)
-    /// A grad_var for a scalar var, which has no gradient.
-    case extraVarianceGradient
-    /// Gradients that were not asked for.
-    case extraGradients
+    /// A gradient the call did not ask for: of an operand that does not require grad (or cannot: a scalar var,
+    /// an integral operand), or any gradient of a call without grad_output.
+    case extraGradient(OutputKind)
 
     /// Pairs `result`'s outputs with the exact `loss` and `gradients`.
     public static func pairs(of result: LossResult, loss: ExactTensor, gradients: ExactGradients?) -> [OutputPairing] {
         var pairs: [OutputPairing] = [.pair(.loss, result.loss, loss)]
-        guard let gradients else { return result.gradients == nil ? pairs : pairs + [.extraGradients] }
-        pairs.append(.pair(.gradInput, result.gradients?.input, gradients.input))
-        pairs.append(.pair(.gradTarget, result.gradients?.target, gradients.target))
-        if let variance = gradients.variance {
-            pairs.append(.pair(.gradVar, result.gradients?.variance, variance))
-        } else if result.gradients?.variance != nil {
-            pairs.append(.extraVarianceGradient)
+        let expected: [(OutputKind, ExactTensor?, Tensor?)] = [
+            (.gradInput, gradients?.input, result.gradients?.input),
+            (.gradTarget, gradients?.target, result.gradients?.target),
+            (.gradVar, gradients?.variance, result.gradients?.variance),
+        ]
+        for (kind, exact, got) in expected {
+            if let exact {
+                pairs.append(.pair(kind, got, exact))
+            } else if got != nil {
+                pairs.append(.extraGradient(kind))
+            }
         }
         return pairs
     }

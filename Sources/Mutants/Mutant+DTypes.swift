@@ -76,8 +76,8 @@ extension Mutant {
         var outcome = Reference.evaluate(converted, profile: profile)
         if var result = outcome.result, let gradients = result.gradients {
             result.gradients = Gradients(
-                input: gradients.input.converted(to: call.input.dtype),
-                target: gradients.target.converted(to: call.target.dtype),
+                input: gradients.input?.converted(to: call.input.dtype),
+                target: gradients.target?.converted(to: call.target.dtype),
                 variance: gradients.variance.map { $0.converted(to: call.variance.tensor?.dtype ?? $0.dtype) })
             outcome = .success(result)
         }
@@ -90,8 +90,8 @@ extension Mutant {
         result.loss = result.loss.converted(to: original.loss.dtype)
         if let gradients = result.gradients {
             result.gradients = Gradients(
-                input: gradients.input.converted(to: call.input.dtype),
-                target: gradients.target.converted(to: call.target.dtype),
+                input: gradients.input?.converted(to: call.input.dtype),
+                target: gradients.target?.converted(to: call.target.dtype),
                 variance: gradients.variance.map { $0.converted(to: call.variance.tensor?.dtype ?? $0.dtype) })
         }
         return .success(result)

@@ -37,8 +37,8 @@ extension Mutant {
         var outcome = Reference.evaluate(elementwise, profile: .torch1_9)
         if var result = outcome.result, let gradients = result.gradients {
             result.gradients = Gradients(
-                input: (try? gradients.input.reshaped(call.input.shape)) ?? gradients.input,
-                target: (try? gradients.target.reshaped(call.target.shape)) ?? gradients.target,
+                input: gradients.input.map { (try? $0.reshaped(call.input.shape)) ?? $0 },
+                target: gradients.target.map { (try? $0.reshaped(call.target.shape)) ?? $0 },
                 variance: gradients.variance.map { (try? $0.reshaped(variance.shape)) ?? $0 })
             outcome = .success(result)
         }

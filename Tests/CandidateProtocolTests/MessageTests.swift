@@ -72,16 +72,141 @@ struct MessageTests {
             eps: 0.25, reduction: "sum", gradOutput: .scalar(1, dtype: .float64))
         let gradLine = String(decoding: try ProtocolMessages.evalRequest(id: 8, call: gradCall), as: UTF8.self)
         #expect(gradLine.contains(#""var":{"scalar":0.5},"full":true,"eps":0.25,"reduction":"sum","grad":true,"#))
-        #expect(gradLine.hasSuffix(#""grad_output":{"dtype":"float64","shape":[],"data":"AAAAAAAA8D8="}}"# + "\n"))
+        #expect(
+            gradLine.hasSuffix(
+                #""grad_output":{"dtype":"float64","shape":[],"data":"AAAAAAAA8D8="},"#
+                    + #""requires_grad":{"input":true,"target":true,"var":false}}"# + "\n"))
+        // Protocol 1 has no requires_grad.
+        let version1 = String(
+            decoding: try ProtocolMessages.evalRequest(id: 8, call: gradCall, version: 1), as: UTF8.self)
+        #expect(version1.hasSuffix(#""grad_output":{"dtype":"float64","shape":[],"data":"AAAAAAAA8D8="}}"# + "\n"))
+    }
+
+    @Test("Protocol 2: non-finite numbers as strings, requires_grad, integer and bool tensors, both ways")
+    func version2Request() throws {
+        var call = LossCase(
+            input: try Tensor(dtype: .int32, shape: [2], values: [-3, 2_147_483_647]),
+            target: try Tensor(dtype: .float32, shape: [2], values: [0.5, 1]),
+            variance: .scalar(-.infinity), eps: .nan, reduction: "none",
+            gradOutput: try Tensor(dtype: .float32, shape: [2], values: [1, 1]),
+            requiresGrad: RequiresGrad(input: false, target: true, variance: false))
+        let line = String(decoding: try ProtocolMessages.evalRequest(id: 4, call: call), as: UTF8.self)
+        // int32 −3 and 2^31 − 1, little-endian: FD FF FF FF FF FF FF 7F.
+        #expect(line.contains(#""input":{"dtype":"int32","shape":[2],"data":"/f///////38="}"#))
+        #expect(line.contains(#""var":{"scalar":"-Infinity"},"full":false,"eps":"NaN""#))
+        #expect(line.contains(#""requires_grad":{"input":false,"target":true,"var":false}"#))
+        guard case .eval(_, let decoded) = try ProtocolMessages.decodeRequest(Array(line.utf8)) else {
+            Issue.record("not an eval request")
+            return
+        }
+        #expect(decoded.input == call.input)
+        #expect(decoded.eps.isNaN && decoded.variance == .scalar(-.infinity))
+        #expect(decoded.requiresGrad == RequiresGrad(input: false, target: true, variance: false))
+        call.eps = .infinity
+        let bools = LossCase(
+            input: try Tensor(dtype: .bool, shape: [3], values: [1, 0, 1]), target: call.target,
+            variance: .scalar(1), eps: .infinity)
+        let boolLine = String(decoding: try ProtocolMessages.evalRequest(id: 5, call: bools), as: UTF8.self)
+        #expect(boolLine.contains(#""input":{"dtype":"bool","shape":[3],"data":"AQAB"}"#))
+        #expect(boolLine.contains(#""eps":"Infinity""#))
+        // Protocol 1 cannot express any of it.
+        expectProtocolError("request 4", "protocol 1 cannot express a non-finite eps") {
+            _ = try ProtocolMessages.evalRequest(id: 4, call: call, version: 1)
+        }
+    }
+
+    @Test("A non-finite number is one of three exact spellings")
+    func version2NonFiniteSpelling() {
+        let line =
+            #"{"op":"eval","id":3,"input":{"dtype":"float32","shape":[],"data":"AAAAAA=="},"#
+            + #""target":{"dtype":"float32","shape":[],"data":"AAAAAA=="},"var":{"scalar":1},"full":false,"#
+            + #""eps":"nan","reduction":"mean","grad":false}"#
+        expectProtocolError(
+            "request 3", #"field "eps": expected a number, "NaN", "Infinity" or "-Infinity", not "nan""#
+        ) {
+            _ = try ProtocolMessages.decodeRequest(bytes(line))
+        }
+    }
+
+    @Test(
+        "Malformed protocol 2 tensors and requires_grad are errors naming the field",
+        arguments: [
+            (
+                #""input":{"dtype":"bool","shape":[1],"data":"Ag=="}"#, "",
+                #"field "input": element 0 (at byte 0) is not a bool (0 or 1)"#
+            ),
+            (
+                #""input":{"dtype":"int64","shape":[1],"data":"AAAAAAAAQAA="}"#, "",
+                #"field "input": element 0 (at byte 0) is not an int64 the suite can hold"#
+            ),
+            (
+                #""input":{"dtype":"float32","shape":[],"data":"AAAAAA=="}"#,
+                #","grad":false,"requires_grad":{"input":true,"target":true,"var":true}"#,
+                #"field "requires_grad": present, but grad is false"#
+            ),
+            (
+                #""input":{"dtype":"int32","shape":[],"data":"AAAAAA=="}"#,
+                #","grad":true,"grad_output":{"dtype":"float32","shape":[],"data":"AAAAAA=="},"#
+                    + #""requires_grad":{"input":true,"target":true,"var":true}"#,
+                #"field "requires_grad.input": true, but input is int32"#
+            ),
+            (
+                #""input":{"dtype":"float32","shape":[],"data":"AAAAAA=="}"#,
+                #","grad":true,"grad_output":{"dtype":"float32","shape":[],"data":"AAAAAA=="},"#
+                    + #""requires_grad":{"input":false,"target":false,"var":false}"#,
+                #"field "requires_grad": no operand requires grad, but grad is true"#
+            ),
+        ])
+    func version2MalformedFields(input: String, tail: String, fragment: String) {
+        let line =
+            #"{"op":"eval","id":3,"# + input + #","target":{"dtype":"float32","shape":[],"data":"AAAAAA=="},"#
+            + #""var":{"dtype":"float32","shape":[],"data":"AACAPw=="},"full":false,"eps":1e-6,"reduction":"mean""#
+            + (tail.isEmpty ? #","grad":false"# : tail) + "}"
+        expectProtocolError("request 3", fragment) { _ = try ProtocolMessages.decodeRequest(bytes(line)) }
+    }
+
+    @Test("Protocol 2 responses: a gradient exactly for each operand that requires grad")
+    func version2Responses() throws {
+        let call = LossCase(
+            input: tensor([1, 2]), target: tensor([0, 0]), variance: .tensor(tensor([1, 2])),
+            gradOutput: .scalar(1, dtype: .float32),
+            requiresGrad: RequiresGrad(input: true, target: false, variance: true))
+        let head = #"{"id":2,"ok":true,"loss":\#(Self.zero),"grad_input":\#(Self.pair)"#
+        let outcome = try ProtocolMessages.decodeEvalResponse(
+            bytes(head + #","grad_target":null,"grad_var":\#(Self.pair)}"#), expectedID: 2, call: call)
+        guard case .success(let result) = outcome else {
+            Issue.record("\(outcome)")
+            return
+        }
+        #expect(result.gradients?.present == RequiresGrad(input: true, target: false, variance: true))
+        expectProtocolError(#"field "grad_target": present, but target does not require grad"#) {
+            _ = try ProtocolMessages.decodeEvalResponse(
+                bytes(head + #","grad_target":\#(Self.pair),"grad_var":\#(Self.pair)}"#), expectedID: 2, call: call)
+        }
+        expectProtocolError(#"field "grad_var": missing"#) {
+            _ = try ProtocolMessages.decodeEvalResponse(bytes(head + "}"), expectedID: 2, call: call)
+        }
+        // The encoder writes only the present gradients, and the kind other round-trips.
+        let encoded = ProtocolMessages.encodeEvalResponse(id: 2, outcome: .success(result))
+        #expect(try ProtocolMessages.decodeEvalResponse(encoded, expectedID: 2, call: call) == .success(result))
+        #expect(!String(decoding: encoded, as: UTF8.self).contains("grad_target"))
+        let other = Rejection(kind: .other, exceptionType: "", message: "ValueError: [vjp] Output shape (4)")
+        #expect(
+            try ProtocolMessages.decodeEvalResponse(
+                ProtocolMessages.encodeEvalResponse(id: 2, outcome: .rejection(other)), expectedID: 2, call: call)
+                == .rejection(other))
     }
 
     @Test("hello and bye requests")
     func fixedRequests() throws {
-        #expect(String(decoding: ProtocolMessages.helloRequest, as: UTF8.self) == "{\"op\":\"hello\",\"protocol\":1}\n")
+        #expect(
+            String(decoding: ProtocolMessages.helloRequest, as: UTF8.self)
+                == "{\"op\":\"hello\",\"protocol\":1,\"protocols\":[1,2]}\n")
         #expect(String(decoding: ProtocolMessages.byeRequest, as: UTF8.self) == "{\"op\":\"bye\"}\n")
-        #expect(try ProtocolMessages.decodeRequest(ProtocolMessages.helloRequest) == .hello(protocol: 1))
+        #expect(try ProtocolMessages.decodeRequest(ProtocolMessages.helloRequest) == .hello(offered: [1, 2]))
         #expect(try ProtocolMessages.decodeRequest(ProtocolMessages.byeRequest) == .bye)
-        #expect(try ProtocolMessages.decodeRequest(bytes(#"{"op":"hello","protocol":2}"#)) == .hello(protocol: 2))
+        // A hello without a list offers its one version.
+        #expect(try ProtocolMessages.decodeRequest(bytes(#"{"op":"hello","protocol":2}"#)) == .hello(offered: [2]))
     }
 
     @Test("Every call survives an eval request bit for bit", arguments: Calls.all.indices)
@@ -100,19 +225,21 @@ struct MessageTests {
         #expect(decoded.wantsGradients == call.wantsGradients)
     }
 
-    @Test("eps or a scalar var that JSON cannot express is an encoding error")
+    @Test("eps or a scalar var that protocol 1 cannot express is an encoding error there")
     func nonFiniteNumbers() {
         let base = LossCase(input: tensor([1]), target: tensor([0]), variance: .scalar(1))
         for eps in [Double.nan, .infinity, -.infinity] {
             var call = base
             call.eps = eps
-            expectProtocolError("request 3", "field \"eps\"", "cannot be written in JSON") {
-                _ = try ProtocolMessages.evalRequest(id: 3, call: call)
+            expectProtocolError("request 3", "protocol 1 cannot express a non-finite eps (\(eps))") {
+                _ = try ProtocolMessages.evalRequest(id: 3, call: call, version: 1)
             }
         }
         var call = base
         call.variance = .scalar(.infinity)
-        expectProtocolError("field \"var.scalar\"", "inf") { _ = try ProtocolMessages.evalRequest(id: 3, call: call) }
+        expectProtocolError("a non-finite scalar var (inf)") {
+            _ = try ProtocolMessages.evalRequest(id: 3, call: call, version: 1)
+        }
     }
 
     // MARK: - Hello
@@ -132,7 +259,7 @@ struct MessageTests {
     func helloDefaults() throws {
         let info = try ProtocolMessages.decodeHelloResponse(
             bytes(#"{"ok": true, "protocol": 1, "name": "x", "version": "0.1", "extra": [1]}"#))
-        #expect(info == CandidateInfo(name: "x", version: "0.1"))
+        #expect(info == CandidateInfo(name: "x", version: "0.1", protocolVersion: 1))
         #expect(info.profile == .torch2_10)
         #expect(info.dtypes == [.float32, .float64])
         #expect(info.features == [.grad])
@@ -163,8 +290,12 @@ struct MessageTests {
                 #"field "dtypes": expected an array"#
             ),
             (
-                #"{"ok":true,"protocol":2,"name":"x","version":"1"}"#,
-                #"field "protocol": the candidate speaks protocol 2"#
+                #"{"ok":true,"protocol":3,"name":"x","version":"1"}"#,
+                #"field "protocol": the candidate speaks protocol 3; the suite offered 1 and 2"#
+            ),
+            (
+                #"{"ok":true,"protocol":1,"name":"x","version":"1","dtypes":["float32","int64"]}"#,
+                #"field "dtypes[1]": int64 needs protocol 2, but the candidate chose 1"#
             ),
             (#"{"ok":true,"protocol":1,"version":"1"}"#, #"field "name": missing"#),
             (#"{"ok":true,"protocol":1,"name":7,"version":"1"}"#, #"field "name": expected a string, not an integer"#),
@@ -297,8 +428,15 @@ struct MessageTests {
             (
                 #"{"id":17,"ok":false,"error":{"kind":"internal","message":"ZeroDivisionError: division by zero"}}"#,
                 false,
-                #"field "error.kind": unknown kind "internal"; "#
-                    + #"the candidate's message was "ZeroDivisionError: division by zero""#
+                #"field "error": the candidate failed internally: "ZeroDivisionError: division by zero""#
+            ),
+            (
+                #"{"id":17,"ok":false,"error":{"kind":"bad_request","message":"field x"}}"#, false,
+                #"field "error": the candidate could not read the request: "field x""#
+            ),
+            (
+                #"{"id":17,"ok":false,"error":{"kind":"odd","message":"m"}}"#, false,
+                #"field "error.kind": unknown kind "odd"; the candidate's message was "m""#
             ),
         ])
     func badEvalResponse(line: String, grad: Bool, fragment: String) {
@@ -306,7 +444,7 @@ struct MessageTests {
             input: tensor([1, 2]), target: tensor([0, 0]), variance: .tensor(tensor([1, 2])),
             gradOutput: grad ? .scalar(1, dtype: .float32) : nil)
         expectProtocolError(fragment) {
-            _ = try ProtocolMessages.decodeEvalResponse(bytes(line), expectedID: 17, call: call)
+            _ = try ProtocolMessages.decodeEvalResponse(bytes(line), expectedID: 17, call: call, version: 1)
         }
     }
 
@@ -318,16 +456,16 @@ struct MessageTests {
         let prefix = #"{"id":1,"ok":true,"loss":\#(Self.zero),"grad_input":\#(Self.pair),"grad_target":\#(Self.pair)"#
         expectProtocolError(#"field "grad_var": expected null for a scalar var, not an object"#) {
             _ = try ProtocolMessages.decodeEvalResponse(
-                bytes(prefix + #","grad_var":\#(Self.pair)}"#), expectedID: 1, call: call)
+                bytes(prefix + #","grad_var":\#(Self.pair)}"#), expectedID: 1, call: call, version: 1)
         }
         let outcome = try ProtocolMessages.decodeEvalResponse(
-            bytes(prefix + #","grad_var":null}"#), expectedID: 1, call: call)
+            bytes(prefix + #","grad_var":null}"#), expectedID: 1, call: call, version: 1)
         guard case .success(let result) = outcome else {
             Issue.record("\(outcome)")
             return
         }
         #expect(result.gradients?.variance == nil)
-        #expect(result.gradients?.input.shape == [2])
+        #expect(result.gradients?.input?.shape == [2])
     }
 
     @Test("Dtypes and shapes are not judged: a well-formed but wrong answer decodes")
@@ -351,7 +489,7 @@ struct MessageTests {
             (#"{"op":"eval","id":5}"#, #"request 5: field "input": missing"#, 5),
             (
                 #"{"op":"eval","id":5,"input":\#(zero),"target":\#(zero),"var":{"scalar":"1"}}"#,
-                #"request 5: field "var.scalar": expected a number, not a string"#, 5
+                #"request 5: field "var.scalar": expected a number, "NaN", "Infinity" or "-Infinity", not "1""#, 5
             ),
             (
                 #"{"op":"eval","id":5,"input":\#(zero),"target":\#(zero),"var":{"dtype":"float32"}}"#,

@@ -119,7 +119,7 @@ struct ProtocolServerTests {
         requests.append(Array(#"{"op":"eval","id":99999,"input":7}"#.utf8) + [0x0A])
         requests.append([UInt8](repeating: UInt8(ascii: "x"), count: 9000) + [0x0A])
         requests.append(try ProtocolMessages.evalRequest(id: 100_000, call: calls[1]))
-        requests.append(Array(#"{"op":"hello","protocol":2}"#.utf8) + [0x0A])
+        requests.append(Array(#"{"op":"hello","protocol":3}"#.utf8) + [0x0A])
         requests.append(ProtocolMessages.byeRequest)
         requests.append(try ProtocolMessages.evalRequest(id: 100_001, call: calls[1]))
 

@@ -6,7 +6,9 @@ import Testing
 @Suite("Oracle")
 struct OracleTests {
     /// |reference − exact| ≤ few · u · S for every output element of random well-conditioned calls.
-    @Test("The dtype evaluation agrees with the oracle within a few ulps of the error scale", arguments: DType.allCases)
+    @Test(
+        "The dtype evaluation agrees with the oracle within a few ulps of the error scale",
+        arguments: DType.floatingCases)
     func agreesWithReference(dtype: DType) throws {
         var generator = SplitMix64(seed: 20_261_129 &+ UInt64(dtype.byteWidth))
         for _ in 0..<200 {
@@ -52,8 +54,8 @@ struct OracleTests {
         #expect(abs(loss.elements[0].value - (halfLog2 + 1)) < 1e-18)
         #expect(abs(loss.elements[0].errorScale - (halfLog2 + 1)) < 1e-18)
         // d/dinput = d/v = 1; d/dtarget = −1; d/dvar = 0.5·(1/2 − 4/4) = −0.25.
-        #expect(gradients.input.elements[0].value == 1)
-        #expect(gradients.target.elements[0].value == -1)
+        #expect(gradients.input?.elements[0].value == 1)
+        #expect(gradients.target?.elements[0].value == -1)
         #expect(gradients.variance?.elements[0].value == -0.25)
         #expect(gradients.variance?.elements[0].errorScale == 0.75)
     }
@@ -70,6 +72,6 @@ struct OracleTests {
             return
         }
         #expect(gradients.variance?.elements[0].overflows == true)
-        #expect(gradients.input.elements[0].overflows == false)
+        #expect(gradients.input?.elements[0].overflows == false)
     }
 }

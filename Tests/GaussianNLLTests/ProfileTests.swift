@@ -113,7 +113,7 @@ struct ProfileTests {
         withGradients.gradOutput = .scalar(1, dtype: .float32)
         let gradients = try #require(Reference.evaluate(withGradients, profile: .torch2_10).result?.gradients)
         #expect(gradients.variance == nil)
-        #expect(gradients.input.values == [0.25, 0.5])
+        #expect(gradients.input?.values == [0.25, 0.5])
     }
 
     @Test("Error precedence for calls that break two rules at once")

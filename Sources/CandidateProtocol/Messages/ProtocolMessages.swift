@@ -1,38 +1,44 @@
 public import GaussianNLL
 
-/// The messages of the candidate protocol, version 1, for both sides.
+/// The messages of the candidate protocol, versions 1 and 2, for both sides.
 ///
-/// Every message is one line of UTF-8 JSON ending in `"\n"`. The suite sends a `hello`, any number of
-/// `eval` requests, and a `bye`; the candidate answers each `hello` and `eval` in order. The encoders
-/// return the complete line, newline included; the decoders take a line with or without its newline.
+/// Every message is one line of UTF-8 JSON ending in `"\n"`. The suite sends a `hello` that offers both
+/// versions, any number of `eval` requests, and a `bye`; the candidate answers each `hello` and `eval` in order,
+/// in the version its hello response chose. The encoders return the complete line, newline included; the
+/// decoders take a line with or without its newline. Version 2 adds non-finite numbers (as the strings "NaN",
+/// "Infinity" and "-Infinity"), `requires_grad` per operand with gradients only for those operands, integer and
+/// bool dtypes, and the error kind `other` (CONFORMANCE.md §4).
 ///
 /// Suite side:
 ///
 /// ```swift
 /// write(ProtocolMessages.helloRequest)
 /// let info = try ProtocolMessages.decodeHelloResponse(readLine())
-/// write(try ProtocolMessages.evalRequest(id: 1, call: call))
-/// let outcome = try ProtocolMessages.decodeEvalResponse(readLine(), expectedID: 1, call: call)
+/// write(try ProtocolMessages.evalRequest(id: 1, call: call, version: info.protocolVersion))
+/// let outcome = try ProtocolMessages.decodeEvalResponse(
+///     readLine(), expectedID: 1, call: call, version: info.protocolVersion)
 /// ```
 ///
-/// Candidate side: ``decodeRequest(_:)``, ``encodeHelloResponse(_:)``, ``encodeEvalResponse(id:outcome:)``
+/// Candidate side: ``decodeRequest(_:)``, ``encodeHelloResponse(_:)``, ``encodeEvalResponse(id:outcome:version:)``
 /// and ``encodeErrorResponse(id:kind:message:)``, or ``ProtocolServer`` to do it all.
 ///
 /// Decoders ignore members they do not know, so that later versions can add optional fields.
 public enum ProtocolMessages {
-    /// The protocol version these messages implement.
-    public static let version = 1
+    /// The protocol versions these messages implement, oldest first: what the suite offers.
+    public static let versions = [1, 2]
 
-    /// `{"op":"hello","protocol":1}` and a newline.
-    public static let helloRequest: [UInt8] = Array(#"{"op":"hello","protocol":1}"#.utf8) + [0x0A]
+    /// `{"op":"hello","protocol":1,"protocols":[1,2]}` and a newline: `protocol` is the version every
+    /// candidate knows, `protocols` every version the suite offers.
+    public static let helloRequest: [UInt8] = Array(#"{"op":"hello","protocol":1,"protocols":[1,2]}"#.utf8) + [0x0A]
 
     /// `{"op":"bye"}` and a newline.
     public static let byeRequest: [UInt8] = Array(#"{"op":"bye"}"#.utf8) + [0x0A]
 
     /// A request, as the candidate reads it.
     public enum Request: Sendable, Equatable {
-        /// The handshake, with the protocol version the suite speaks.
-        case hello(protocol: Int)
+        /// The handshake, with the protocol versions the suite offers (`protocols`, or `[protocol]` when a
+        /// suite sends no list).
+        case hello(offered: [Int])
         /// One call to evaluate.
         case eval(id: Int, call: LossCase)
         /// The end: the candidate exits.
@@ -43,24 +49,22 @@ public enum ProtocolMessages {
 // MARK: - Suite side
 
 extension ProtocolMessages {
-    /// The line of an `eval` request; `grad` is true exactly when the call has a `gradOutput`.
+    /// The line of an `eval` request in a protocol version; `grad` is true exactly when the call has a
+    /// `gradOutput`, and version 2 then adds `requires_grad`.
     ///
-    /// - Throws: ``ProtocolError`` when eps or a scalar var is not finite: JSON cannot express it.
-    public static func evalRequest(id: Int, call: LossCase) throws(ProtocolError) -> [UInt8] {
+    /// - Throws: ``ProtocolError`` when the call needs a newer version (``LossCase/protocol2Reason``).
+    public static func evalRequest(id: Int, call: LossCase, version: Int = 2) throws(ProtocolError) -> [UInt8] {
         var writer = JSONWriter(capacity: estimatedRequestSize(call))
-        try appendEvalRequest(id: id, call: call, to: &writer)
+        try appendEvalRequest(id: id, call: call, version: version, to: &writer)
         return writer.bytes
     }
 
-    static func appendEvalRequest(id: Int, call: LossCase, to writer: inout JSONWriter) throws(ProtocolError) {
-        let subject = "request \(id)"
-        guard call.eps.isFinite else {
+    static func appendEvalRequest(
+        id: Int, call: LossCase, version: Int, to writer: inout JSONWriter
+    ) throws(ProtocolError) {
+        if version < 2, let reason = call.protocol2Reason {
             throw ProtocolError(
-                subject: subject, field: "eps", problem: "\(call.eps) cannot be written in JSON", id: id)
-        }
-        if case .scalar(let value) = call.variance, !value.isFinite {
-            throw ProtocolError(
-                subject: subject, field: "var.scalar", problem: "\(value) cannot be written in JSON", id: id)
+                subject: "request \(id)", field: nil, problem: "protocol \(version) cannot express \(reason)", id: id)
         }
         writer.raw(#"{"op":"eval","id":"#)
         writer.write(id)
@@ -74,16 +78,26 @@ extension ProtocolMessages {
             writer.write(tensor)
         case .scalar(let value):
             writer.raw(#"{"scalar":"#)
-            try? writer.write(value)
+            writer.writeNumber(value)
             writer.raw("}")
         }
         writer.raw(call.full ? #","full":true,"eps":"# : #","full":false,"eps":"#)
-        try? writer.write(call.eps)
+        writer.writeNumber(call.eps)
         writer.raw(#","reduction":"#)
         writer.write(call.reduction)
         if let gradOutput = call.gradOutput {
             writer.raw(#","grad":true,"grad_output":"#)
             writer.write(gradOutput)
+            if version >= 2 {
+                let operands = call.gradientOperands
+                writer.raw(#","requires_grad":{"input":"#)
+                writer.raw(operands.input ? "true" : "false")
+                writer.raw(#","target":"#)
+                writer.raw(operands.target ? "true" : "false")
+                writer.raw(#","var":"#)
+                writer.raw(operands.variance ? "true" : "false")
+                writer.raw("}")
+            }
         } else {
             writer.raw(#","grad":false"#)
         }
@@ -104,9 +118,10 @@ extension ProtocolMessages {
 
     /// Reads a `hello` response.
     ///
-    /// `ok` must be true and `protocol` must be 1; `name` and `version` are required strings. Absent
-    /// fields take the protocol's defaults: profile torch-2.10, dtypes float32 and float64, features
-    /// grad. An unknown profile, dtype or feature, or an empty list of dtypes, is an error.
+    /// `ok` must be true and `protocol` one of the offered ``versions``; `name` and `version` are required
+    /// strings. Absent fields take the protocol's defaults: profile torch-2.10, dtypes float32 and float64,
+    /// features grad. An unknown profile, dtype or feature, an empty list of dtypes, or an integer or bool dtype
+    /// under protocol 1, is an error.
     public static func decodeHelloResponse(_ line: some Collection<UInt8>) throws(ProtocolError) -> CandidateInfo {
         let reader = MessageReader(subject: "hello response")
         let object = try reader.object(from: line)
@@ -116,12 +131,15 @@ extension ProtocolMessages {
             throw reader.error(nil, "the candidate refused the handshake: \(quoted(message))")
         }
         let version = try reader.integer(reader.required(object, "protocol", path: "protocol"), path: "protocol")
-        guard version == Self.version else {
-            throw reader.error("protocol", "the candidate speaks protocol \(version); the suite speaks \(Self.version)")
+        guard versions.contains(version) else {
+            throw reader.error(
+                "protocol",
+                "the candidate speaks protocol \(version); the suite offered "
+                    + versions.map(String.init).joined(separator: " and "))
         }
         let name = try reader.string(reader.required(object, "name", path: "name"), path: "name")
         let candidateVersion = try reader.string(reader.required(object, "version", path: "version"), path: "version")
-        var info = CandidateInfo(name: name, version: candidateVersion)
+        var info = CandidateInfo(name: name, version: candidateVersion, protocolVersion: version)
         if let value = object["profile"] {
             let text = try reader.string(value, path: "profile")
             guard let profile = Profile(rawValue: text) else {
@@ -133,6 +151,10 @@ extension ProtocolMessages {
             info.dtypes = try names(value, path: "dtypes", kind: "dtype", reader: reader)
             guard !info.dtypes.isEmpty else {
                 throw reader.error("dtypes", "is empty: a candidate must evaluate at least one dtype")
+            }
+            if version < 2, let position = info.dtypes.firstIndex(where: { !$0.isFloatingPoint }) {
+                throw reader.error(
+                    "dtypes[\(position)]", "\(info.dtypes[position]) needs protocol 2, but the candidate chose 1")
             }
         }
         if let value = object["features"] {
@@ -160,13 +182,15 @@ extension ProtocolMessages {
 
     /// Reads the response to an `eval` request and checks that it is well formed.
     ///
-    /// The id must be `expectedID`. A success has a well-formed `loss` tensor and, exactly when the call
-    /// asked for gradients, `grad_input` and `grad_target` tensors and a `grad_var` that is a tensor for a
-    /// tensor var and null for a scalar var. A rejection has one of the seven kinds and a message; its
-    /// exception type is not on the wire and decodes as "". Values, dtypes and shapes are not compared
-    /// with what the call should give: that is the judge's work.
+    /// The id must be `expectedID`. A success has a well-formed `loss` tensor and, in version 2, a gradient
+    /// tensor exactly for each operand that requires grad (``LossCase/gradientOperands``; null reads as
+    /// absent); in version 1, exactly when the call asked for gradients, `grad_input` and `grad_target` tensors
+    /// and a `grad_var` that is a tensor for a tensor var and null for a scalar var. A rejection has one of the
+    /// candidate's kinds (PyTorch's six, `other`, `unsupported`) and a message; its exception type is not on the
+    /// wire and decodes as "". Values, dtypes and shapes are not compared with what the call should give: that
+    /// is the judge's work.
     public static func decodeEvalResponse(
-        _ line: some Collection<UInt8>, expectedID: Int, call: LossCase
+        _ line: some Collection<UInt8>, expectedID: Int, call: LossCase, version: Int = 2
     ) throws(ProtocolError) -> LossOutcome {
         var reader = MessageReader(subject: "response \(expectedID)")
         let object = try reader.object(from: line)
@@ -184,6 +208,26 @@ extension ProtocolMessages {
         if !ok { return .rejection(try rejection(in: object, reader: reader)) }
 
         let loss = try reader.tensor(reader.required(object, "loss", path: "loss"), path: "loss")
+        if version >= 2 {
+            let wanted = call.gradientOperands
+            func gradient(_ key: String, wanted: Bool) throws(ProtocolError) -> Tensor? {
+                let value = object[key]
+                guard wanted else {
+                    if let value, !value.isNull {
+                        throw reader.error(key, "present, but \(notWantedReason(key, call: call))")
+                    }
+                    return nil
+                }
+                guard let value, !value.isNull else { throw reader.error(key, "missing") }
+                return try reader.tensor(value, path: key)
+            }
+            let input = try gradient("grad_input", wanted: wanted.input)
+            let target = try gradient("grad_target", wanted: wanted.target)
+            let variance = try gradient("grad_var", wanted: wanted.variance)
+            guard call.wantsGradients else { return .success(LossResult(loss: loss)) }
+            return .success(
+                LossResult(loss: loss, gradients: Gradients(input: input, target: target, variance: variance)))
+        }
         guard call.wantsGradients else {
             for key in ["grad_input", "grad_target", "grad_var"] where object[key] != nil {
                 throw reader.error(key, "present, but no gradients were asked for")
@@ -206,6 +250,20 @@ extension ProtocolMessages {
         return .success(LossResult(loss: loss, gradients: Gradients(input: input, target: target, variance: variance)))
     }
 
+    /// Why a gradient should be absent from a version 2 response.
+    private static func notWantedReason(_ key: String, call: LossCase) -> String {
+        guard call.wantsGradients else { return "no gradients were asked for" }
+        let operand: (name: String, tensor: Tensor?) =
+            switch key {
+            case "grad_input": ("input", call.input)
+            case "grad_target": ("target", call.target)
+            default: ("var", call.variance.tensor)
+            }
+        guard let tensor = operand.tensor else { return "var is a scalar, which has no gradient" }
+        if !tensor.dtype.isFloatingPoint { return "\(operand.name) is \(tensor.dtype), which cannot require grad" }
+        return "\(operand.name) does not require grad"
+    }
+
     private static func rejection(in object: JSONValue, reader: MessageReader) throws(ProtocolError) -> Rejection {
         let error = try reader.required(object, "error", path: "error")
         guard case .object = error else {
@@ -213,6 +271,14 @@ extension ProtocolMessages {
         }
         let message = try reader.string(reader.required(error, "message", path: "error.message"), path: "error.message")
         let kindName = try reader.string(reader.required(error, "kind", path: "error.kind"), path: "error.kind")
+        switch kindName {
+        case "bad_request":
+            throw reader.error("error", "the candidate could not read the request: \(quoted(message))")
+        case "internal":
+            throw reader.error("error", "the candidate failed internally: \(quoted(message))")
+        default:
+            break
+        }
         guard let kind = RejectionKind(rawValue: kindName) else {
             throw reader.error(
                 "error.kind", "unknown kind \(quoted(kindName)); the candidate's message was \(quoted(message))")
@@ -236,8 +302,16 @@ extension ProtocolMessages {
         let op = try reader.string(reader.required(object, "op", path: "op"), path: "op")
         switch op {
         case "hello":
-            return .hello(
-                protocol: try reader.integer(reader.required(object, "protocol", path: "protocol"), path: "protocol"))
+            let base = try reader.integer(reader.required(object, "protocol", path: "protocol"), path: "protocol")
+            guard let list = object["protocols"] else { return .hello(offered: [base]) }
+            guard let elements = list.arrayValue else {
+                throw reader.error("protocols", "expected an array of integers, not \(list.kindDescription)")
+            }
+            var offered: [Int] = []
+            for (position, element) in elements.enumerated() {
+                offered.append(try reader.integer(element, path: "protocols[\(position)]"))
+            }
+            return .hello(offered: offered)
         case "bye":
             return .bye
         case "eval":
@@ -249,12 +323,12 @@ extension ProtocolMessages {
             let varianceValue = try reader.required(object, "var", path: "var")
             let variance: Variance
             if let scalar = varianceValue["scalar"] {
-                variance = .scalar(try reader.number(scalar, path: "var.scalar"))
+                variance = .scalar(try reader.extendedNumber(scalar, path: "var.scalar"))
             } else {
                 variance = .tensor(try reader.tensor(varianceValue, path: "var"))
             }
             let full = try reader.bool(reader.required(object, "full", path: "full"), path: "full")
-            let eps = try reader.number(reader.required(object, "eps", path: "eps"), path: "eps")
+            let eps = try reader.extendedNumber(reader.required(object, "eps", path: "eps"), path: "eps")
             let reduction = try reader.string(
                 reader.required(object, "reduction", path: "reduction"), path: "reduction")
             let grad = try reader.bool(reader.required(object, "grad", path: "grad"), path: "grad")
@@ -265,20 +339,48 @@ extension ProtocolMessages {
             } else if object["grad_output"] != nil {
                 throw reader.error("grad_output", "present, but grad is false")
             }
+            var requiresGrad = RequiresGrad(input: true, target: true, variance: variance.tensor != nil)
+            if let flags = object["requires_grad"] {
+                guard grad else { throw reader.error("requires_grad", "present, but grad is false") }
+                guard case .object = flags else {
+                    throw reader.error("requires_grad", "expected an object, not \(flags.kindDescription)")
+                }
+                func flag(_ key: String) throws(ProtocolError) -> Bool {
+                    try reader.bool(
+                        reader.required(flags, key, path: "requires_grad.\(key)"), path: "requires_grad.\(key)")
+                }
+                requiresGrad = RequiresGrad(
+                    input: try flag("input"), target: try flag("target"), variance: try flag("var"))
+                for (name, wanted, tensor) in [
+                    ("input", requiresGrad.input, input), ("target", requiresGrad.target, target),
+                    ("var", requiresGrad.variance, variance.tensor),
+                ] where wanted {
+                    guard let tensor else {
+                        throw reader.error("requires_grad.var", "true, but var is a scalar, which has no gradient")
+                    }
+                    guard tensor.dtype.isFloatingPoint else {
+                        throw reader.error("requires_grad.\(name)", "true, but \(name) is \(tensor.dtype)")
+                    }
+                }
+                guard requiresGrad.any else {
+                    throw reader.error("requires_grad", "no operand requires grad, but grad is true")
+                }
+            }
             let call = LossCase(
                 input: input, target: target, variance: variance, full: full, eps: eps, reduction: reduction,
-                gradOutput: gradOutput)
+                gradOutput: gradOutput, requiresGrad: requiresGrad)
             return .eval(id: id, call: call)
         default:
             throw reader.error("op", "unknown op \(quoted(op))")
         }
     }
 
-    /// The line of a successful `hello` response, with every field written out.
+    /// The line of a successful `hello` response, with every field written out; `protocol` is the info's
+    /// ``CandidateInfo/protocolVersion``.
     public static func encodeHelloResponse(_ info: CandidateInfo) -> [UInt8] {
         var writer = JSONWriter()
         writer.raw(#"{"ok":true,"protocol":"#)
-        writer.write(version)
+        writer.write(info.protocolVersion)
         writer.raw(#","name":"#)
         writer.write(info.name)
         writer.raw(#","version":"#)
@@ -299,17 +401,20 @@ extension ProtocolMessages {
         return writer.bytes
     }
 
-    /// The line of the response to an `eval` request: the result, or the rejection.
+    /// The line of the response to an `eval` request in a protocol version: the result, or the rejection.
     ///
-    /// Gradients are written when the result has them, `grad_var` as null when it has none.
-    public static func encodeEvalResponse(id: Int, outcome: LossOutcome) -> [UInt8] {
+    /// Version 2 writes the gradients the result has; version 1 writes them all when the result has any,
+    /// `grad_var` as null when it has none.
+    public static func encodeEvalResponse(id: Int, outcome: LossOutcome, version: Int = 2) -> [UInt8] {
         var writer = JSONWriter()
-        appendEvalResponse(id: id, outcome: outcome, to: &writer)
+        appendEvalResponse(id: id, outcome: outcome, version: version, to: &writer)
         return writer.bytes
     }
 
-    /// Appends the line of an `eval` response; see ``encodeEvalResponse(id:outcome:)``.
-    package static func appendEvalResponse(id: Int, outcome: LossOutcome, to writer: inout JSONWriter) {
+    /// Appends the line of an `eval` response; see ``encodeEvalResponse(id:outcome:version:)``.
+    package static func appendEvalResponse(
+        id: Int, outcome: LossOutcome, version: Int, to writer: inout JSONWriter
+    ) {
         switch outcome {
         case .rejection(let rejection):
             appendErrorResponse(id: id, kind: rejection.kind.rawValue, message: rejection.message, to: &writer)
@@ -319,12 +424,19 @@ extension ProtocolMessages {
             writer.raw(#","ok":true,"loss":"#)
             writer.write(result.loss)
             if let gradients = result.gradients {
-                writer.raw(#","grad_input":"#)
-                writer.write(gradients.input)
-                writer.raw(#","grad_target":"#)
-                writer.write(gradients.target)
-                writer.raw(#","grad_var":"#)
-                if let variance = gradients.variance { writer.write(variance) } else { writer.raw("null") }
+                let outputs: [(key: StaticString, tensor: Tensor?)] = [
+                    (#","grad_input":"#, gradients.input), (#","grad_target":"#, gradients.target),
+                    (#","grad_var":"#, gradients.variance),
+                ]
+                for output in outputs {
+                    if let tensor = output.tensor {
+                        writer.raw(output.key)
+                        writer.write(tensor)
+                    } else if version < 2 {
+                        writer.raw(output.key)
+                        writer.raw("null")
+                    }
+                }
             }
             writer.raw("}\n")
         }

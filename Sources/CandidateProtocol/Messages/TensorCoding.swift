@@ -1,6 +1,17 @@
 package import GaussianNLL
 
 extension JSONWriter {
+    /// Writes a number; a non-finite one as the string "NaN", "Infinity" or "-Infinity" (protocol 2).
+    package mutating func writeNumber(_ number: Double) {
+        if number.isNaN {
+            raw(#""NaN""#)
+        } else if number.isInfinite {
+            raw(number < 0 ? #""-Infinity""# : #""Infinity""#)
+        } else {
+            try? write(number)
+        }
+    }
+
     /// Writes `{"dtype":D,"shape":[..],"data":B64}`.
     package mutating func write(_ tensor: Tensor) {
         raw(#"{"dtype":""#)
@@ -68,6 +79,19 @@ struct MessageReader {
             throw error(path, "expected a number, not \(value.kindDescription)")
         }
         return number
+    }
+
+    /// A number, or (protocol 2) one of the strings "NaN", "Infinity" and "-Infinity" in its place.
+    func extendedNumber(_ value: JSONValue, path: String) throws(ProtocolError) -> Double {
+        if let text = value.stringValue {
+            switch text {
+            case "NaN": return .nan
+            case "Infinity": return .infinity
+            case "-Infinity": return -.infinity
+            default: throw error(path, "expected a number, \"NaN\", \"Infinity\" or \"-Infinity\", not \(quoted(text))")
+            }
+        }
+        return try number(value, path: path)
     }
 
     /// Decodes a tensor object: a known dtype, a shape of non-negative integers whose element count fits,

@@ -91,10 +91,8 @@ public struct FailureSignature: Sendable, Hashable, Codable, CustomStringConvert
                     if tensor.shape != exact.shape { return "shape:\(kind)" }
                     let verdict = judge.judgeTensor(tensor, exact: exact, kind: kind, unitRoundoff: u)
                     if verdict.finding != nil { return verdict.worstRatio.isFinite ? "value:\(kind)" : "class:\(kind)" }
-                case .extraVarianceGradient:
-                    return "extra:grad_var"
-                case .extraGradients:
-                    return "extra:gradients"
+                case .extraGradient(let kind):
+                    return "extra:\(kind)"
                 }
             }
             return nil

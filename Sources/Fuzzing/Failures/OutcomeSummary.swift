@@ -36,8 +36,8 @@ public struct OutcomeSummary: Sendable, Codable, Equatable {
             kind = .result
             var outputs = [OutputSummary(name: "loss", result.loss)]
             if let gradients = result.gradients {
-                outputs.append(OutputSummary(name: "grad_input", gradients.input))
-                outputs.append(OutputSummary(name: "grad_target", gradients.target))
+                if let input = gradients.input { outputs.append(OutputSummary(name: "grad_input", input)) }
+                if let target = gradients.target { outputs.append(OutputSummary(name: "grad_target", target)) }
                 if let variance = gradients.variance { outputs.append(OutputSummary(name: "grad_var", variance)) }
             }
             self.outputs = outputs
@@ -56,8 +56,8 @@ public struct OutcomeSummary: Sendable, Codable, Equatable {
             kind = .result
             var outputs = [OutputSummary(name: "loss", loss)]
             if let gradients {
-                outputs.append(OutputSummary(name: "grad_input", gradients.input))
-                outputs.append(OutputSummary(name: "grad_target", gradients.target))
+                if let input = gradients.input { outputs.append(OutputSummary(name: "grad_input", input)) }
+                if let target = gradients.target { outputs.append(OutputSummary(name: "grad_target", target)) }
                 if let variance = gradients.variance { outputs.append(OutputSummary(name: "grad_var", variance)) }
             }
             self.outputs = outputs

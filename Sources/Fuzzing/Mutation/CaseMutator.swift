@@ -78,7 +78,7 @@ public struct CaseMutator: Sendable {
             let shape = form.shape(for: result.input.shape, random: &random)
             result.target = refilled(result.target, shape: shape, fallback: 0.25)
         case .dtype:
-            let dtype = random.element(of: DType.allCases)
+            let dtype = random.element(of: DType.floatingCases)
             if random.chance(1, in: 2) {
                 result.input = result.input.converted(to: dtype)
                 result.target = result.target.converted(to: dtype)

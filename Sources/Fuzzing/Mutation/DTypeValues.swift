@@ -16,6 +16,8 @@ extension DType {
             if value == 0 { return BFloat16Bits.value(0x0001) }
             let bits = BFloat16Bits.make(Float(value))
             return BFloat16Bits.value(value > 0 ? bits + 1 : bits - 1)
+        case .int32, .int64, .bool:
+            return value >= greatestFiniteMagnitude ? value : value + 1
         }
     }
 
@@ -24,12 +26,15 @@ extension DType {
         -nextUp(-x)
     }
 
-    /// The largest finite exponent of a normal value.
+    /// The largest finite exponent of a normal value (of the largest value, for the integer types and bool).
     public var maximumExponent: Int {
         switch self {
         case .float16: 15
         case .bfloat16, .float32: 127
         case .float64: 1023
+        case .int32: 30
+        case .int64: 53
+        case .bool: 0
         }
     }
 
@@ -55,6 +60,9 @@ extension DType {
         case .bfloat16: BFloat16Bits.value(UInt16(truncatingIfNeeded: bits))
         case .float32: Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits)))
         case .float64: Double(bitPattern: bits)
+        case .int32: Double(Int32(truncatingIfNeeded: bits))
+        case .int64: convert(integer: Int64(truncatingIfNeeded: bits))
+        case .bool: Double(bits & 1)
         }
     }
 
@@ -65,6 +73,9 @@ extension DType {
         case .bfloat16: UInt64(BFloat16Bits.make(Float(value)))
         case .float32: UInt64(Float(value).bitPattern)
         case .float64: value.bitPattern
+        case .int32: UInt64(UInt32(bitPattern: Int32(value)))
+        case .int64: UInt64(bitPattern: Int64(value))
+        case .bool: value == 0 ? 0 : 1
         }
     }
 }

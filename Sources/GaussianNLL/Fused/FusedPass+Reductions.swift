@@ -109,6 +109,11 @@ extension FusedPass {
 
     /// target's gradient when target is broadcast: `−Σ` of input's gradient over the elements that
     /// read each target value, in the order of autograd's `sum_to`.
+    /// The sum of the negated terms, from the sum of the terms: autograd negates target's gradient element by
+    /// element and then sums it from +0.0, so an exactly cancelling sum is +0.0, never −0.0.
+    @inline(__always)
+    static func negatedSum(_ sum: S) -> S { sum == 0 ? 0 : -sum }
+
     func sumTargetGradient() {
         guard let gradInput, let gradTargetBase = gradTargetOutput else { return }
         switch layout.target {
@@ -129,8 +134,8 @@ extension FusedPass {
                 }
             }
             for group in 0..<groups {
-                gradTargetBase[group] = -groupTree.combine(
-                    UnsafeBufferPointer(start: sums + group * chunkCount, count: chunkCount))
+                let sum = groupTree.combine(UnsafeBufferPointer(start: sums + group * chunkCount, count: chunkCount))
+                gradTargetBase[group] = Self.negatedSum(sum)
             }
         case .repeating(let period):
             let stride = period * width
@@ -149,7 +154,7 @@ extension FusedPass {
                     columnPairwiseSums(
                         gradInput + first, rowCount: repeats, stride: stride, width: columns, into: out,
                         scratch: scratch)
-                    for column in 0..<columns { out[column] = -out[column] }
+                    for column in 0..<columns { out[column] = Self.negatedSum(out[column]) }
                 }
             }
         }

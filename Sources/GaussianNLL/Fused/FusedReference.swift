@@ -26,11 +26,20 @@ enum FusedReference {
         let options = FusedOptions(
             reduction: layout.reduction, full: call.full, eps: call.eps, profile: layout.profile,
             threads: threads ?? automaticThreads(elements: layout.elementCount))
+        // A target that differs from the difference's shape only by leading 1s is elementwise in the kernel, but
+        // autograd still sums its gradient (from +0.0): a −0.0 there is +0.0.
+        let targetIsSummed = call.target.shape != layout.differenceShape
         let result: LossResult
         switch layout.resultType {
-        case .float32: result = run(Float.self, call, layout: fusedLayout, lossShape: lossShape, options: options)
-        case .float64: result = run(Double.self, call, layout: fusedLayout, lossShape: lossShape, options: options)
-        case .float16, .bfloat16: return nil
+        case .float32:
+            result = run(
+                Float.self, call, layout: fusedLayout, lossShape: lossShape, options: options,
+                targetIsSummed: targetIsSummed)
+        case .float64:
+            result = run(
+                Double.self, call, layout: fusedLayout, lossShape: lossShape, options: options,
+                targetIsSummed: targetIsSummed)
+        case .float16, .bfloat16, .int32, .int64, .bool: return nil
         }
         return .success(result)
     }
@@ -42,7 +51,8 @@ enum FusedReference {
     static let processors = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
 
     private static func run<S: FusedScalar>(
-        _: S.Type, _ call: LossCase, layout: FusedLayout, lossShape: Shape, options: FusedOptions
+        _: S.Type, _ call: LossCase, layout: FusedLayout, lossShape: Shape, options: FusedOptions,
+        targetIsSummed: Bool
     ) -> LossResult {
         let input = call.input.values.map { S(storedValue: $0) }
         let target = call.target.values.map { S(storedValue: $0) }
@@ -85,12 +95,15 @@ enum FusedReference {
         let varianceGradient = call.variance.tensor.map {
             Tensor(uncheckedDType: dtype, shape: $0.shape, values: gradVariance.map { Double($0) })
         }
+        var targetGradient = gradTarget.map { Double($0) }
+        if targetIsSummed { targetGradient = targetGradient.map { $0 == 0 ? 0 : $0 } }
         return LossResult(
             loss: lossTensor,
             gradients: Gradients(
                 input: Tensor(uncheckedDType: dtype, shape: call.input.shape, values: gradInput.map { Double($0) }),
-                target: Tensor(uncheckedDType: dtype, shape: call.target.shape, values: gradTarget.map { Double($0) }),
-                variance: varianceGradient))
+                target: Tensor(uncheckedDType: dtype, shape: call.target.shape, values: targetGradient),
+                variance: varianceGradient
+            ).keeping(call.gradientOperands))
     }
 }
 

@@ -65,6 +65,8 @@ public enum CaseDescription {
         case .float64: text = "\(value)"
         case .float32, .bfloat16: text = "\(Float(value))"
         case .float16: text = "\(Float16(value))"
+        case .int32, .int64: text = "\(Int64(value))"
+        case .bool: text = value == 0 ? "False" : "True"
         }
         return text
     }

@@ -30,7 +30,7 @@ public struct GenerationEnvironment: Sendable, Equatable {
     /// Every dtype and feature.
     public static func everything(_ profile: Profile) -> GenerationEnvironment {
         GenerationEnvironment(
-            profile: profile, dtypes: DType.allCases, mixedDtypes: true, scalarVariance: true, gradients: true)
+            profile: profile, dtypes: DType.floatingCases, mixedDtypes: true, scalarVariance: true, gradients: true)
     }
 
     static let simplestFirst: [DType] = [.float32, .float64, .float16, .bfloat16]

@@ -152,6 +152,8 @@ extension DType {
             if x == 0 { return leastNonzeroMagnitude }
             let bits = Float(x).bitPattern
             return Double(Float(bitPattern: x > 0 ? bits &+ 0x1_0000 : bits &- 0x1_0000))
+        case .int32, .int64, .bool:
+            return x >= greatestFiniteMagnitude ? x : x + 1
         }
     }
 

@@ -1,11 +1,20 @@
-"""Serve a gaussian_nll_loss implementation over the candidate protocol, version 1.
+"""Serve a gaussian_nll_loss implementation over the candidate protocol, versions 1 and 2.
 
 An adapter is one function, ``evaluate(case)``. It gets a :class:`Case` whose
 tensors are decoded to numpy arrays, and returns a :class:`Result` or raises
-:class:`Rejection`. :func:`serve` does everything else: the handshake, decoding
-and encoding tensors (bfloat16 included), answering ``unsupported`` for dtypes
-and features the adapter does not declare, reporting adapter crashes as kind
-``internal``, and ``bye``.
+:class:`Rejection`. :func:`serve` does everything else: the handshake and its
+version negotiation (protocol 2 when the suite offers it, else 1), decoding and
+encoding tensors (bfloat16, int32, int64 and bool included), decoding the
+non-finite numbers of protocol 2 ("NaN", "Infinity", "-Infinity") to floats,
+answering ``unsupported`` for dtypes and features the adapter does not declare,
+sending each gradient exactly for the operands that require grad, and ``bye``.
+
+Errors (CONFORMANCE.md section 4): a request that cannot be read is answered
+``bad_request``; an exception that ``evaluate`` raises and does not classify as a
+:class:`Rejection` is answered ``other``, with the message ``"ExceptionType: text"``
+(the library's deviation, judged as a rejection); ``internal`` is kept for what the
+helper finds wrong with the adapter's result (not a :class:`Result`, a gradient
+missing for an operand that requires grad, a value that cannot be encoded).
 
 Messages are single lines of JSON on stdin and stdout; stderr is for logs.
 While the adapter runs, ``sys.stdout`` points at stderr, so a stray ``print``
@@ -24,6 +33,7 @@ the version of this package, which the suite ignores.
 import argparse
 import base64
 import json
+import math
 import sys
 import traceback
 from dataclasses import dataclass
@@ -34,13 +44,26 @@ import numpy as np
 from gnll import __version__
 from gnll_common import PROFILES  # noqa: F401 (adapters import PROFILES from here)
 
-PROTOCOL = 1
-DTYPES = ("float16", "bfloat16", "float32", "float64")
+PROTOCOL = 1  # the version every candidate knows, sent as the hello's "protocol"
+PROTOCOLS = (1, 2)  # the versions this helper speaks
+FLOATING_DTYPES = ("float16", "bfloat16", "float32", "float64")
+INTEGER_DTYPES = ("int32", "int64", "bool")  # protocol 2 only; bool counts with the integers here
+DTYPES = FLOATING_DTYPES + INTEGER_DTYPES
 FEATURES = ("grad", "scalar_var", "mixed_dtype")
-REJECTION_KINDS = ("negative_var", "var_size", "target_size", "reduction", "broadcast", "type", "unsupported")
+# The kinds an adapter may raise; bad_request and internal are the helper's own.
+REJECTION_KINDS = (
+    "negative_var", "var_size", "target_size", "reduction", "broadcast", "type", "other", "unsupported",
+)
+# How protocol 2 writes the non-finite numbers (eps, a scalar var) in a number's place.
+NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 # Numpy dtype that holds each protocol dtype's values; bfloat16 values live in float32.
-_VALUE_DTYPES = {"float16": "<f2", "bfloat16": "<f4", "float32": "<f4", "float64": "<f8"}
+_VALUE_DTYPES = {
+    "float16": "<f2", "bfloat16": "<f4", "float32": "<f4", "float64": "<f8", "int32": "<i4", "int64": "<i8",
+    "bool": "?",
+}
+# Bytes per element on the wire.
+_WIDTHS = {"float16": 2, "bfloat16": 2, "float32": 4, "float64": 8, "int32": 4, "int64": 8, "bool": 1}
 
 
 @dataclass(frozen=True)
@@ -49,7 +72,8 @@ class Tensor:
 
     ``array`` holds the values. For bfloat16 it is a float32 array, every value
     of which is exactly representable in bfloat16 on decoding; on encoding any
-    float array is accepted and rounded to ``dtype``.
+    float array is accepted and rounded to ``dtype``. int32 and int64 arrive as
+    numpy int32 and int64 arrays, bool as a numpy bool array.
     """
 
     array: np.ndarray
@@ -57,8 +81,26 @@ class Tensor:
 
 
 @dataclass(frozen=True)
+class RequiresGrad:
+    """Which operands require grad, as ``torch.tensor(..., requires_grad=b)`` would.
+
+    In a gradient request of protocol 1 every operand requires grad, except a scalar
+    var; protocol 2 says which, per operand. In a request for the loss only, none does.
+    An integer or bool operand never requires grad.
+    """
+
+    input: bool
+    target: bool
+    var: bool
+
+
+@dataclass(frozen=True)
 class Case:
-    """One ``eval`` request. ``var`` is a Tensor, or a float for a scalar var."""
+    """One ``eval`` request. ``var`` is a Tensor, or a float for a scalar var.
+
+    ``eps`` and a scalar ``var`` may be NaN or infinite (protocol 2). ``requires_grad`` says which operands
+    require grad; the gradients of exactly those are sent back (protocol 2).
+    """
 
     id: int
     input: Tensor
@@ -69,13 +111,23 @@ class Case:
     reduction: str
     grad: bool
     grad_output: Optional[Tensor]
+    requires_grad: Optional[RequiresGrad] = None
+
+    def __post_init__(self):
+        """Without an explicit ``requires_grad``: protocol 1's (every operand but a scalar var) when gradients
+        are asked for, none otherwise."""
+        if self.requires_grad is None:
+            tensor_var = isinstance(self.var, Tensor)
+            flags = RequiresGrad(True, True, tensor_var) if self.grad else RequiresGrad(False, False, False)
+            object.__setattr__(self, "requires_grad", flags)
 
 
 @dataclass(frozen=True)
 class Result:
     """What an adapter returns: the loss, and the gradients when the case asked for them.
 
-    ``grad_var`` is ignored (sent as null) when the case has a scalar var.
+    A gradient for an operand that does not require grad (``case.requires_grad``) is
+    ignored, as is ``grad_var`` for a scalar var; so an adapter may compute all three.
     """
 
     loss: Tensor
@@ -85,7 +137,11 @@ class Result:
 
 
 class Rejection(Exception):
-    """Raised by an adapter that rejects a case the way the reference implementation does."""
+    """Raised by an adapter that rejects a case the way the reference implementation does.
+
+    ``kind`` is one of :data:`REJECTION_KINDS`: PyTorch's kinds, ``other`` for a library error that matches
+    none of them, or ``unsupported``.
+    """
 
     def __init__(self, kind: str, message: str):
         if kind not in REJECTION_KINDS:
@@ -99,22 +155,34 @@ class BadRequest(Exception):
     """A request line that does not follow the protocol."""
 
 
-def decode_tensor(obj) -> Tensor:
-    """Decode a protocol tensor object into a :class:`Tensor`."""
+def decode_tensor(obj, protocol: Optional[int] = None, name: str = "tensor") -> Tensor:
+    """Decode a protocol tensor object into a :class:`Tensor`.
+
+    ``protocol`` 1 refuses the dtypes of protocol 2 (int32, int64, bool); None accepts every dtype. ``name``
+    (input, target, var, grad_output) is named in the error.
+    """
     try:
         dtype, shape, data = obj["dtype"], obj["shape"], base64.b64decode(obj["data"], validate=True)
     except (TypeError, KeyError, ValueError) as error:
-        raise BadRequest(f"malformed tensor: {error}") from error
+        raise BadRequest(f"malformed {name}: {type(error).__name__}: {error}") from error
     if dtype not in DTYPES:
-        raise BadRequest(f"unknown dtype {dtype!r}")
-    if not isinstance(shape, list) or not all(isinstance(n, int) and n >= 0 for n in shape):
-        raise BadRequest(f"malformed shape {shape!r}")
-    width = 2 if dtype == "bfloat16" else np.dtype(_VALUE_DTYPES[dtype]).itemsize
-    if len(data) != width * int(np.prod(shape, dtype=np.int64)):
-        raise BadRequest(f"{len(data)} data bytes do not fit a {dtype} tensor of shape {shape}")
+        raise BadRequest(f"{name}: unknown dtype {dtype!r}")
+    if protocol == 1 and dtype in INTEGER_DTYPES:
+        raise BadRequest(f"{name}: dtype {dtype} needs protocol 2 (protocol 1 was negotiated)")
+    if not isinstance(shape, list) or not all(type(n) is int and n >= 0 for n in shape):
+        raise BadRequest(f"{name}: malformed shape {shape!r}")
+    count = math.prod(shape)
+    if len(data) != _WIDTHS[dtype] * count:
+        raise BadRequest(f"{name}: {len(data)} data bytes do not fit a {dtype} tensor of shape {shape}")
     if dtype == "bfloat16":
         bits = np.frombuffer(data, dtype="<u2").astype(np.uint32) << 16
         values = bits.view(np.float32)
+    elif dtype == "bool":
+        raw = np.frombuffer(data, dtype=np.uint8)
+        bad = np.flatnonzero(raw > 1)
+        if bad.size:
+            raise BadRequest(f"{name}: bool byte {int(raw[bad[0]])} at element {int(bad[0])} (only 0 and 1 are bools)")
+        values = raw.astype(np.bool_)
     else:
         values = np.frombuffer(data, dtype=_VALUE_DTYPES[dtype]).copy()
     return Tensor(values.reshape(shape), dtype)
@@ -137,26 +205,102 @@ def encode_tensor(tensor: Tensor) -> dict:
     array = np.asarray(tensor.array)
     if tensor.dtype == "bfloat16":
         raw = bfloat16_bits(array).tobytes()
+    elif tensor.dtype == "bool":
+        raw = np.ascontiguousarray(array, dtype=np.bool_).view(np.uint8).tobytes()
     else:
         raw = np.ascontiguousarray(array, dtype=_VALUE_DTYPES[tensor.dtype]).tobytes()
     return {"dtype": tensor.dtype, "shape": list(array.shape), "data": base64.b64encode(raw).decode("ascii")}
 
 
-def parse_case(request: dict) -> Case:
-    """Build a :class:`Case` from an ``eval`` request."""
+def decode_number(value, name: str, protocol: Optional[int] = None) -> float:
+    """A protocol number (eps, a scalar var) as a float: a JSON number, or in protocol 2 one of the strings
+    "NaN", "Infinity", "-Infinity". ``protocol`` None accepts both forms."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            result = float(value)
+        except OverflowError:
+            result = math.inf
+        if not math.isfinite(result):
+            raise BadRequest(f"{name}: {value!r} is not a JSON number (non-finite numbers are strings)")
+        return result
+    if isinstance(value, str) and value in NON_FINITE:
+        if protocol == 1:
+            raise BadRequest(f"{name}: {value!r} needs protocol 2 (protocol 1 was negotiated)")
+        return NON_FINITE[value]
+    raise BadRequest(f"{name}: {value!r} is not a number (nor one of {', '.join(map(repr, NON_FINITE))})")
+
+
+def _flag(obj: dict, name: str) -> bool:
+    value = obj.get(name)
+    if not isinstance(value, bool):
+        raise BadRequest(f"requires_grad.{name} is {value!r}, not a bool")
+    return value
+
+
+def parse_requires_grad(request: dict, case_operands: tuple, protocol: Optional[int]) -> RequiresGrad:
+    """The request's ``requires_grad`` (protocol 2), or protocol 1's: every operand but a scalar var.
+
+    ``protocol`` None takes protocol 1's default when the field is absent."""
+    input, target, var = case_operands
+    if not request.get("grad", False):
+        if "requires_grad" in request and protocol == 1:
+            raise BadRequest("requires_grad needs protocol 2 (protocol 1 was negotiated)")
+        return RequiresGrad(False, False, False)
+    obj = request.get("requires_grad")
+    if obj is None:
+        if protocol == 2:
+            raise BadRequest("a gradient request of protocol 2 has no requires_grad")
+        return RequiresGrad(True, True, isinstance(var, Tensor))
+    if protocol == 1:
+        raise BadRequest("requires_grad needs protocol 2 (protocol 1 was negotiated)")
+    if not isinstance(obj, dict):
+        raise BadRequest(f"requires_grad is {obj!r}, not an object")
+    flags = RequiresGrad(_flag(obj, "input"), _flag(obj, "target"), _flag(obj, "var"))
+    if not (flags.input or flags.target or flags.var):
+        raise BadRequest("requires_grad: no operand requires grad in a gradient request")
+    if flags.var and not isinstance(var, Tensor):
+        raise BadRequest("requires_grad.var is true for a scalar var")
+    for name, tensor in (("input", input), ("target", target), ("var", var)):
+        if getattr(flags, name) and isinstance(tensor, Tensor) and tensor.dtype in INTEGER_DTYPES:
+            raise BadRequest(f"requires_grad.{name} is true for a {tensor.dtype} operand (only floating ones can)")
+    return flags
+
+
+def parse_case(request: dict, protocol: Optional[int] = None) -> Case:
+    """Build a :class:`Case` from an ``eval`` request.
+
+    ``protocol`` is the negotiated version: 1 refuses what only protocol 2 sends (integer and bool dtypes,
+    non-finite numbers as strings, requires_grad), 2 requires requires_grad in a gradient request, and None
+    (the default, for tools that read stored requests) accepts either form.
+    """
     try:
         var = request["var"]
-        grad = bool(request.get("grad", False))
+        grad = request.get("grad", False)
+        if not isinstance(grad, bool):
+            raise BadRequest(f"grad is {grad!r}, not a bool")
+        full = request["full"]
+        if not isinstance(full, bool):
+            raise BadRequest(f"full is {full!r}, not a bool")
+        reduction = request["reduction"]
+        if not isinstance(reduction, str):
+            raise BadRequest(f"reduction is {reduction!r}, not a string")
+        input = decode_tensor(request["input"], protocol, "input")
+        target = decode_tensor(request["target"], protocol, "target")
+        if isinstance(var, dict) and "scalar" in var:
+            var = decode_number(var["scalar"], "var.scalar", protocol)
+        else:
+            var = decode_tensor(var, protocol, "var")
         return Case(
             id=request["id"],
-            input=decode_tensor(request["input"]),
-            target=decode_tensor(request["target"]),
-            var=float(var["scalar"]) if "scalar" in var else decode_tensor(var),
-            full=bool(request["full"]),
-            eps=float(request["eps"]),
-            reduction=request["reduction"],
+            input=input,
+            target=target,
+            var=var,
+            full=full,
+            eps=decode_number(request["eps"], "eps", protocol),
+            reduction=reduction,
             grad=grad,
-            grad_output=decode_tensor(request["grad_output"]) if grad else None,
+            grad_output=decode_tensor(request["grad_output"], protocol, "grad_output") if grad else None,
+            requires_grad=parse_requires_grad(request, (input, target, var), protocol),
         )
     except (TypeError, KeyError, ValueError) as error:
         raise BadRequest(f"malformed eval request: {type(error).__name__}: {error}") from error
@@ -174,8 +318,9 @@ def evaluate_by_vjp(
 
     ``forward(*operands)`` is the loss (evaluated, for a lazy library); ``vjp(operands)`` is ``(loss,
     (grad_input, grad_target, grad_var))`` for the cotangent ``grad_output``, which the adapter converts
-    itself. An exception from either is turned into a protocol rejection by ``rejection_for`` (which re-raises
-    what it does not know); ``to_protocol`` turns a library array into a :class:`Tensor`.
+    itself; a gradient may be None for an operand that does not require grad. An exception from either is
+    turned into a protocol rejection by ``rejection_for``; ``to_protocol`` turns a library array into a
+    :class:`Tensor`.
     """
     try:
         if not case.grad:
@@ -185,15 +330,16 @@ def evaluate_by_vjp(
         raise rejection_for(error) from error
     return Result(
         loss=to_protocol(loss),
-        grad_input=to_protocol(grad_input),
-        grad_target=to_protocol(grad_target),
-        grad_var=to_protocol(grad_var),
+        grad_input=None if grad_input is None else to_protocol(grad_input),
+        grad_target=None if grad_target is None else to_protocol(grad_target),
+        grad_var=None if grad_var is None else to_protocol(grad_var),
     )
 
 
 def rejection_from(error: Exception, kinds: Sequence[tuple], message: Optional[str] = None) -> Rejection:
     """The protocol rejection for a library's exception, from a table of ``(exception types, kind, test of the
-    message)`` rows tried in order; re-raises an error that no row matches (a fault, not a rejection).
+    message)`` rows tried in order; an error that no row matches is kind ``other``, with the message
+    ``"ExceptionType: text"`` (the library's own error: its deviation, never a fault of the adapter).
 
     The rejection's text is ``message``, or the exception's own text when it is None.
     """
@@ -201,7 +347,7 @@ def rejection_from(error: Exception, kinds: Sequence[tuple], message: Optional[s
     for types, kind, matches in kinds:
         if isinstance(error, types) and matches(text):
             return Rejection(kind, text if message is None else message)
-    raise error
+    return Rejection("other", f"{type(error).__name__}: {text if message is None else message}")
 
 
 def adapter_arguments(description: str, default_profile: str = "torch-2.10", grad: bool = True):
@@ -223,7 +369,10 @@ def declared_features(arguments, *others: str) -> list:
 
 
 def missing_capability(case: Case, dtypes, features) -> Optional[str]:
-    """Say which declared capability a case needs but lacks, or None if it is covered."""
+    """Say which declared capability a case needs but lacks, or None if it is covered.
+
+    Every operand's dtype must be declared; operands of more than one dtype (an integer or bool one beside a
+    floating one included) need mixed_dtype."""
     operands = [case.input, case.target] + ([case.var] if isinstance(case.var, Tensor) else [])
     for tensor in operands:
         if tensor.dtype not in dtypes:
@@ -237,18 +386,39 @@ def missing_capability(case: Case, dtypes, features) -> Optional[str]:
     return None
 
 
-def result_message(case: Case, result: Result) -> dict:
-    """Turn an adapter's :class:`Result` into a success response."""
-    message = {"id": case.id, "ok": True, "loss": encode_tensor(result.loss)}
-    if case.grad:
-        needed = ["grad_input", "grad_target"] + (["grad_var"] if isinstance(case.var, Tensor) else [])
-        absent = [name for name in needed if getattr(result, name) is None]
-        if absent:
-            raise TypeError(f"the adapter returned no {', '.join(absent)} for a gradient request")
-        message["grad_input"] = encode_tensor(result.grad_input)
-        message["grad_target"] = encode_tensor(result.grad_target)
-        message["grad_var"] = encode_tensor(result.grad_var) if isinstance(case.var, Tensor) else None
+def result_message(case: Case, result: Result, protocol: int = 1) -> dict:
+    """Turn an adapter's :class:`Result` into a success response.
+
+    Protocol 2 carries the gradient of exactly each operand that requires grad; protocol 1 carries grad_input
+    and grad_target, and grad_var (null for a scalar var), whenever gradients were asked for. A needed
+    gradient the result lacks, or a result that is not a :class:`Result` of :class:`Tensor`s, raises TypeError.
+    """
+    if not isinstance(result, Result):
+        raise TypeError(f"the adapter returned {type(result).__name__}, not a Result")
+    message = {"id": case.id, "ok": True, "loss": _encoded(result.loss, "loss")}
+    if not case.grad:
+        return message
+    if protocol == 1:
+        needed = ["input", "target"] + (["var"] if isinstance(case.var, Tensor) else [])
+    else:
+        needed = [name for name in ("input", "target", "var") if getattr(case.requires_grad, name)]
+    absent = [f"grad_{name}" for name in needed if getattr(result, f"grad_{name}") is None]
+    if absent:
+        raise TypeError(f"the adapter returned no {', '.join(absent)} for a gradient request")
+    for name in needed:
+        message[f"grad_{name}"] = _encoded(getattr(result, f"grad_{name}"), f"grad_{name}")
+    if protocol == 1 and not isinstance(case.var, Tensor):
+        message["grad_var"] = None
     return message
+
+
+def _encoded(tensor, name: str) -> dict:
+    """A result tensor encoded, or a TypeError that names it."""
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"the adapter's {name} is {type(tensor).__name__}, not a Tensor")
+    if tensor.dtype not in DTYPES:
+        raise TypeError(f"the adapter's {name} has the unknown dtype {tensor.dtype!r}")
+    return encode_tensor(tensor)
 
 
 def error_message(request_id, kind: str, text: str) -> dict:
@@ -256,17 +426,25 @@ def error_message(request_id, kind: str, text: str) -> dict:
     return {"id": request_id, "ok": False, "error": {"kind": kind, "message": text}}
 
 
-def evaluate_request(request: dict, evaluate: Callable[[Case], Result], dtypes, features) -> dict:
-    """Answer one ``eval`` request, turning rejections and adapter crashes into error responses."""
-    case = parse_case(request)
+def evaluate_request(
+    request: dict, evaluate: Callable[[Case], Result], dtypes, features, protocol: Optional[int] = 1
+) -> dict:
+    """Answer one ``eval`` request: rejections as they are, any other exception of ``evaluate`` as kind other,
+    and a result the helper cannot send (wrong type, a gradient missing) as kind internal."""
+    case = parse_case(request, protocol)
     missing = missing_capability(case, dtypes, features)
     if missing:
         return error_message(case.id, "unsupported", missing)
     try:
-        return result_message(case, evaluate(case))
+        result = evaluate(case)
     except Rejection as rejection:
         return error_message(case.id, rejection.kind, rejection.message)
-    except Exception as error:  # an adapter bug: report it, never hide it as a skip or a pass
+    except Exception as error:  # the library's (or the adapter's) own error: a deviation the suite judges
+        traceback.print_exc(file=sys.stderr)
+        return error_message(case.id, "other", f"{type(error).__name__}: {error}")
+    try:
+        return result_message(case, result, 2 if protocol is None else protocol)
+    except Exception as error:  # the adapter's result is unusable: a fault of the adapter, never hidden
         traceback.print_exc(file=sys.stderr)
         return error_message(case.id, "internal", f"{type(error).__name__}: {error}")
 
@@ -279,53 +457,95 @@ def serve(
     profile: str,
     dtypes=("float32", "float64"),
     features=("grad",),
+    protocols=PROTOCOLS,
 ) -> None:
-    """Answer protocol requests from stdin on stdout until ``bye`` or end of input."""
+    """Answer protocol requests from stdin on stdout until ``bye`` or end of input.
+
+    The hello answers the highest version in both ``protocols`` and the suite's offer. Under protocol 1 the
+    hello leaves out the dtypes of protocol 2 (int32, int64, bool), which it cannot carry.
+    """
     unknown = ({profile} - set(PROFILES)) | (set(dtypes) - set(DTYPES)) | (set(features) - set(FEATURES))
     if unknown:
         raise ValueError(f"unknown profile, dtype or feature: {sorted(unknown)}")
-    hello = {
-        "ok": True,
-        "protocol": PROTOCOL,
-        "name": name,
-        "version": version,
-        "profile": profile,
-        "dtypes": list(dtypes),
-        "features": list(features),
-        "gnll_version": __version__,
-    }
+    if not set(protocols) or not set(protocols) <= set(PROTOCOLS):
+        raise ValueError(f"protocols must be a non-empty subset of {PROTOCOLS}, not {protocols!r}")
+    server = Server(evaluate, name=name, version=version, profile=profile, dtypes=dtypes, features=features,
+                    protocols=protocols)
     out, sys.stdout = sys.stdout, sys.stderr
     try:
         for line in iter(sys.stdin.buffer.readline, b""):
             if not line.strip():
                 continue
-            response = answer(line, hello, evaluate)
+            response = server.answer(line)
             if response is None:
                 break
-            out.write(json.dumps(response) + "\n")
+            out.write(json.dumps(response, allow_nan=False) + "\n")
             out.flush()
     finally:
         sys.stdout = out
 
 
+def _no_constant(name: str):
+    raise BadRequest(f"{name} is not JSON (protocol 2 writes non-finite numbers as strings)")
+
+
+class Server:
+    """The state of one protocol conversation: the declaration and the negotiated version (1 until a hello
+    says otherwise)."""
+
+    def __init__(self, evaluate, *, name, version, profile, dtypes, features, protocols=PROTOCOLS):
+        self.evaluate = evaluate
+        self.declaration = dict(name=name, version=version, profile=profile, dtypes=list(dtypes),
+                                features=list(features))
+        self.protocols = tuple(protocols)
+        self.protocol = 1
+
+    def hello(self, request: dict) -> dict:
+        """Negotiate: the highest version offered (``protocols``, else ``protocol``) that this side speaks."""
+        offered = request.get("protocols", [request.get("protocol")])
+        if not isinstance(offered, list):
+            raise BadRequest(f"protocols is {offered!r}, not a list")
+        common = [v for v in offered if type(v) is int and v in self.protocols]
+        if not common:
+            return error_message(None, "unsupported", f"protocol {offered!r} is not supported (this adapter speaks "
+                                 f"{', '.join(map(str, self.protocols))})")
+        self.protocol = max(common)
+        dtypes = self.declaration["dtypes"]
+        if self.protocol == 1:
+            dtypes = [dtype for dtype in dtypes if dtype not in INTEGER_DTYPES]
+        return {"ok": True, "protocol": self.protocol, **self.declaration, "dtypes": dtypes,
+                "gnll_version": __version__}
+
+    def answer(self, line: bytes) -> Optional[dict]:
+        """Answer one request line; None means ``bye``."""
+        request_id = None
+        try:
+            request = json.loads(line.decode("utf-8"), parse_constant=_no_constant)
+            if not isinstance(request, dict):
+                raise BadRequest("a request must be a JSON object")
+            request_id = request.get("id")
+            op = request.get("op")
+            if op == "bye":
+                return None
+            if op == "hello":
+                return self.hello(request)
+            if op == "eval":
+                return evaluate_request(
+                    request, self.evaluate, self.declaration["dtypes"], self.declaration["features"], self.protocol
+                )
+            raise BadRequest(f"unknown op {op!r}")
+        except (BadRequest, UnicodeDecodeError, json.JSONDecodeError) as error:
+            print(f"bad request: {error}: {line[:200]!r}", file=sys.stderr)
+            return error_message(request_id if _is_id(request_id) else None, "bad_request", str(error))
+
+
+def _is_id(value) -> bool:
+    return type(value) is int
+
+
 def answer(line: bytes, hello: dict, evaluate: Callable[[Case], Result]) -> Optional[dict]:
-    """Answer one request line; None means ``bye``."""
-    request_id = None
-    try:
-        request = json.loads(line.decode("utf-8"))
-        if not isinstance(request, dict):
-            raise BadRequest("a request must be a JSON object")
-        request_id = request.get("id")
-        op = request.get("op")
-        if op == "bye":
-            return None
-        if op == "hello":
-            if request.get("protocol") != PROTOCOL:
-                return error_message(None, "unsupported", f"protocol {request.get('protocol')!r} is not supported")
-            return hello
-        if op == "eval":
-            return evaluate_request(request, evaluate, hello["dtypes"], hello["features"])
-        raise BadRequest(f"unknown op {op!r}")
-    except (BadRequest, UnicodeDecodeError, json.JSONDecodeError) as error:
-        print(f"bad request: {error}: {line[:200]!r}", file=sys.stderr)
-        return error_message(request_id, "bad_request", str(error))
+    """Answer one request line with a fresh conversation declared by ``hello`` (protocol 1 until a hello
+    negotiates); None means ``bye``. Kept for callers of the single-function form; :func:`serve` keeps one
+    :class:`Server` for the whole conversation."""
+    server = Server(evaluate, **{key: hello[key] for key in ("name", "version", "profile", "dtypes", "features")})
+    return server.answer(line)

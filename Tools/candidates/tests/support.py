@@ -1,4 +1,4 @@
-"""Test support: start a candidate process and speak protocol version 1 to it."""
+"""Test support: start a candidate process and speak the candidate protocol (version 1, or 2 after HELLO_2)."""
 
 import base64
 import json
@@ -14,7 +14,9 @@ import numpy as np
 CANDIDATES = Path(__file__).resolve().parents[1]
 REPOSITORY = CANDIDATES.parents[1]
 TORCH_PYTHON = REPOSITORY / ".venv-torch" / "bin" / "python"
-VALUE_DTYPES = {"float16": "<f2", "float32": "<f4", "float64": "<f8"}
+VALUE_DTYPES = {"float16": "<f2", "float32": "<f4", "float64": "<f8", "int32": "<i4", "int64": "<i8", "bool": "?"}
+# The hello of a suite that offers protocols 1 and 2 (CONFORMANCE.md section 4).
+HELLO_2 = {"op": "hello", "protocol": 1, "protocols": [1, 2]}
 
 
 def tensor(values, dtype="float64") -> dict:
@@ -42,13 +44,31 @@ def decode(obj: dict) -> np.ndarray:
     return values.reshape(obj["shape"])
 
 
-def eval_request(input, target, var, *, id=1, full=False, eps=1e-6, reduction="mean", grad_output=None) -> dict:
-    """An eval request; gradients are asked for exactly when grad_output is given."""
+def eval_request(
+    input, target, var, *, id=1, full=False, eps=1e-6, reduction="mean", grad_output=None, requires_grad=None
+) -> dict:
+    """An eval request; gradients are asked for exactly when grad_output is given. ``requires_grad`` (protocol
+    2) is a (input, target, var) triple of bools; a non-finite eps is written as protocol 2 writes it."""
+    eps = non_finite_number(eps)
     request = {"op": "eval", "id": id, "input": input, "target": target, "var": var, "full": full, "eps": eps}
     request.update(reduction=reduction, grad=grad_output is not None)
     if grad_output is not None:
         request["grad_output"] = grad_output
+    if requires_grad is not None:
+        request["requires_grad"] = dict(zip(("input", "target", "var"), requires_grad, strict=True))
     return request
+
+
+def non_finite_number(value):
+    """A number as protocol 2 writes it: NaN and the infinities as the strings "NaN", "Infinity", "-Infinity"."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    return value
+
+
+def scalar(value) -> dict:
+    """A scalar var, non-finite ones as protocol 2 writes them."""
+    return {"scalar": non_finite_number(value)}
 
 
 def python_command(python, script: str, *arguments: str) -> str:

@@ -84,10 +84,14 @@ def test_end_of_input_exits_zero():
         assert candidate.close() == 0
 
 
-def test_other_protocol_version_is_unsupported(running):
-    """A hello for a protocol version other than 1 gets an unsupported error."""
-    response = running(numpy_command()).ask({"op": "hello", "protocol": 2})
+@pytest.mark.parametrize(
+    "hello_", [{"op": "hello", "protocol": 3}, {"op": "hello", "protocol": 1, "protocols": [3, 4]}], ids=["3", "3-4"]
+)
+def test_other_protocol_version_is_unsupported(hello_, running):
+    """A hello that offers no version the helper speaks (1 or 2) gets an unsupported error."""
+    response = running(numpy_command()).ask(hello_)
     assert response["ok"] is False and response["error"]["kind"] == "unsupported"
+    assert response["error"]["message"].endswith("is not supported (this adapter speaks 1, 2)")
 
 
 def test_pipelined_requests_are_answered_in_order():
@@ -144,11 +148,12 @@ def test_bfloat16_is_unsupported_by_the_numpy_candidate(running):
     assert running(numpy_command()).ask(request)["error"]["kind"] == "unsupported"
 
 
-def test_adapter_crash_is_internal(tmp_path):
-    """An exception in the adapter is reported as kind internal with its type, and a traceback on stderr."""
+def test_unclassified_exception_is_other(tmp_path):
+    """An exception that evaluate raises and does not classify is kind other with its type (the library's own
+    error, judged as a rejection), and a traceback on stderr; the candidate keeps serving."""
     with Candidate(adapter_command(tmp_path, "return 1 / 0")) as candidate:
         response = candidate.ask(simple_request())
-        assert response["error"] == {"kind": "internal", "message": "ZeroDivisionError: division by zero"}
+        assert response["error"] == {"kind": "other", "message": "ZeroDivisionError: division by zero"}
         assert "Traceback" in candidate.log()
         assert candidate.ask(simple_request(id=2))["id"] == 2
 

@@ -8,7 +8,17 @@ does not widen a dimensioned one), computes in the dtype's compute type (float32
 for float16) and rounds to the dtype; sums accumulate in float32 for float16.
 The clamp of var to eps happens in var's dtype. The backward pass mirrors
 PyTorch's autograd formulas in the same order and dtypes, so the gradient for
-var below eps is taken at eps, not 0.
+var below eps is taken at eps, not 0; a gradient summed over broadcast
+dimensions starts from +0.0, as PyTorch's sums do.
+
+Protocol 2's calls are covered as measured on PyTorch 2.15.0, 2.9.1 and 2.1.2
+(``Tools/facts``): non-finite eps (NaN per profile) and scalar var, gradients for
+the operands that require grad only, and int32, int64 and bool operands, with
+PyTorch's type promotion across categories (a 0-d floating tensor beats a
+dimensioned integer one), two's complement wraparound of ``input - target`` and
+its square, integer to float conversion rounded once (through float32 for
+float16), the clamp's rejection of an integer or bool var and the subtraction's
+rejection of a bool operand.
 
 Run it as a candidate with::
 
@@ -24,9 +34,18 @@ import numpy as np
 
 from gnll.candidate import PROFILES, Case, Rejection, Result, Tensor, serve
 
-NUMPY_DTYPES = {"float16": np.float16, "float32": np.float32, "float64": np.float64}
+NUMPY_DTYPES = {
+    "float16": np.float16, "float32": np.float32, "float64": np.float64, "int32": np.int32, "int64": np.int64,
+    "bool": np.bool_,
+}
+FLOATING = ("float16", "float32", "float64")
 # The type PyTorch's CPU kernels compute and accumulate each dtype in ("opmath").
-COMPUTE_TYPES = {"float16": "float32", "float32": "float32", "float64": "float64"}
+COMPUTE_TYPES = {
+    "float16": "float32", "float32": "float32", "float64": "float64", "int32": "int32", "int64": "int64",
+    "bool": "bool",
+}
+# PyTorch's name of each integer dtype's C type, in "result type Float can't be cast to the desired output type".
+C_TYPE_NAMES = {"int32": "int", "int64": "long int", "bool": "bool"}
 HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
 
@@ -34,23 +53,47 @@ def round_to(dtype: str, values) -> np.ndarray:
     """Convert values to a protocol dtype the way PyTorch converts from a wider type.
 
     PyTorch converts a double to a reduced-precision float through float32, so
-    float16 gets two roundings.
+    float16 gets two roundings; an integer goes to float32 or float64 rounded once
+    (int64 2^60 + 2^36 + 1 is float32 2^60 + 2^37), and to float16 through float32.
+    Integer and bool dtypes take integer values as they are (the promotion never
+    narrows them).
     """
-    values = np.asarray(values, dtype=np.float64)
+    values = np.asarray(values)
+    if values.dtype.kind not in "iub":
+        values = values.astype(np.float64)
     if dtype == "float16":
         return values.astype(np.float32).astype(np.float16)
     return values.astype(NUMPY_DTYPES[dtype])
 
 
+def category(dtype: str) -> int:
+    """PyTorch's category of a dtype: bool 0, integer 1, floating 2."""
+    return 0 if dtype == "bool" else 1 if dtype in ("int32", "int64") else 2
+
+
+def promote_types(a: str, b: str) -> str:
+    """``torch.promote_types`` of two dtypes: the higher category, the wider type within one."""
+    if category(a) != category(b):
+        return a if category(a) > category(b) else b
+    return np.result_type(NUMPY_DTYPES[a], NUMPY_DTYPES[b]).name
+
+
 def promote(a: str, a_shape: tuple, b: str, b_shape: tuple) -> str:
     """The dtype of a binary op between two tensors: PyTorch's type promotion.
 
-    A 0-d tensor does not widen a tensor with dimensions (all these dtypes are of
-    one category): a float32 (2,) tensor minus a float64 0-d tensor is float32.
+    A 0-d tensor does not widen a dimensioned tensor of its category or a higher one
+    (a float32 (2,) tensor minus a float64 0-d tensor is float32), but a 0-d tensor of
+    a higher category decides (int32 (3,) minus a float16 0-d tensor is float16; bool
+    (3,) with an int64 0-d tensor is int64): c10's ``combine_categories``.
     """
     if (len(a_shape) == 0) != (len(b_shape) == 0):
-        return b if len(a_shape) == 0 else a
-    return np.result_type(NUMPY_DTYPES[a], NUMPY_DTYPES[b]).name
+        dimensioned, zero_d = (b, a) if len(a_shape) == 0 else (a, b)
+        if category(dimensioned) == 2:
+            return dimensioned
+        if dimensioned == "bool" or category(zero_d) == 2:
+            return promote_types(dimensioned, zero_d)
+        return dimensioned
+    return promote_types(a, b)
 
 
 def elementwise(op, dtype: str, a, b) -> np.ndarray:
@@ -84,7 +127,8 @@ def logarithm(dtype: str, a: np.ndarray) -> np.ndarray:
 def accumulate(values, dtype: str, axis=None) -> np.ndarray:
     """Sum values of ``dtype`` in its accumulation type (float32 for float16), not rounded to dtype.
 
-    numpy sums a contiguous axis pairwise, as accurate as PyTorch's cascade sums.
+    numpy sums a contiguous axis pairwise, as accurate as PyTorch's cascade sums, and like PyTorch's its sum
+    starts from +0.0: a sum of -0.0 elements only is +0.0 (numpy 1.26 and 2.4 measured).
     """
     return np.ascontiguousarray(values, dtype=NUMPY_DTYPES[COMPUTE_TYPES[dtype]]).sum(axis=axis)
 
@@ -116,6 +160,8 @@ def sum_to(values: np.ndarray, shape: tuple, dtype: str) -> np.ndarray:
     """
     lead = values.ndim - len(shape)
     summed = list(range(lead)) + [lead + i for i, n in enumerate(shape) if n == 1 and values.shape[lead + i] != 1]
+    if not summed:
+        return values.reshape(shape)  # nothing to sum: autograd passes the gradient on as it is (-0.0 stays)
     kept = [axis for axis in range(values.ndim) if axis not in summed]
     grouped = np.transpose(values, kept + summed).reshape(
         [values.shape[axis] for axis in kept] + [math.prod(values.shape[axis] for axis in summed)]
@@ -208,10 +254,15 @@ def plan_since_1_9(case: Case, profile: str) -> tuple:
 
 
 def var_values(case: Case) -> tuple:
-    """var as PyTorch holds it: its dtype name and its values (a scalar var becomes input-shaped)."""
+    """var as PyTorch holds it: its dtype name and its values.
+
+    A scalar var is ``var * ones_like(input)``: input-shaped, of input's dtype when that is floating and of the
+    default dtype, float32, for an integer or bool input.
+    """
     if isinstance(case.var, Tensor):
         return case.var.dtype, case.var.array.astype(NUMPY_DTYPES[case.var.dtype])
-    return case.input.dtype, np.broadcast_to(round_to(case.input.dtype, case.var), case.input.array.shape)
+    dtype = case.input.dtype if case.input.dtype in FLOATING else "float32"
+    return dtype, np.broadcast_to(round_to(dtype, case.var), case.input.array.shape)
 
 
 # c10's names of the dtypes in "value cannot be converted to type NAME without overflow": (2.10 on, before).
@@ -223,8 +274,11 @@ def clamp(values: np.ndarray, eps: float, dtype: str, profile: str) -> np.ndarra
     """``var.clamp_(min=eps)`` in var's dtype: ``v < eps ? eps : v`` (NaN and -0.0 survive).
 
     The bound is converted with c10's overflow check: a finite eps beyond the dtype's range raises.
-    A NaN eps makes every element NaN from torch 2.10 on and leaves var as it is before.
+    A NaN eps makes every element NaN from torch 2.10 on and leaves var as it is before; +inf makes every
+    element but NaN +inf, -inf leaves var as it is. An integer or bool var cannot hold the float result.
     """
+    if dtype not in FLOATING:
+        raise Rejection("type", f"result type Float can't be cast to the desired output type {C_TYPE_NAMES[dtype]}")
     if math.isfinite(eps) and abs(eps) > float(np.finfo(NUMPY_DTYPES[dtype]).max):
         name = OVERFLOW_TYPE_NAMES[dtype][0 if profile == "torch-2.10" else 1]
         raise Rejection("type", f"value cannot be converted to type {name} without overflow")
@@ -290,10 +344,12 @@ def forward(o: Operands, case: Case, per_sample: bool) -> tuple:
 
 
 def backward(o: Operands, case: Case, per_sample: bool, count: int, d: np.ndarray, squared: np.ndarray) -> tuple:
-    """Gradients for x, t and v in their dtypes and computed shapes, in autograd's order.
+    """Gradients for x, t and v in their dtypes and computed shapes, in autograd's order; None for an operand
+    that does not require grad (its gradient is never computed, as autograd does not).
 
     Each gradient is summed to its operand's shape in the dtype it flows in, then cast to the operand's.
     """
+    wanted = case.requires_grad
     g = case.grad_output.array
     if case.reduction == "mean":
         g = with_scalar(np.divide, o.r_dtype, g, count)
@@ -303,17 +359,39 @@ def backward(o: Operands, case: Case, per_sample: bool, count: int, d: np.ndarra
     half = np.broadcast_to(half, np.broadcast_shapes(d.shape, o.v.shape))
 
     # log(var) + d^2 / var: var gets grad / var from log and -grad * (d^2 / var) / var from the division.
-    squared_gradient = divide_by_var(half, o)
-    division_gradient = elementwise(np.multiply, o.r_dtype, -half, divide_by_var(divide_by_var(squared, o), o))
-    log_gradient = elementwise(np.divide, o.v_dtype, sum_to(half, o.v.shape, o.r_dtype), o.v)
-    g_v = elementwise(np.add, o.v_dtype, log_gradient, sum_to(division_gradient, o.v.shape, o.r_dtype))
+    g_v = None
+    if wanted.var:
+        division_gradient = elementwise(np.multiply, o.r_dtype, -half, divide_by_var(divide_by_var(squared, o), o))
+        log_gradient = elementwise(np.divide, o.v_dtype, sum_to(half, o.v.shape, o.r_dtype), o.v)
+        g_v = elementwise(np.add, o.v_dtype, log_gradient, sum_to(division_gradient, o.v.shape, o.r_dtype))
+    if not (wanted.input or wanted.target):
+        return None, None, g_v
 
-    # d ** 2: grad * (2 d), then input - target: +grad to input, -grad to target.
+    # d ** 2: grad * (2 d), then input - target: +grad to input, -grad (negated element by element, then
+    # summed from +0.0) to target.
+    squared_gradient = divide_by_var(half, o)
     twice_d = with_scalar(np.multiply, o.d_dtype, d, 2)
     g_d = elementwise(np.multiply, o.d_dtype, sum_to(squared_gradient, d.shape, o.r_dtype), twice_d)
-    g_x = round_to(o.x_dtype, sum_to(g_d, o.x.shape, o.d_dtype))
-    g_t = -round_to(o.t_dtype, sum_to(g_d, o.t.shape, o.d_dtype))
+    g_x = round_to(o.x_dtype, sum_to(g_d, o.x.shape, o.d_dtype)) if wanted.input else None
+    g_t = round_to(o.t_dtype, sum_to(-g_d, o.t.shape, o.d_dtype)) if wanted.target else None
     return g_x, g_t, g_v
+
+
+def check_subtraction(a: str, b: str) -> None:
+    """``input - target`` refuses a bool operand before it broadcasts (NotImplementedError from torch 2.10 on,
+    RuntimeError before; the same message)."""
+    if a == "bool" and b == "bool":
+        raise Rejection(
+            "type",
+            "Subtraction, the `-` operator, with two bool tensors is not supported. "
+            "Use the `^` or `logical_xor()` operator instead.",
+        )
+    if "bool" in (a, b):
+        raise Rejection(
+            "type",
+            "Subtraction, the `-` operator, with a bool tensor is not supported. "
+            "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.",
+        )
 
 
 def operands(case: Case, profile: str) -> Operands:
@@ -325,6 +403,7 @@ def operands(case: Case, profile: str) -> Operands:
         v_shape = plan_since_1_9(case, profile)
     var_dtype, raw_var = var_values(case)
     v = clamp(raw_var, case.eps, var_dtype, profile).reshape(v_shape)
+    check_subtraction(case.input.dtype, case.target.dtype)
     d_shape = broadcast_shape(x_shape, t_shape)
     broadcast_shape(d_shape, v_shape)
     d_dtype = promote(case.input.dtype, x_shape, case.target.dtype, t_shape)
@@ -351,9 +430,9 @@ def evaluate(case: Case, profile: str) -> Result:
         g_x, g_t, g_v = backward(o, case, per_sample, count, d, squared)
     return Result(
         loss=Tensor(np.asarray(loss), o.r_dtype),
-        grad_input=Tensor(g_x.reshape(case.input.array.shape), case.input.dtype),
-        grad_target=Tensor(g_t.reshape(case.target.array.shape), case.target.dtype),
-        grad_var=Tensor(g_v.reshape(case.var.array.shape), case.var.dtype) if isinstance(case.var, Tensor) else None,
+        grad_input=None if g_x is None else Tensor(g_x.reshape(case.input.array.shape), case.input.dtype),
+        grad_target=None if g_t is None else Tensor(g_t.reshape(case.target.array.shape), case.target.dtype),
+        grad_var=None if g_v is None else Tensor(g_v.reshape(case.var.array.shape), case.var.dtype),
     )
 
 
@@ -367,7 +446,7 @@ def main() -> None:
         name="numpy-gnll",
         version="1",
         profile=profile,
-        dtypes=["float16", "float32", "float64"],
+        dtypes=["float16", "float32", "float64", "int32", "int64", "bool"],
         features=["grad", "scalar_var", "mixed_dtype"],
     )
 

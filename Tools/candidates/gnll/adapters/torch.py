@@ -1,9 +1,11 @@
 """Real PyTorch's gaussian_nll_loss, served as a protocol candidate.
 
-Each case calls ``torch.nn.functional.gaussian_nll_loss`` and, for gradients,
-``loss.backward(grad_output)``. The profile follows ``torch.__version__``
-unless ``--profile`` overrides it. Runs single-threaded on the CPU unless
-``--device`` names another device::
+Each case calls ``torch.nn.functional.gaussian_nll_loss`` on tensors made with
+``torch.tensor(..., requires_grad=...)`` as the case's ``requires_grad`` says and,
+for gradients, ``loss.backward(grad_output)``. It speaks protocol 2: int32, int64
+and bool operands, non-finite eps and scalar var, gradients for some operands
+only. The profile follows ``torch.__version__`` unless ``--profile`` overrides
+it. Runs single-threaded on the CPU unless ``--device`` names another device::
 
     python -m gnll.adapters.torch [--profile torch-2.10] [--device cuda]
     .venv-torch/bin/python Tools/candidates/torch_candidate.py [--profile torch-2.10] [--device cuda]
@@ -23,6 +25,9 @@ TORCH_DTYPES = {
     "bfloat16": torch.bfloat16,
     "float32": torch.float32,
     "float64": torch.float64,
+    "int32": torch.int32,
+    "int64": torch.int64,
+    "bool": torch.bool,
 }
 DTYPE_NAMES = {dtype: name for name, dtype in TORCH_DTYPES.items()}
 BROADCAST_ERROR = re.compile(
@@ -39,6 +44,10 @@ PYTORCH_ERROR_KINDS = (
     (RuntimeError, "broadcast", lambda text: BROADCAST_ERROR.search(text) is not None),
     # clamp_(min=eps) with an eps beyond var's dtype: c10's checked conversion of the bound.
     (RuntimeError, "type", lambda text: text.startswith("value cannot be converted to type")),
+    # clamp_(min=eps) of an integer or bool var: the float result cannot be written back into var.
+    (RuntimeError, "type", lambda text: text.startswith("result type Float can't be cast to the desired output type")),
+    # input - target with a bool operand (NotImplementedError from 2.10 on, RuntimeError before).
+    ((RuntimeError, NotImplementedError), "type", lambda text: text.startswith("Subtraction, the `-` operator, with")),
 )
 ERROR_KINDS = PYTORCH_ERROR_KINDS + (
     # torch 1.8 views input, target and var as (N, -1); these are its failures to do so.
@@ -49,9 +58,8 @@ ERROR_KINDS = PYTORCH_ERROR_KINDS + (
 
 
 def to_torch(tensor: Tensor, device: str, requires_grad: bool) -> torch.Tensor:
-    """A leaf torch tensor holding a protocol tensor's values in its dtype."""
-    values = torch.as_tensor(tensor.array).to(device=device, dtype=TORCH_DTYPES[tensor.dtype])
-    return values.requires_grad_(requires_grad)
+    """A leaf torch tensor holding a protocol tensor's values in its dtype, as ``torch.tensor`` makes it."""
+    return torch.tensor(tensor.array, dtype=TORCH_DTYPES[tensor.dtype], device=device, requires_grad=requires_grad)
 
 
 def to_protocol(values: torch.Tensor) -> Tensor:
@@ -62,15 +70,16 @@ def to_protocol(values: torch.Tensor) -> Tensor:
 
 
 def rejection_for(error: Exception) -> Rejection:
-    """The protocol rejection for an exception PyTorch raised; re-raise anything unexpected."""
+    """The protocol rejection for an exception PyTorch raised; one it does not know is kind other."""
     return rejection_from(error, ERROR_KINDS)
 
 
 def evaluate(case: Case, device: str) -> Result:
     """Evaluate one case with real PyTorch."""
-    input = to_torch(case.input, device, case.grad)
-    target = to_torch(case.target, device, case.grad)
-    var = to_torch(case.var, device, case.grad) if isinstance(case.var, Tensor) else case.var
+    flags = case.requires_grad
+    input = to_torch(case.input, device, flags.input)
+    target = to_torch(case.target, device, flags.target)
+    var = to_torch(case.var, device, flags.var) if isinstance(case.var, Tensor) else case.var
     try:
         loss = F.gaussian_nll_loss(input, target, var, full=case.full, eps=case.eps, reduction=case.reduction)
     except Exception as error:
@@ -81,15 +90,12 @@ def evaluate(case: Case, device: str) -> Result:
 
 
 def result(case: Case, loss: torch.Tensor, input: torch.Tensor, target: torch.Tensor, var) -> Result:
-    """The protocol result: the loss and, when the case asks for them, the gradients its backward left."""
+    """The protocol result: the loss and, when the case asks for them, the gradients its backward left (those
+    of the operands that require grad)."""
     if not case.grad:
         return Result(loss=to_protocol(loss))
-    return Result(
-        loss=to_protocol(loss),
-        grad_input=to_protocol(input.grad),
-        grad_target=to_protocol(target.grad),
-        grad_var=to_protocol(var.grad) if isinstance(var, torch.Tensor) else None,
-    )
+    grads = [t.grad if isinstance(t, torch.Tensor) else None for t in (input, target, var)]
+    return Result(to_protocol(loss), *[None if g is None else to_protocol(g) for g in grads])
 
 
 def supported_dtypes(device: str) -> list:
@@ -99,7 +105,7 @@ def supported_dtypes(device: str) -> list:
     'Half'``, measured on 2.0.1 and 1.13.1), which the loss calls on every tensor var: on such a build float16 is
     left out of the hello, so the suite skips float16 cases instead of counting the missing kernel as a fault.
     """
-    dtypes = list(TORCH_DTYPES)
+    dtypes = list(TORCH_DTYPES)  # the integer and bool ones are sent in protocol 2 only
     try:
         torch.ones(1, dtype=torch.float16, device=device).clamp_(min=1e-6)
     except RuntimeError as error:
