@@ -12,6 +12,7 @@
 # first build of the package (the root package in release mode, and ordo-one/benchmark) takes a few minutes; it goes
 # to Benchmarks/.build. PERFORMANCE.md, "Benchmark gate", says what is measured and how the gate was shown to fail.
 set -uo pipefail
+script="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
 cd "$(dirname "$0")/../Benchmarks"
 
 mode=check
@@ -19,7 +20,7 @@ case "${1:-}" in
 "") ;;
 --update) mode=update ;;
 -h | --help)
-    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,13p' "$script" | sed 's/^# \{0,1\}//'
     exit 0
     ;;
 *)
