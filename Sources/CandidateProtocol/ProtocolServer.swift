@@ -67,12 +67,15 @@ public struct ProtocolServer {
     public let diagnostics: Int32?
     /// The longest request line accepted, in bytes.
     public let maximumRequestLength: Int
+    /// The newest protocol version the server agrees to: the candidate's own, or less.
+    public let newestProtocolVersion: Int
 
     /// Makes a server; it does nothing until ``run()``.
     public init(
         candidate: any Candidate, input: Int32 = 0, output: Int32 = 1, diagnostics: Int32? = 2,
-        maximumRequestLength: Int = 256 << 20
+        maximumRequestLength: Int = 256 << 20, newestProtocolVersion: Int? = nil
     ) {
+        self.newestProtocolVersion = min(candidate.info.protocolVersion, newestProtocolVersion ?? .max)
         self.candidate = candidate
         self.input = input
         self.output = output
@@ -156,9 +159,8 @@ public struct ProtocolServer {
                 evaluateBatch()
                 let info = server.candidate.info
                 // The newest offered version this candidate speaks; under 1, only the floating dtypes.
-                if let chosen = offered.filter({ ProtocolMessages.versions.contains($0) && $0 <= info.protocolVersion })
-                    .max()
-                {
+                let newest = server.newestProtocolVersion
+                if let chosen = offered.filter({ ProtocolMessages.versions.contains($0) && $0 <= newest }).max() {
                     version = chosen
                     var negotiated = info
                     negotiated.protocolVersion = chosen
@@ -168,7 +170,7 @@ public struct ProtocolServer {
                     ProtocolMessages.appendErrorResponse(
                         id: nil, kind: RejectionKind.unsupported.rawValue,
                         message: "protocol \(offered.map(String.init).joined(separator: ", ")) is not supported; "
-                            + "this candidate speaks protocol 1 to \(info.protocolVersion)", to: &writer)
+                            + "this candidate speaks protocol 1 to \(newest)", to: &writer)
                 }
             case .bye:
                 evaluateBatch()
