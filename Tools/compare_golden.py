@@ -145,8 +145,10 @@ def cpu_log_bound(case: h5py.Group) -> float:
     else:
         var, var_dtype = np.float64(case.attrs["var_scalar"]), loss_dtype
     # The dtype the log ran in depends on the profile's promotion (a scalar var takes input's); the least
-    # precise operand bounds them all.
-    log_dtype = least_precise([input_dtype, target_dtype, var_dtype])
+    # precise floating operand bounds them all (an integer or bool operand is converted to a floating partner's
+    # dtype, and the loss is floating).
+    log_dtype = least_precise([dtype for dtype in (input_dtype, target_dtype, var_dtype, loss_dtype)
+                               if dtype in FLOATING_DTYPES])
     clamped = np.maximum(var, float(case.attrs["eps"]))
     count = math.prod(np.broadcast_shapes(input.shape, target.shape))
     if count == 0 or clamped.size == 0:
@@ -154,6 +156,8 @@ def cpu_log_bound(case: h5py.Group) -> float:
     with np.errstate(all="ignore"):
         largest_log = finite_max(np.abs(np.log(clamped)))
         smallest_var = -finite_max(-clamped)
+        # For int32 and int64 operands PyTorch's difference and square wrap around; the exact square taken here
+        # is at least as large as any wrapped one, so the bound only grows.
         largest_quotient = finite_max((input - target) ** 2) / smallest_var
     largest_term = 0.5 * (largest_log + largest_quotient) + (HALF_LOG_TWO_PI if case.attrs["full"] else 0.0)
     if not math.isfinite(largest_term):

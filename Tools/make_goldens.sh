@@ -7,16 +7,22 @@
 #   .venv-torch        Tools/requirements.txt               golden/torch-2.15.0.h5
 #   .venv-torch-2.9.1  Tools/requirements-torch-2.9.1.txt   golden/torch-2.9.1.h5
 #   .venv-torch-2.1.2  Tools/requirements-torch-2.1.2.txt   golden/torch-2.1.2.h5
-# Usage: Tools/make_goldens.sh   (from anywhere; PYTHON selects the base interpreter, default python3)
+# Usage: Tools/make_goldens.sh   (from anywhere; PYTHON selects the base interpreter, default python3; VENV_ROOT
+# the folder that holds the venvs, default the repository root, so that a second checkout, such as a git
+# worktree, can use the venvs of the first)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
+VENV_ROOT="${VENV_ROOT:-.}"
 
-# export_release VERSION VENV REQUIREMENTS
+# export_release VERSION VENV REQUIREMENTS [PACKAGE...]
+# The packages beside the requirements must be those Tools/setup.sh installs into the same venv (pytest in
+# .venv-torch): make_venv.sh's stamp records them, and a venv whose stamp differs is made again from scratch.
 export_release() {
-    local version="$1" venv="$2" requirements="$3"
-    PYTHON="$PYTHON" bash Tools/make_venv.sh "$venv" "$requirements"
+    local version="$1" venv="$VENV_ROOT/$2" requirements="$3"
+    shift 3
+    PYTHON="$PYTHON" bash Tools/make_venv.sh "$venv" "$requirements" "$@"
     local installed
     installed="$("$venv/bin/python" -c 'import torch; print(torch.__version__.split("+")[0])')"
     if [ "$installed" != "$version" ]; then
@@ -27,6 +33,6 @@ export_release() {
 }
 
 mkdir -p golden
-export_release 2.15.0 .venv-torch Tools/requirements.txt
+export_release 2.15.0 .venv-torch Tools/requirements.txt pytest
 export_release 2.9.1 .venv-torch-2.9.1 Tools/requirements-torch-2.9.1.txt
 export_release 2.1.2 .venv-torch-2.1.2 Tools/requirements-torch-2.1.2.txt

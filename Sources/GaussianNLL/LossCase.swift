@@ -48,11 +48,12 @@ public struct LossCase: Sendable, Equatable {
     }
 
     /// The unit roundoff that bounds the call's rounding errors: the largest among its floating operands'
-    /// dtypes (a mixed-dtype call may round intermediates in its narrowest dtype); float32's when no operand is
-    /// floating (the loss then takes float32, the default dtype).
+    /// dtypes (a mixed-dtype call may round intermediates in its narrowest dtype), a Python-float var counted in
+    /// the dtype it takes (float32, the default dtype, beside an integral input, whatever target is); float32's
+    /// when no operand is floating (the loss then takes float32).
     public var largestUnitRoundoff: Double {
         var types = [input.dtype, target.dtype]
-        if let variance = variance.tensor { types.append(variance.dtype) }
+        types.append(variance.tensor?.dtype ?? CallLayout.varianceType(of: self))
         return types.filter(\.isFloatingPoint).map(\.unitRoundoff).max() ?? DType.float32.unitRoundoff
     }
 

@@ -9,10 +9,17 @@ internal import HDF5
 /// (Fuzz/KnownIssues), which no check in this process can prevent: `gnll` reads each file in a child process
 /// first (`GoldenFileLoader` in GoldenReplay lets a caller do the same).
 public struct GoldenFile: Sendable {
-    /// The schema version this reader understands.
-    public static let schemaVersion: Int64 = 1
+    /// The schema version `Tools/export_golden.py` writes: 2, which adds integer and bool operands, non-finite eps
+    /// and scalar var, and `requires_grad` per operand to schema 1.
+    public static let schemaVersion: Int64 = 2
+
+    /// The schema versions this reader reads: 1 (the files before protocol 2, where every tensor operand of a case
+    /// with gradients requires grad) and 2.
+    public static let readableSchemaVersions: ClosedRange<Int64> = 1...2
 
     public let path: String
+    /// The file's schema version: 1 or 2.
+    public let schemaVersion: Int64
     /// The root attributes: versions, platform, generator, seed, creation time.
     public let provenance: [String: String]
     /// The profile the recording PyTorch release follows.
@@ -20,8 +27,9 @@ public struct GoldenFile: Sendable {
     /// The cases, ordered by name.
     public let cases: [GoldenCase]
 
-    init(path: String, provenance: [String: String], profile: Profile, cases: [GoldenCase]) {
+    init(path: String, schemaVersion: Int64, provenance: [String: String], profile: Profile, cases: [GoldenCase]) {
         self.path = path
+        self.schemaVersion = schemaVersion
         self.provenance = provenance
         self.profile = profile
         self.cases = cases
@@ -60,10 +68,12 @@ public struct GoldenFile: Sendable {
             }
             self.provenance = provenance
             let version = try root.attributes.int64("schema_version")
-            guard version == Self.schemaVersion else {
+            guard Self.readableSchemaVersions.contains(version) else {
                 throw GoldenFileError(
-                    path: path, object: "/", message: "schema version \(version) is not supported (expected 1)")
+                    path: path, object: "/",
+                    message: "schema version \(version) is not supported (this reader reads schema versions 1 and 2)")
             }
+            schemaVersion = version
             let profileName = try root.attributes.string("profile")
             guard let profile = Profile(rawValue: profileName) else {
                 throw GoldenFileError(path: path, object: "/", message: "unknown profile \"\(profileName)\"")
@@ -73,7 +83,7 @@ public struct GoldenFile: Sendable {
             cases = try group.memberNames().map { name throws(GoldenFileError) in
                 try GoldenCase(
                     group: try Self.wrap { () throws(HDF5Error) in try group.group(name) }, name: name, path: path,
-                    budget: budget)
+                    schemaVersion: version, budget: budget)
             }
             guard !cases.isEmpty else {
                 throw GoldenFileError(path: path, object: "/cases", message: "holds no case: nothing would be replayed")
@@ -136,7 +146,11 @@ public struct GoldenCase: Sendable {
         self.expected = expected
     }
 
-    init(group: HDF5Group, name: String, path: String, budget: DecodingBudget) throws(GoldenFileError) {
+    init(
+        group: HDF5Group, name: String, path: String, schemaVersion: Int64, budget: DecodingBudget
+    )
+        throws(GoldenFileError)
+    {
         let object = group.path
         func fail(_ message: String) -> GoldenFileError {
             GoldenFileError(path: path, object: object, message: message)
@@ -164,7 +178,7 @@ public struct GoldenCase: Sendable {
                         "its tensors hold more than \(GoldenFile.maximumCaseElements) elements together (at \(name)),"
                             + " the most a golden case may hold")
                 }
-                return try GoldenTensor.read(dataset, budget: budget)
+                return try GoldenTensor.read(dataset, schemaVersion: schemaVersion, budget: budget)
             }
             let variance: Variance
             if try attributes.contains("var_scalar") {
@@ -180,15 +194,28 @@ public struct GoldenCase: Sendable {
                     "its loss would have \(count) elements, more than the \(GoldenFile.maximumCaseElements) a golden case"
                         + " may have")
             }
+            let requiresGrad = try Self.requiresGrad(
+                of: call, attributes: attributes, grad: grad == 1, schemaVersion: schemaVersion, fail: fail)
+            call.requiresGrad = requiresGrad
             switch try attributes.string("outcome") {
             case "ok":
                 let loss = try tensor("loss")
                 var gradients: Gradients?
                 if grad == 1 {
                     call.gradOutput = try tensor("grad_output")
+                    func gradient(_ name: String, _ operand: String, required: Bool) throws(GoldenFileError) -> Tensor?
+                    {
+                        if required { return try tensor(name) }
+                        guard !members.contains(name) else {
+                            throw fail("dataset \(name) is present, but \(operand) does not require grad")
+                        }
+                        return nil
+                    }
                     gradients = Gradients(
-                        input: try tensor("grad_input"), target: try tensor("grad_target"),
-                        variance: variance.tensor == nil ? nil : try tensor("grad_var"))
+                        input: try gradient("grad_input", "input", required: requiresGrad.input),
+                        target: try gradient("grad_target", "target", required: requiresGrad.target),
+                        variance: try gradient(
+                            "grad_var", "var", required: requiresGrad.variance && variance.tensor != nil))
                 }
                 expected = .success(LossResult(loss: loss, gradients: gradients))
             case "error":
@@ -212,6 +239,51 @@ public struct GoldenCase: Sendable {
         } catch {
             throw fail("\(error)")
         }
+    }
+
+    /// The names of the `requires_grad_*` attributes, for input, target and var.
+    static let requiresGradAttributes = ["requires_grad_input", "requires_grad_target", "requires_grad_var"]
+
+    /// Which operands require grad: schema 2's `requires_grad_*` attributes, present exactly when `grad` is 1, each 0
+    /// or 1, at least one 1, and 0 for a scalar var and for an integer or bool operand; in schema 1, which has none
+    /// of them, every tensor operand. Without gradients (`grad` 0) it is the default, ``RequiresGrad/all``, which a
+    /// call without `grad_output` ignores.
+    static func requiresGrad(
+        of call: LossCase, attributes: HDF5Attributes, grad: Bool, schemaVersion: Int64,
+        fail: (String) -> GoldenFileError
+    ) throws -> RequiresGrad {
+        var present = [String]()
+        for name in requiresGradAttributes where try attributes.contains(name) { present.append(name) }
+        if let name = present.first {
+            guard schemaVersion >= 2 else {
+                throw fail("attribute \(name) needs schema version 2 (the file is schema \(schemaVersion))")
+            }
+            guard grad else { throw fail("attribute \(name) is present, but grad is 0") }
+        }
+        guard grad else { return .all }
+        guard schemaVersion >= 2 else {
+            return RequiresGrad(input: true, target: true, variance: call.variance.tensor != nil)
+        }
+        let operands: [(name: String, dtype: DType?)] = [
+            ("input", call.input.dtype), ("target", call.target.dtype), ("var", call.variance.tensor?.dtype),
+        ]
+        var flags = [Bool]()
+        for (attribute, operand) in zip(requiresGradAttributes, operands) {
+            guard present.contains(attribute) else { throw fail("attribute \(attribute) is missing (grad is 1)") }
+            let value = try attributes.int64(attribute)
+            guard value == 0 || value == 1 else { throw fail("attribute \(attribute) is \(value), not 0 or 1") }
+            if value == 1 {
+                guard let dtype = operand.dtype else { throw fail("attribute \(attribute) is 1 for a scalar var") }
+                guard dtype.isFloatingPoint else {
+                    throw fail(
+                        "attribute \(attribute) is 1 for \(GoldenTensor.article(dtype)) \(dtype) \(operand.name), which"
+                            + " cannot require grad")
+                }
+            }
+            flags.append(value == 1)
+        }
+        guard flags.contains(true) else { throw fail("grad is 1, but no operand requires grad") }
+        return RequiresGrad(input: flags[0], target: flags[1], variance: flags[2])
     }
 }
 
@@ -247,7 +319,19 @@ final class DecodingBudget {
 
 /// Tensors as the golden files store them.
 enum GoldenTensor {
-    static func read(_ dataset: HDF5Dataset, budget: DecodingBudget) throws(GoldenFileError) -> Tensor {
+    /// "an" before int32 and int64, "a" before the other dtypes.
+    static func article(_ dtype: DType) -> String {
+        dtype.rawValue.hasPrefix("int") ? "an" : "a"
+    }
+
+    /// The largest magnitude an int64 tensor may hold: every integer up to 2^53 is exact as a `Double`.
+    static let largestInt64Magnitude: Int64 = 1 << 53
+
+    static func read(
+        _ dataset: HDF5Dataset, schemaVersion: Int64, budget: DecodingBudget
+    ) throws(GoldenFileError)
+        -> Tensor
+    {
         func fail(_ message: String) -> GoldenFileError {
             GoldenFileError(path: dataset.filePath, object: dataset.path, message: message)
         }
@@ -259,21 +343,55 @@ enum GoldenTensor {
                     + "\(GoldenFile.maximumDecodedBytes >> 20) MiB decoded")
         }
         let dtypeName: String
-        let array: HDF5Array
         do {
             dtypeName = try dataset.attributes.string("dtype")
-            array = try dataset.read()
         } catch {
             throw GoldenFileError(error)
         }
         guard let dtype = DType(rawValue: dtypeName) else { throw fail("unknown dtype \"\(dtypeName)\"") }
+        if !dtype.isFloatingPoint && schemaVersion < 2 {
+            throw fail(
+                "\(article(dtype)) \(dtype) tensor needs schema version 2 (the file is schema \(schemaVersion))")
+        }
+        // The HDF5 type each dtype is stored as; the reader widens every integer type to Int64.
+        let storedAs: HDF5ElementType? =
+            switch dtype {
+            case .int32: .signedInteger(bits: 32)
+            case .int64: .signedInteger(bits: 64)
+            case .bool: .unsignedInteger(bits: 8)
+            default: nil
+            }
+        if let storedAs, dataset.elementType != storedAs {
+            throw fail(
+                "\(article(dtype)) \(dtype) tensor cannot be stored as \(dataset.elementType) (it is stored as"
+                    + " \(storedAs))")
+        }
+        let array: HDF5Array
+        do {
+            array = try dataset.read()
+        } catch {
+            throw GoldenFileError(error)
+        }
         let values: [Double]
         switch (dtype, array.storage) {
         case (.float16, .float16Bits(let bits)): values = bits.map { Double(Float16(bitPattern: $0)) }
         case (.bfloat16, .uint16(let bits)): values = bits.map(BFloat16Bits.value)
         case (.float32, .float32(let floats)): values = floats.map(Double.init)
         case (.float64, .float64(let doubles)): values = doubles
-        default: throw fail("a \(dtype) tensor cannot be stored as \(array.storage.kind)")
+        case (.int32, .int64(let integers)): values = integers.map(Double.init)
+        case (.int64, .int64(let integers)):
+            if let index = integers.firstIndex(where: { $0.magnitude > Self.largestInt64Magnitude.magnitude }) {
+                throw fail(
+                    "element \(index) of the int64 tensor is \(integers[index]), beyond ±2^53 (the most a golden file's"
+                        + " int64 may hold)")
+            }
+            values = integers.map(Double.init)
+        case (.bool, .int64(let bytes)):
+            if let index = bytes.firstIndex(where: { $0 != 0 && $0 != 1 }) {
+                throw fail("element \(index) of the bool tensor is the byte \(bytes[index]), not 0 or 1")
+            }
+            values = bytes.map(Double.init)
+        default: throw fail("\(article(dtype)) \(dtype) tensor cannot be stored as \(array.storage.kind)")
         }
         do {
             return try Tensor(dtype: dtype, shape: Shape(array.shape), values: values)

@@ -5,16 +5,17 @@ internal import GaussianNLL
 /// `gnll` reads a golden file in a child process, so that libhdf5 crashing on a malformed file cannot take
 /// `gnll` down; the child hands the cases back in this form instead of `gnll` reading the file a second
 /// time. The form is private to one build of `gnll` (it starts with a version tag, and any mismatch is an
-/// error): little-endian fixed-width integers and doubles, strings as a length and UTF-8 bytes, tensors as a
-/// dtype, a shape and their values as doubles.
+/// error): little-endian fixed-width integers and doubles, strings as a length and UTF-8 bytes, flags as one byte,
+/// tensors as a dtype, a shape and their values as doubles.
 extension GoldenFile {
     private static let transferTag: [UInt8] = Array("gnll-golden-transfer-2\n".utf8)
 
-    /// Encodes the file's path, provenance, profile and cases.
+    /// Encodes the file's path, schema version, provenance, profile and cases.
     public func transferEncoded() -> [UInt8] {
         var writer = TransferWriter()
         writer.bytes += Self.transferTag
         writer.string(path)
+        writer.integer(UInt64(bitPattern: schemaVersion))
         writer.count(provenance.count)
         for key in provenance.keys.sorted() {
             writer.string(key)
@@ -33,6 +34,10 @@ extension GoldenFile {
         var reader = TransferReader(bytes: bytes, source: source)
         try reader.expectTag(Self.transferTag)
         let path = try reader.string()
+        let schemaVersion = Int64(bitPattern: try reader.integer())
+        guard Self.readableSchemaVersions.contains(schemaVersion) else {
+            throw reader.error("schema version \(schemaVersion)")
+        }
         var provenance = [String: String]()
         for _ in 0..<(try reader.count()) {
             let key = try reader.string()
@@ -45,7 +50,7 @@ extension GoldenFile {
         var cases = [GoldenCase]()
         for _ in 0..<(try reader.count()) { cases.append(try reader.goldenCase()) }
         guard reader.isAtEnd else { throw reader.error("trailing bytes after the last case") }
-        self.init(path: path, provenance: provenance, profile: profile, cases: cases)
+        self.init(path: path, schemaVersion: schemaVersion, provenance: provenance, profile: profile, cases: cases)
     }
 }
 
@@ -74,9 +79,11 @@ private struct TransferWriter {
     }
 
     mutating func optionalTensor(_ tensor: Tensor?) {
-        bytes.append(tensor == nil ? 0 : 1)
+        flag(tensor != nil)
         if let tensor { self.tensor(tensor) }
     }
+
+    mutating func flag(_ value: Bool) { bytes.append(value ? 1 : 0) }
 
     mutating func goldenCase(_ golden: GoldenCase) {
         string(golden.name)
@@ -97,9 +104,9 @@ private struct TransferWriter {
         double(call.eps)
         string(call.reduction)
         optionalTensor(call.gradOutput)
-        for flag in [call.requiresGrad.input, call.requiresGrad.target, call.requiresGrad.variance] {
-            bytes.append(flag ? 1 : 0)
-        }
+        flag(call.requiresGrad.input)
+        flag(call.requiresGrad.target)
+        flag(call.requiresGrad.variance)
         switch golden.expected {
         case .success(let result):
             bytes.append(0)

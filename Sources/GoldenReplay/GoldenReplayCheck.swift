@@ -161,14 +161,27 @@ public struct GoldenReplayCheck: ConformanceCheck {
             if loss.shape != recorded.loss.shape || loss.dtype != recorded.loss.dtype {
                 return "loss \(loss.dtype)\(loss.shape) vs PyTorch's \(recorded.loss.dtype)\(recorded.loss.shape)"
             }
-            if let gradients, let recordedGradients = recorded.gradients {
-                let pairs: [(ExactTensor?, Tensor?)] = [
-                    (gradients.input, recordedGradients.input), (gradients.target, recordedGradients.target),
-                    (gradients.variance, recordedGradients.variance),
-                ]
-                for (exactTensor, tensor) in pairs {
-                    guard exactTensor?.shape == tensor?.shape, exactTensor?.dtype == tensor?.dtype else {
-                        return "a gradient's shape or dtype differs from PyTorch's"
+            if (gradients == nil) != (recorded.gradients == nil) {
+                return gradients == nil
+                    ? "PyTorch recorded gradients the oracle does not give"
+                    : "the oracle gives gradients PyTorch did not record"
+            }
+            guard let gradients, let recordedGradients = recorded.gradients else { return nil }
+            // The gradients present are exactly those of the operands that require grad, in the file and in the oracle.
+            let pairs: [(String, ExactTensor?, Tensor?)] = [
+                ("grad_input", gradients.input, recordedGradients.input),
+                ("grad_target", gradients.target, recordedGradients.target),
+                ("grad_var", gradients.variance, recordedGradients.variance),
+            ]
+            for (name, exactTensor, tensor) in pairs {
+                switch (exactTensor, tensor) {
+                case (nil, nil): continue
+                case (nil, _?): return "PyTorch recorded \(name), which the oracle does not give"
+                case (_?, nil): return "the oracle gives \(name), which PyTorch did not record"
+                case (let exactTensor?, let tensor?):
+                    guard exactTensor.shape == tensor.shape, exactTensor.dtype == tensor.dtype else {
+                        return
+                            "\(name) \(exactTensor.dtype)\(exactTensor.shape) vs PyTorch's \(tensor.dtype)\(tensor.shape)"
                     }
                 }
             }

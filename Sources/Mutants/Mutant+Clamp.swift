@@ -44,6 +44,14 @@ extension Mutant {
             return Reference.evaluate(
                 call.with(variance: call.variance.map { $0 < floor ? floor : $0 }), profile: profile)
 
+        case .nanEpsUnclamped:
+            guard call.eps.isNaN else { return reference }
+            return Reference.evaluate(call.with(eps: -.infinity), profile: profile)
+
+        case .infiniteEpsUnclamped:
+            guard call.eps == .infinity else { return reference }
+            return Reference.evaluate(call.with(eps: -.infinity), profile: profile)
+
         default:
             wrongFamily(.clamp)
         }

@@ -46,6 +46,21 @@ extension Mutant {
             converted.gradOutput = nil
             return evaluateConverted(converted, like: call, profile: profile)
 
+        case .integerVarianceAccepted:
+            guard let variance = call.variance.tensor, !variance.dtype.isFloatingPoint, !call.variance.hasNegativeEntry
+            else { return reference }
+            return evaluateConverted(
+                call.with(variance: .tensor(variance.converted(to: .float32))), like: call, profile: profile)
+
+        case .integerDifferenceInFloat:
+            guard !call.input.dtype.isFloatingPoint, !call.target.dtype.isFloatingPoint,
+                call.input.dtype != .bool, call.target.dtype != .bool, let original = reference.result
+            else { return reference }
+            let type = original.loss.dtype
+            var converted = call.with(input: call.input.converted(to: type), target: call.target.converted(to: type))
+            converted.requiresGrad = call.gradientOperands
+            return evaluateConverted(converted, like: call, profile: profile)
+
         default:
             wrongFamily(.dtypes)
         }

@@ -28,7 +28,7 @@ extension Mutant {
     var family: Family {
         switch self {
         case .clampDifferentiated, .noVarianceGradient, .epsAdded, .epsIgnored, .nanClampedToEps,
-            .backwardUsesUnclampedVariance, .negativeVarianceClamped:
+            .backwardUsesUnclampedVariance, .negativeVarianceClamped, .nanEpsUnclamped, .infiniteEpsUnclamped:
             .clamp
         case .nanVarianceRejected, .negativeZeroRejected, .oldErrorOrder, .newErrorOrder:
             .errorOrder
@@ -41,12 +41,13 @@ extension Mutant {
         case .fullLogTwoPi, .fullOnceOnSum, .missingHalfFactor:
             .formula
         case .gradTargetNotNegated, .gradOutputIgnored, .broadcastVarianceGradientAveraged,
-            .broadcastTargetGradientAveraged, .missingLogGradient:
+            .broadcastTargetGradientAveraged, .missingLogGradient, .inputGradientDoubledWithoutTargetGrad,
+            .gradientsForEveryOperand, .targetGradientSummedThenNegated:
             .gradients
         case .scalarVarianceRejected, .scalarVarianceGradient:
             .scalarVariance
         case .halfNaiveSum, .float64InFloat32, .bfloat16InFloat16, .lossDTypeIgnoresVariance,
-            .zeroDimensionalPromotionIgnored:
+            .zeroDimensionalPromotionIgnored, .integerVarianceAccepted, .integerDifferenceInFloat:
             .dtypes
         case .elementwiseNoneIn1_8, .targetBroadcastIn1_8:
             .torch1_8

@@ -44,6 +44,28 @@ extension Mutant {
             result.gradients?.variance = gradient.combined(with: logPart) { $0 - $1 }
             return .success(result)
 
+        case .inputGradientDoubledWithoutTargetGrad:
+            guard call.wantsGradients, !call.gradientOperands.target, var result = reference.result,
+                let input = result.gradients?.input
+            else { return reference }
+            result.gradients?.input = input.mapped { 2 * $0 }
+            return .success(result)
+
+        case .gradientsForEveryOperand:
+            guard call.wantsGradients, reference.result != nil else { return reference }
+            var every = call
+            every.requiresGrad = .all
+            return Reference.evaluate(every, profile: profile)
+
+        case .targetGradientSummedThenNegated:
+            // The sum of a broadcast gradient that cancels exactly is +0.0; negated, −0.0.
+            guard var result = reference.result, let target = result.gradients?.target,
+                case .success(let shape) = Shape.broadcast(call.input.shape, call.target.shape),
+                shape != call.target.shape
+            else { return reference }
+            result.gradients?.target = target.with(values: target.values.map { $0 == 0 ? -0.0 : $0 })
+            return .success(result)
+
         default:
             wrongFamily(.gradients)
         }

@@ -14,6 +14,8 @@ public enum Mutant: String, CaseIterable, Sendable, CustomStringConvertible {
     case nanClampedToEps = "nan-clamped-to-eps"
     case backwardUsesUnclampedVariance = "backward-unclamped-var"
     case negativeVarianceClamped = "negative-var-clamped"
+    case nanEpsUnclamped = "nan-eps-unclamped"
+    case infiniteEpsUnclamped = "inf-eps-unclamped"
     case nanVarianceRejected = "nan-var-rejected"
     case negativeZeroRejected = "negative-zero-rejected"
     case oldErrorOrder = "old-error-order"
@@ -38,6 +40,9 @@ public enum Mutant: String, CaseIterable, Sendable, CustomStringConvertible {
     case broadcastVarianceGradientAveraged = "broadcast-var-gradient-averaged"
     case broadcastTargetGradientAveraged = "broadcast-target-gradient-averaged"
     case missingLogGradient = "missing-log-gradient"
+    case inputGradientDoubledWithoutTargetGrad = "input-gradient-doubled-without-target-grad"
+    case gradientsForEveryOperand = "gradients-for-every-operand"
+    case targetGradientSummedThenNegated = "target-gradient-summed-then-negated"
     case scalarVarianceRejected = "scalar-var-rejected"
     case scalarVarianceGradient = "scalar-var-gradient"
     case halfNaiveSum = "half-naive-sum"
@@ -45,6 +50,8 @@ public enum Mutant: String, CaseIterable, Sendable, CustomStringConvertible {
     case bfloat16InFloat16 = "bfloat16-in-float16"
     case lossDTypeIgnoresVariance = "loss-dtype-ignores-var"
     case zeroDimensionalPromotionIgnored = "zero-dim-promotion-ignored"
+    case integerVarianceAccepted = "integer-var-accepted"
+    case integerDifferenceInFloat = "integer-difference-in-float"
     case elementwiseNoneIn1_8 = "elementwise-none-torch-1.8"
     case targetBroadcastIn1_8 = "target-broadcast-torch-1.8"
 
@@ -67,6 +74,10 @@ public enum Mutant: String, CaseIterable, Sendable, CustomStringConvertible {
             "a hand-written backward that uses the unclamped var"
         case .negativeVarianceClamped:
             "clamps before the negative check, so negative var entries become eps instead of an error"
+        case .nanEpsUnclamped:
+            "torch 2.9's rule for eps = NaN under torch 2.10: var is left unclamped instead of every element NaN"
+        case .infiniteEpsUnclamped:
+            "treats eps = +inf as no clamp (an `isfinite(eps)` guard) instead of raising every var entry to +inf"
         case .nanVarianceRejected:
             "checks `!(var >= 0)`, so a NaN var is rejected as negative"
         case .negativeZeroRejected:
@@ -115,6 +126,12 @@ public enum Mutant: String, CaseIterable, Sendable, CustomStringConvertible {
             "a broadcast target's gradient is averaged over the elements that read it instead of summed"
         case .missingLogGradient:
             "the gradient of the log(var) term is missing from grad_var"
+        case .inputGradientDoubledWithoutTargetGrad:
+            "a fast path for a target that does not require grad forgets the factor 0.5: input's gradient is doubled"
+        case .gradientsForEveryOperand:
+            "returns the gradient of every floating operand, also of those that do not require grad"
+        case .targetGradientSummedThenNegated:
+            "sums a broadcast target's gradient, then negates it, so an exactly cancelling sum is −0.0, not +0.0"
         case .scalarVarianceRejected:
             "rejects a Python-float var (as torch before 2.6 does) under a profile that accepts it"
         case .scalarVarianceGradient:
@@ -129,6 +146,10 @@ public enum Mutant: String, CaseIterable, Sendable, CustomStringConvertible {
             "the loss takes the dtype of input − target, ignoring var's dtype"
         case .zeroDimensionalPromotionIgnored:
             "promotes all operands alike, ignoring that 0-d operands count less"
+        case .integerVarianceAccepted:
+            "accepts an integer or bool var and computes with it as float32, instead of failing at the clamp"
+        case .integerDifferenceInFloat:
+            "subtracts and squares integer input and target in var's floating dtype, without the integer wraparound"
         case .elementwiseNoneIn1_8:
             "torch 1.8's 'none' returns the element-wise loss instead of the per-sample sums"
         case .targetBroadcastIn1_8:
@@ -143,10 +164,10 @@ public enum Mutant: String, CaseIterable, Sendable, CustomStringConvertible {
         switch self {
         case .oldErrorOrder, .scalarVarianceRejected, .scalarVarianceGradient: return [.torch2_6, .torch2_10]
         case .newErrorOrder: return [.torch1_8, .torch1_9]
-        case .missingSameRankRule: return [.torch2_10]
+        case .missingSameRankRule, .nanEpsUnclamped: return [.torch2_10]
         case .sameRankRuleBackported: return [.torch2_6]
         case .numpyBroadcastVariance, .varianceReshaped, .zeroDimensionalVarianceBroadcast,
-            .broadcastTargetGradientAveraged:
+            .broadcastTargetGradientAveraged, .targetGradientSummedThenNegated:
             return elementwise
         case .elementwiseNoneIn1_8, .targetBroadcastIn1_8: return [.torch1_8]
         // torch-1.8's loss has one element per sample, and its (N, -1) views are never 0-d.

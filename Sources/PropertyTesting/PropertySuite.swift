@@ -37,6 +37,7 @@ public enum PropertySuite {
             gradientIgnoresClamp(database),
             finiteDifferences(database),
             linearInGradOutput(database),
+            gradientsIndependentOfRequiresGrad(database),
             sumOfNone(database),
             meanOverCount(database),
             meanGradient(database),
@@ -47,9 +48,12 @@ public enum PropertySuite {
             swapSymmetry(database),
             promotion(database),
             halfAccumulation(database),
+            integerOperands(database),
             errorPrecedence(database),
         ]
         if profile.acceptsScalarVariance { properties.append(scalarEqualsFilledTensor(database)) }
+        // torch-1.8 never broadcasts target (it must have input's size), so no target gradient is summed.
+        if !profile.sumsPerSample { properties.append(broadcastTargetZeroSign(database)) }
         return properties.map { property in
             var property = property
             property.maximumShrinkAttempts = maximumShrinkAttempts

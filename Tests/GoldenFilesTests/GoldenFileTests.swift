@@ -45,10 +45,115 @@ struct GoldenFileTests {
                 == .rejection(Rejection(kind: .reduction, exceptionType: "ValueError", message: "avg is not valid")))
     }
 
+    @Test("A schema 1 file reads with every tensor operand requiring grad")
+    func schema1RequiresGrad() throws {
+        let file = try GoldenFile(path: fixture("valid.h5"))
+        #expect(file.schemaVersion == 1)
+        #expect(file.cases[0].call.requiresGrad == RequiresGrad(input: true, target: true, variance: true))
+        guard case .success(let result) = file.cases[0].expected else {
+            Issue.record("expected a result")
+            return
+        }
+        #expect(result.gradients?.input?.values == [1, 1])
+        #expect(result.gradients?.target?.values == [-1, -1])
+    }
+
+    @Test("A schema 2 file reads integer and bool tensors, non-finite numbers and requires_grad exactly")
+    func valid2() throws {
+        let file = try GoldenFile(path: fixture("valid2.h5"))
+        #expect(file.schemaVersion == 2)
+        #expect(file.cases.map(\.name) == ["a.partial", "b.bool", "c.nonfinite", "d.int64"])
+        let (partial, bool, nonfinite, wide) = (file.cases[0], file.cases[1], file.cases[2], file.cases[3])
+
+        // float32 input requiring grad, int32 target and float32 var not: only grad_input is recorded.
+        #expect(partial.call.target.dtype == .int32 && partial.call.target.values == [0, 0])
+        #expect(partial.call.requiresGrad == RequiresGrad(input: true, target: false, variance: false))
+        #expect(
+            partial.expected
+                == .success(
+                    LossResult(
+                        loss: try Tensor(dtype: .float32, shape: [], values: [2.5]),
+                        gradients: Gradients(
+                            input: try Tensor(dtype: .float32, shape: [2], values: [1, 2]), target: nil,
+                            variance: nil))))
+
+        // bool stored as the bytes 1, 0; a rejection has no gradients, and requires_grad is then the default.
+        #expect(bool.call.input.dtype == .bool && bool.call.input.values == [1, 0])
+        #expect(bool.call.gradOutput == nil)
+        guard case .rejection(let rejection) = bool.expected else {
+            Issue.record("expected a rejection")
+            return
+        }
+        #expect(rejection.kind == .type && rejection.exceptionType == "NotImplementedError")
+
+        // eps NaN and a scalar var of +inf; var cannot require grad.
+        #expect(nonfinite.call.eps.isNaN)
+        #expect(nonfinite.call.variance == .scalar(.infinity))
+        #expect(nonfinite.call.requiresGrad == RequiresGrad(input: true, target: false, variance: false))
+        guard case .success(let nonfiniteResult) = nonfinite.expected else {
+            Issue.record("expected a result")
+            return
+        }
+        #expect(nonfiniteResult.loss.values.map(\.isNaN) == [true])
+        #expect(nonfiniteResult.gradients?.input?.values.map(\.isNaN) == [true])
+        #expect(nonfiniteResult.gradients?.target == nil && nonfiniteResult.gradients?.variance == nil)
+
+        // int64 up to 2^53, exactly; only var requires grad.
+        #expect(wide.call.input.dtype == .int64 && wide.call.input.values == [0x1p53, -3])
+        #expect(wide.call.requiresGrad == RequiresGrad(input: false, target: false, variance: true))
+        guard case .success(let wideResult) = wide.expected else {
+            Issue.record("expected a result")
+            return
+        }
+        #expect(wideResult.loss.values == [0, 4.5])
+        #expect(wideResult.gradients?.variance?.values == [0.5, -4])
+        #expect(wideResult.gradients?.input == nil && wideResult.gradients?.target == nil)
+    }
+
     @Test(
         "A malformed file gives an error that names the file, the object and the problem",
         arguments: [
-            ("schema2.h5", "/", "schema version 2 is not supported"),
+            (
+                "schema3.h5", "/",
+                "schema version 3 is not supported (this reader reads schema versions 1 and 2)"
+            ),
+            ("bool_byte.h5", "/cases/b.bool/input", "element 1 of the bool tensor is the byte 2, not 0 or 1"),
+            (
+                "int64_beyond.h5", "/cases/d.int64/input",
+                "element 0 of the int64 tensor is 9007199254740993, beyond ±2^53"
+            ),
+            (
+                "int32_as_int64.h5", "/cases/a.partial/target",
+                "an int32 tensor cannot be stored as 64-bit signed integer (it is stored as 32-bit signed integer)"
+            ),
+            (
+                "requires_grad_without_grad.h5", "/cases/b.bool",
+                "attribute requires_grad_input is present, but grad is 0"
+            ),
+            ("requires_grad_missing.h5", "/cases/a.partial", "attribute requires_grad_target is missing (grad is 1)"),
+            ("requires_grad_two.h5", "/cases/a.partial", "attribute requires_grad_input is 2, not 0 or 1"),
+            ("requires_grad_none.h5", "/cases/a.partial", "grad is 1, but no operand requires grad"),
+            (
+                "requires_grad_integer.h5", "/cases/a.partial",
+                "attribute requires_grad_target is 1 for an int32 target, which cannot require grad"
+            ),
+            (
+                "requires_grad_scalar_var.h5", "/cases/c.nonfinite",
+                "attribute requires_grad_var is 1 for a scalar var"
+            ),
+            (
+                "unrequired_gradient.h5", "/cases/a.partial",
+                "dataset grad_var is present, but var does not require grad"
+            ),
+            ("missing_gradient.h5", "/cases/d.int64", "dataset grad_var is missing"),
+            (
+                "schema1_requires_grad.h5", "/cases/a.ok",
+                "attribute requires_grad_input needs schema version 2 (the file is schema 1)"
+            ),
+            (
+                "schema1_int32.h5", "/cases/a.ok/target",
+                "an int32 tensor needs schema version 2 (the file is schema 1)"
+            ),
             ("no_outcome.h5", "/cases/a.ok", "outcome"),
             ("bad_dtype.h5", "/cases/a.ok/input", "unknown dtype \"int8\""),
             ("wrong_storage.h5", "/cases/a.ok/input", "a float64 tensor cannot be stored as float32"),
@@ -122,8 +227,66 @@ struct GoldenReplayTests {
         let file = try GoldenFile(path: "\(goldenDirectory)/\(release).h5")
         #expect(file.cases.count >= 1000)
         let session = CandidateSession(candidate: ReferenceCandidate(profile: file.profile), profile: file.profile)
-        let failures = GoldenReplayCheck.replay(file.cases, in: session).flatMap(\.problems)
+        let replays = GoldenReplayCheck.replay(file.cases, in: session)
+        let failures = replays.filter { !Self.knownDisagreements.contains($0.golden.name) }.flatMap(\.problems)
         #expect(failures.isEmpty, "\(failures.prefix(5))")
+        // torch-1.9 rejects a Python float var, so only the torch-2.6 and torch-2.10 files record the case.
+        for replay in replays where Self.knownDisagreements.contains(replay.golden.name) && release != "torch-2.1.2" {
+            withKnownIssue(
+                Comment(
+                    rawValue:
+                        "\(replay.golden.name): PyTorch takes log(var) of a Python float var beside an int64 input in float32"
+                        + " (var * ones_like(input) is float32) and the loss in float64 (the float64 target's dtype);"
+                        + " the oracle bounds that loss with float64's unit roundoff, so PyTorch's own values fail"
+                        + " (loss[0] 1.443025487585266, exact 1.4430254885375933). Reported for a fix of the oracle.")
+            ) {
+                #expect(replay.problems.isEmpty, "\(replay.problems)")
+            }
+        }
+    }
+
+    /// Cases whose recorded PyTorch values the oracle does not yet accept (an error of the suite, reported, not
+    /// hidden): each must still fail here, so that the entry goes once the oracle is fixed.
+    static let knownDisagreements: Set<String> = ["int_operands.float_var.int64"]
+
+    @Test(
+        "A committed file records gradients exactly for the operands that require grad",
+        arguments: ["torch-2.15.0", "torch-2.9.1", "torch-2.1.2"])
+    func gradientsPresent(release: String) throws {
+        let file = try GoldenFile(path: "\(goldenDirectory)/\(release).h5")
+        #expect(file.schemaVersion == 2)
+        var partial = 0
+        for golden in file.cases {
+            guard case .success(let result) = golden.expected, let gradients = result.gradients else { continue }
+            #expect(gradients.present == golden.call.gradientOperands, "\(golden.name)")
+            let all = RequiresGrad(input: true, target: true, variance: golden.call.variance.tensor != nil)
+            if gradients.present != all { partial += 1 }
+        }
+        // partial_grad, scalar_var, zero_sum_grad and int_operands ask for some operands only: 115 cases that
+        // PyTorch accepts (counted with h5py from the requires_grad_* attributes), 96 in torch-1.9, which rejects
+        // their Python float vars.
+        #expect(partial == (release == "torch-2.1.2" ? 96 : 115))
+    }
+
+    @Test("PyTorch's +0.0 for a broadcast target gradient that cancels exactly, and the reference's")
+    func zeroSumGradient() throws {
+        let file = try GoldenFile(path: "\(goldenDirectory)/torch-2.15.0.h5")
+        let cases = file.cases.filter { $0.category == "zero_sum_grad" }
+        #expect(cases.count == 16)
+        for golden in cases {
+            guard case .success(let recorded) = golden.expected, let target = recorded.gradients?.target else {
+                Issue.record("\(golden.name): no recorded grad_target")
+                continue
+            }
+            // Every input element equals the target, so each element's gradient is a signed zero; PyTorch sums
+            // them from +0.0.
+            #expect(target.values.map(\.bitPattern) == [0], "\(golden.name)")
+            guard case .success(let answer) = Reference.evaluate(golden.call, profile: file.profile) else {
+                Issue.record("\(golden.name): the reference rejects the call")
+                continue
+            }
+            #expect(answer.gradients?.target?.values.map(\.bitPattern) == [0], "\(golden.name)")
+        }
     }
 
     @Test("A recorded rejection kind that the oracle contradicts is an error of the suite, never a failure")
@@ -179,6 +342,24 @@ struct GoldenFileTransferTests {
         #expect(bits(decoded) == bits(file))
     }
 
+    @Test("A schema 2 file comes back unchanged: integer and bool tensors, requires_grad, the gradients present")
+    func roundTripSchema2() throws {
+        let file = try GoldenFile(path: fixture("valid2.h5"))
+        let decoded = try GoldenFile(transferEncoded: file.transferEncoded(), source: "test")
+        #expect(decoded.schemaVersion == 2)
+        #expect(fields(decoded) == fields(file))
+        #expect(decoded.cases.map(\.call.requiresGrad) == file.cases.map(\.call.requiresGrad))
+        #expect(decoded.cases.map(\.call.input.dtype) == [.float32, .bool, .float64, .int64])
+        let gradients = { (file: GoldenFile) in
+            file.cases.map { golden -> [Bool] in
+                guard case .success(let result) = golden.expected, let gradients = result.gradients else { return [] }
+                return [gradients.input != nil, gradients.target != nil, gradients.variance != nil]
+            }
+        }
+        #expect(gradients(decoded) == [[true, false, false], [], [true, false, false], [false, false, true]])
+        #expect(gradients(decoded) == gradients(file))
+    }
+
     @Test("Truncated, padded or foreign bytes give an error naming the source, never a crash")
     func malformed() throws {
         let bytes = try GoldenFile(path: fixture("valid.h5")).transferEncoded()
@@ -198,7 +379,7 @@ struct GoldenFileTransferTests {
             #expect(error.description.contains("not from this version of gnll"), "\(error)")
         }
         // A huge count must be refused before anything is allocated for it.
-        var huge = Array(bytes.prefix(Array("gnll-golden-transfer-1\n".utf8).count))
+        var huge = Array(bytes.prefix(Array("gnll-golden-transfer-2\n".utf8).count))
         huge += [UInt8](repeating: 0xFF, count: 8)
         #expect(throws: GoldenFileError.self) { _ = try GoldenFile(transferEncoded: huge, source: "huge") }
     }

@@ -6,9 +6,15 @@ import Testing
 /// The random call generator reaches every corner the properties rely on.
 @Suite("Generator coverage")
 struct GeneratorTests {
-    /// 3,000 calls of the standard recipe under a profile.
-    static func sample(_ profile: Profile, count: Int = 3000) -> [LossCase] {
-        let environment = GenerationEnvironment.everything(profile)
+    /// 3,000 calls of the standard recipe under a profile, for a candidate of every dtype and feature that speaks
+    /// protocol 2 (or 1).
+    static func sample(_ profile: Profile, count: Int = 3000, protocolVersion: Int = 2) -> [LossCase] {
+        var environment = GenerationEnvironment.everything(profile)
+        if protocolVersion == 1 {
+            environment = GenerationEnvironment(
+                profile: profile, dtypes: DType.allCases, mixedDtypes: true, scalarVariance: true, gradients: true,
+                protocolVersion: 1)
+        }
         return (0..<count).map { index in
             var source = ChoiceSource(seed: SplitMix64.caseSeed(runSeed: 7, checkID: "coverage", caseIndex: index))
             return source.call(.standard, environment)
@@ -107,15 +113,42 @@ struct GeneratorTests {
         #expect(calls.contains { $0.eps == 0 })
         #expect(calls.contains { $0.eps < 0 })
         #expect(calls.contains { $0.eps > 0 && $0.eps < 1e-300 })
-        #expect(calls.contains { $0.eps > 1e3 })
-        let finiteEps = calls.allSatisfy { $0.eps.isFinite }
-        let finiteScalars = calls.allSatisfy { call in
-            call.variance.tensor != nil || call.variance.values.allSatisfy { $0.isFinite }
-        }
-        #expect(finiteEps && finiteScalars)
+        #expect(calls.contains { $0.eps > 1e3 && $0.eps.isFinite })
         #expect(Set(calls.map(\.reduction)).isSuperset(of: ["none", "mean", "sum"]))
         #expect(calls.contains { !["none", "mean", "sum"].contains($0.reduction) })
         #expect(calls.contains { $0.full })
+        #expect(calls.contains { $0.wantsGradients })
+    }
+
+    @Test(
+        "Protocol 2: non-finite eps and Python-float var, gradients for only some operands, requires_grad kept consistent"
+    )
+    func protocol2Calls() {
+        let calls = Self.sample(.torch2_10)
+        #expect(calls.contains { $0.eps.isNaN })
+        #expect(calls.contains { $0.eps == .infinity })
+        #expect(calls.contains { $0.eps == -.infinity })
+        let scalars = calls.compactMap { call -> Double? in
+            if case .scalar(let value) = call.variance { return value }
+            return nil
+        }
+        #expect(scalars.contains { $0.isNaN })
+        #expect(scalars.contains { $0 == .infinity })
+        #expect(scalars.contains { $0 == -.infinity })
+        let partial = calls.filter { $0.wantsGradients && $0.protocol2Reason?.hasPrefix("gradients for only") == true }
+        #expect(partial.count >= 50)
+        for call in calls where call.wantsGradients {
+            #expect(call.requiresGrad == .all || call.requiresGrad == call.gradientOperands)
+            #expect(call.requiresGrad.any)
+        }
+    }
+
+    @Test("Protocol 1: every call is finite, asks for every operand's gradient, and needs no protocol 2")
+    func protocol1Calls() {
+        let calls = Self.sample(.torch2_10, protocolVersion: 1)
+        #expect(calls.allSatisfy { $0.protocolVersionNeeded == 1 })
+        #expect(calls.allSatisfy { $0.eps.isFinite })
+        #expect(calls.allSatisfy { call in call.variance.tensor != nil || call.variance.values.allSatisfy(\.isFinite) })
         #expect(calls.contains { $0.wantsGradients })
     }
 
@@ -137,6 +170,16 @@ struct GeneratorTests {
             profile: .torch2_10, dtypes: [.float64, .float32], mixedDtypes: false, scalarVariance: false,
             gradients: false)
         #expect(environment.dtypes == [.float32, .float64])
+        #expect(environment.integralTypes.isEmpty)
+        let integral = GenerationEnvironment(
+            profile: .torch2_10, dtypes: [.bool, .int64, .float32], mixedDtypes: true, scalarVariance: false,
+            gradients: true)
+        #expect(integral.dtypes == [.float32])
+        #expect(integral.integralTypes == [.int64, .bool])
+        let protocolOne = GenerationEnvironment(
+            profile: .torch2_10, dtypes: [.bool, .int64, .float32], mixedDtypes: true, scalarVariance: false,
+            gradients: true, protocolVersion: 1)
+        #expect(protocolOne.integralTypes.isEmpty)
         for index in 0..<500 {
             var source = ChoiceSource(seed: UInt64(index))
             let call = source.call(.standard, environment)

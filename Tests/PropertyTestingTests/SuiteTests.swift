@@ -26,6 +26,12 @@ struct SuiteTests {
             #expect(ids.allSatisfy { $0.hasPrefix("property.") })
             #expect(ids.contains("property.random.oracle"))
             #expect(ids.contains("property.scalar_var.equals_filled_tensor") == profile.acceptsScalarVariance)
+            #expect(ids.contains("property.gradient.requires_grad_independent"))
+            #expect(ids.contains("property.dtype.integer_operands"))
+            #expect(ids.contains("property.gradient.broadcast_target_zero_sign") == !profile.sumsPerSample)
+            // CONFORMANCE.md §6 states these counts.
+            let expected: [Profile: Int] = [.torch1_8: 24, .torch1_9: 25, .torch2_6: 26, .torch2_10: 26]
+            #expect(ids.count == expected[profile])
         }
     }
 

@@ -12,3 +12,61 @@ func context(
         candidate: candidate, profile: profile, seed: seed, casesPerProperty: cases,
         reproduction: { "gnll verify --seed \(seed) --check \($0)" })
 }
+
+/// The reference, speaking protocol 1 only (every dtype and feature otherwise): never sent a protocol 2 call.
+struct ProtocolOneCandidate: Candidate {
+    let info: CandidateInfo
+    let reference: ReferenceCandidate
+
+    init(profile: Profile) {
+        reference = ReferenceCandidate(profile: profile)
+        info = CandidateInfo(
+            name: "protocol-1", version: "1", profile: profile, dtypes: DType.allCases,
+            features: CandidateFeature.allCases, protocolVersion: 1)
+    }
+
+    func evaluate(_ calls: [LossCase]) -> [CandidateAnswer] {
+        calls.map { call in
+            precondition(call.protocolVersionNeeded == 1, "a protocol 1 candidate was sent \(call)")
+            return reference.evaluate([call])[0]
+        }
+    }
+}
+
+/// The reference, declaring protocol 2 and every floating dtype and feature, but no integer dtype or bool.
+struct FloatingOnlyCandidate: Candidate {
+    let info: CandidateInfo
+    let reference: ReferenceCandidate
+
+    init(profile: Profile) {
+        reference = ReferenceCandidate(profile: profile)
+        info = CandidateInfo(
+            name: "floating-only", version: "1", profile: profile, dtypes: DType.floatingCases,
+            features: CandidateFeature.allCases)
+    }
+
+    func evaluate(_ calls: [LossCase]) -> [CandidateAnswer] { reference.evaluate(calls) }
+}
+
+/// The reference, except that input's gradient is doubled when target does not require grad.
+struct TargetGradDependentCandidate: Candidate {
+    let info: CandidateInfo
+    let reference: ReferenceCandidate
+
+    init(profile: Profile) {
+        reference = ReferenceCandidate(profile: profile)
+        info = CandidateInfo(
+            name: "target-grad-dependent", version: "1", profile: profile, dtypes: DType.allCases,
+            features: CandidateFeature.allCases)
+    }
+
+    func evaluate(_ calls: [LossCase]) -> [CandidateAnswer] {
+        zip(calls, reference.evaluate(calls)).map { call, answer in
+            guard call.wantsGradients, !call.gradientOperands.target, case .outcome(.success(var result)) = answer,
+                let input = result.gradients?.input
+            else { return answer }
+            result.gradients?.input = input.mapped { 2 * $0 }
+            return .outcome(.success(result))
+        }
+    }
+}

@@ -129,3 +129,52 @@ def test_a_loss_with_nan_payloads_and_a_difference_beyond_the_bound_is_one_diffe
     assert differences == [] and len(allowed) == 1 and "1 of 2 elements are NaN in both" in allowed[0]
     differences, allowed = compare(tmp_path, a, {"loss": [negative, beyond], "var": (1.0, 1.0), "dtype": "float32"})
     assert len(differences) == 1 and allowed == []
+
+
+def write_typed_case(path, tensors):
+    """A golden-format file with one case whose tensors are {name: (dtype, stored data)}: schema 2's integer
+    tensors (int32, int64, bool stored as uint8 0/1) beside floating ones; eps 1e-6, no constant, reduction none."""
+    with h5py.File(path, "w") as handle:
+        case = handle.create_group("cases").create_group("case")
+        case.attrs.update({"eps": np.float64(1e-6), "full": np.int64(0), "reduction": "none", "outcome": "ok"})
+        for name, (dtype, data) in tensors.items():
+            case.create_dataset(name, data=data).attrs["dtype"] = dtype
+
+
+def test_bound_with_bool_operands_is_that_of_the_floating_loss(tmp_path):
+    # bool input 1 and target 0 (stored as uint8), float32 var 1: (input - target)**2 = 1, log 0, largest term 0.5,
+    # so the bound is the float32 one worked out above: 2**-149 + 2 * 2**-24. A bool operand has no precision of
+    # its own to bound the log with.
+    write_typed_case(tmp_path / "a.h5", {
+        "input": ("bool", np.array([1], np.uint8)), "target": ("bool", np.array([0], np.uint8)),
+        "var": ("float32", np.array([1.0], np.float32)), "loss": ("float32", np.array([0.5], np.float32))})
+    with h5py.File(tmp_path / "a.h5") as handle:
+        assert compare_golden.cpu_log_bound(handle["cases/case"]) == 2.0**-149 + 2 * FLOAT32_ULP_AT_HALF
+
+
+def test_an_integer_loss_partner_allows_a_loss_within_the_bound(tmp_path):
+    # int32 input 3, int64 target 1: (input - target)**2 = 4; float64 var 4: log 4 = 1.386 (ulp 2**-52), largest
+    # term 0.5 * (1.386 + 1) = 1.193 (ulp 2**-52): bound 0.5 * 2 * 2**-52 + 2 * 2**-52 = 3 * 2**-52; one ulp passes.
+    loss = 0.5 * (math.log(4.0) + 1.0)
+
+    def tensors(value):
+        return {"input": ("int32", np.array([3], np.int32)), "target": ("int64", np.array([1], np.int64)),
+                "var": ("float64", np.array([4.0])), "loss": ("float64", np.array([value]))}
+
+    write_typed_case(tmp_path / "a.h5", tensors(loss))
+    write_typed_case(tmp_path / "b.h5", tensors(np.nextafter(loss, 2.0)))
+    allowed = []
+    assert compare_golden.compare_files(str(tmp_path / "a.h5"), str(tmp_path / "b.h5"), allowed) == []
+    assert len(allowed) == 1 and "of the CPU log bound 6.66e-16" in allowed[0]
+
+
+def test_integer_and_bool_tensors_must_match_exactly_across_processors(tmp_path):
+    for dtype, stored, a, b in (("int32", np.int32, 5, 6), ("int64", np.int64, 2**53, 2**53 - 1),
+                                ("bool", np.uint8, 1, 0)):
+        floating = {"var": ("float32", np.array([1.0], np.float32)), "loss": ("float32", np.array([0.5], np.float32))}
+        write_typed_case(tmp_path / "a.h5", {"input": (dtype, np.array([a], stored)), **floating})
+        write_typed_case(tmp_path / "b.h5", {"input": (dtype, np.array([b], stored)), **floating})
+        allowed = []
+        differences = compare_golden.compare_files(str(tmp_path / "a.h5"), str(tmp_path / "b.h5"), allowed)
+        assert len(differences) == 1 and differences[0].startswith("/cases/case/input: 1 of 1 elements differ")
+        assert allowed == []

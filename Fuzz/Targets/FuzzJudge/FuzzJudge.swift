@@ -10,9 +10,9 @@ import Judge
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     var bytes = FuzzBytes(data, size)
     let kind = bytes.pick(OutputKind.allCases)
-    let dtype = bytes.pick(DType.allCases)
+    let dtype = bytes.pick(DType.floatingCases)
     let model = bytes.model()
-    let unitRoundoff = bytes.bool() ? bytes.double() : bytes.pick(DType.allCases.map(\.unitRoundoff))
+    let unitRoundoff = bytes.bool() ? bytes.double() : bytes.pick(DType.floatingCases.map(\.unitRoundoff))
     let element = ExactElement(
         value: bytes.exact(), errorScale: bytes.scale(), magnitude: bytes.scale(), summands: bytes.summands(),
         rangeSlack: bytes.scale(), overflows: bytes.bool())
@@ -101,7 +101,7 @@ extension FuzzBytes {
         case 4:
             // Just beyond a dtype's largest finite value: up to one spacing there, where rounding to the
             // dtype gives the largest value or an infinity.
-            let dtype = pick(DType.allCases)
+            let dtype = pick(DType.floatingCases)
             let limit = ExactReal(dtype.greatestFiniteMagnitude)
             let spacing = limit * ExactReal(dtype.unitRoundoff) * 2
             let value = limit + spacing * ExactReal(Int(byte())) / 256

@@ -15,13 +15,13 @@ public enum CaseDescription {
 
     /// One call as PyTorch code; `suffix` tells the variables of several calls apart.
     public static func python(_ call: LossCase, suffix: String = "") -> [String] {
-        let grad = call.wantsGradients
+        let grad = call.gradientOperands
         var lines = [
-            "input\(suffix) = \(python(call.input, requiresGrad: grad))",
-            "target\(suffix) = \(python(call.target, requiresGrad: grad))",
+            "input\(suffix) = \(python(call.input, requiresGrad: grad.input))",
+            "target\(suffix) = \(python(call.target, requiresGrad: grad.target))",
         ]
         switch call.variance {
-        case .tensor(let tensor): lines.append("var\(suffix) = \(python(tensor, requiresGrad: grad))")
+        case .tensor(let tensor): lines.append("var\(suffix) = \(python(tensor, requiresGrad: grad.variance))")
         case .scalar(let value): lines.append("var\(suffix) = \(pythonFloat(value))")
         }
         lines.append(

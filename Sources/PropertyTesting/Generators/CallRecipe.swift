@@ -21,6 +21,11 @@ struct CallRecipe {
     var values = ValueStyle.special
     var variances = VarianceStyle.special
     var eps = EpsStyle.any
+    /// The chance (protocol 2 only) that eps is replaced by one of ``nonFiniteEpsValues``.
+    var nonFiniteEps = 0.0
+    var nonFiniteEpsValues: [Double] = [.nan, .infinity, -.infinity]
+    /// The chance (protocol 2 only) that a Python-float var is NaN, +inf or −inf.
+    var nonFiniteScalarVariance = 0.0
     /// The chance of an invalid reduction string.
     var invalidReduction = 0.04
     var reductions = ["mean", "none", "sum"]
@@ -31,9 +36,18 @@ struct CallRecipe {
     var full = 0.5
     /// The chance of asking for gradients.
     var gradients = 0.8
+    /// The chance (protocol 2 only) that gradients are asked for only some operands.
+    var partialGradients = 0.0
 
-    /// Anything: every form, special values, odd parameters.
-    static let standard = CallRecipe()
+    /// Anything: every form, special values, odd parameters; with protocol 2, non-finite eps and Python-float var
+    /// and gradients for only some operands.
+    static let standard: CallRecipe = {
+        var recipe = CallRecipe()
+        recipe.nonFiniteEps = 0.06
+        recipe.nonFiniteScalarVariance = 0.2
+        recipe.partialGradients = 0.25
+        return recipe
+    }()
 
     /// Accepted calls with ordinary values: same-shape target, broadcasting var forms, no special values.
     static var plain: CallRecipe {
@@ -69,7 +83,10 @@ extension ChoiceSource {
         let form = weighted(varianceForms.isEmpty ? [(1, .same)] : varianceForms)
         let varianceShape = form == .scalar ? nil : (varianceShape(form, input: input) ?? input)
 
-        let eps = eps(recipe.eps)
+        var eps = eps(recipe.eps)
+        if environment.speaksProtocol2 && recipe.nonFiniteEps > 0 && chance(recipe.nonFiniteEps) {
+            eps = element(recipe.nonFiniteEpsValues)
+        }
         let reduction = chance(recipe.invalidReduction) ? invalidReduction() : element(recipe.reductions)
         let full = chance(recipe.full)
         let inputTensor = tensor(inputType, input) { $0.value(inputType, recipe.values) }
@@ -79,14 +96,21 @@ extension ChoiceSource {
             variance = .tensor(
                 tensor(varianceType, varianceShape) { $0.variance(varianceType, eps: eps, recipe.variances) })
         } else {
-            // A Python float: finite, since the protocol's JSON cannot carry NaN or infinities.
-            let value = self.variance(inputType, eps: eps, recipe.variances)
-            variance = .scalar(value.isFinite ? value : 0.5)
+            // A Python float: finite for a protocol 1 candidate, whose JSON numbers cannot be NaN or infinities.
+            var value = self.variance(inputType, eps: eps, recipe.variances)
+            if environment.speaksProtocol2 {
+                if recipe.nonFiniteScalarVariance > 0 && chance(recipe.nonFiniteScalarVariance) {
+                    value = element([.nan, .infinity, -.infinity])
+                }
+            } else if !value.isFinite {
+                value = 0.5
+            }
+            variance = .scalar(value)
         }
         if chance(recipe.negativeVariance) { variance = withNegativeEntry(variance) }
         var call = LossCase(
             input: inputTensor, target: targetTensor, variance: variance, full: full, eps: eps, reduction: reduction)
-        maybeRequestGradients(&call, environment, probability: recipe.gradients)
+        maybeRequestGradients(&call, environment, probability: recipe.gradients, partial: recipe.partialGradients)
         return call
     }
 

@@ -13,7 +13,8 @@ enum EpsStyle {
     case positive
     /// 0, −0.0 and negative values: no clamping.
     case nonPositive
-    /// Anything finite: positive, zero, negative, tiny and huge.
+    /// Anything finite: positive, zero, negative, tiny and huge (``CallRecipe/nonFiniteEps`` adds NaN and
+    /// infinities for protocol 2).
     case any
 }
 
@@ -85,19 +86,71 @@ extension ChoiceSource {
         return makeTensor(dtype, shape, values)
     }
 
-    /// Gives a call a grad_output of the loss's shape and dtype (when the oracle accepts the call).
-    mutating func requestGradients(_ call: inout LossCase, profile: Profile) {
+    /// Gives a call a grad_output of the loss's shape and dtype (when the oracle accepts the call), with the
+    /// operands in `requiresGrad` requiring grad (see ``requireGrad(_:_:)``).
+    mutating func requestGradients(_ call: inout LossCase, profile: Profile, requiresGrad: RequiresGrad = .all) {
         call.gradOutput = nil
+        call.requiresGrad = .all
         guard case .success(let result) = Reference.evaluate(call, profile: profile) else { return }
         call.gradOutput = tensor(result.loss.dtype, result.loss.shape) { $0.gradientValue() }
+        Self.requireGrad(&call, requiresGrad)
     }
 
-    /// Gives a call gradients with probability `probability`, when the candidate computes them.
+    /// Gives a call gradients with probability `probability`, when the candidate computes them; with protocol 2,
+    /// with probability `partial` for only some of the operands.
     mutating func maybeRequestGradients(
-        _ call: inout LossCase, _ environment: GenerationEnvironment, probability: Double = 0.7
+        _ call: inout LossCase, _ environment: GenerationEnvironment, probability: Double = 0.7, partial: Double = 0
     ) {
         guard environment.gradients, chance(probability) else { return }
         requestGradients(&call, profile: environment.profile)
+        if call.wantsGradients { requirePartialGradients(&call, environment, probability: partial) }
+    }
+
+    /// With protocol 2 and probability `probability`, makes only some of the operands that can require grad
+    /// do so (``someOperands(of:)``).
+    mutating func requirePartialGradients(
+        _ call: inout LossCase, _ environment: GenerationEnvironment, probability: Double
+    ) {
+        guard environment.speaksProtocol2, probability > 0, call.wantsGradients, chance(probability) else { return }
+        Self.requireGrad(&call, someOperands(of: call))
+    }
+
+    /// A random proper, non-empty subset of the operands that can require grad in a call (a floating tensor; a
+    /// Python-float var never), or all of them when there is only one.
+    mutating func someOperands(of call: LossCase) -> RequiresGrad {
+        var gradientCall = call
+        if gradientCall.gradOutput == nil { gradientCall.gradOutput = .scalar(1, dtype: .float32) }
+        gradientCall.requiresGrad = .all
+        let possible = gradientCall.gradientOperands
+        let subsets = (1..<7).map { mask in
+            RequiresGrad(
+                input: possible.input && mask & 1 != 0, target: possible.target && mask & 2 != 0,
+                variance: possible.variance && mask & 4 != 0)
+        }
+        var proper = [RequiresGrad]()
+        for subset in subsets where subset.any && subset != possible && !proper.contains(subset) {
+            proper.append(subset)
+        }
+        return proper.isEmpty ? possible : element(proper)
+    }
+
+    /// Sets which operands require grad, kept consistent with the call: ``RequiresGrad/all`` (every operand that
+    /// can: protocol 1's rule, which stays so when a later call of the trial replaces a Python-float var by a
+    /// tensor), or exactly the floating tensors of `operands`, never a Python-float var or an integer or bool
+    /// operand. Without any operand that requires grad the call asks for no gradients at all (the protocol has
+    /// no call with grad and nothing that requires it).
+    static func requireGrad(_ call: inout LossCase, _ operands: RequiresGrad) {
+        guard call.gradOutput != nil else {
+            call.requiresGrad = .all
+            return
+        }
+        call.requiresGrad = operands
+        if !call.gradientOperands.any {
+            call.gradOutput = nil
+            call.requiresGrad = .all
+        } else if operands != .all {
+            call.requiresGrad = call.gradientOperands
+        }
     }
 }
 

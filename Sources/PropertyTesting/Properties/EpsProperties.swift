@@ -36,7 +36,7 @@ extension PropertySuite {
                 call.variance = .tensor(variance.with(values: values))
             }
         }
-        source.maybeRequestGradients(&call, environment, probability: gradients)
+        source.maybeRequestGradients(&call, environment, probability: gradients, partial: gradients > 0 ? 0.25 : 0)
         return call
     }
 
@@ -56,12 +56,13 @@ extension PropertySuite {
         }
     }
 
-    /// eps of 0, −0.0 or below leaves var unclamped.
+    /// eps of 0, −0.0 or below (−inf with protocol 2) leaves var unclamped.
     static func nonPositiveEps(_ database: RegressionDatabase?) -> Property {
         Property(
             id: "property.eps.non_positive", category: "eps",
             title:
-                "eps = 0, −0.0 or negative leaves var unclamped: zero and subnormal var entries are used as they are",
+                "eps = 0, −0.0 or negative (−inf with protocol 2) leaves var unclamped: zero and subnormal var entries "
+                + "are used as they are",
             database: database
         ) { source, environment in
             var recipe = CallRecipe.plain
@@ -70,17 +71,23 @@ extension PropertySuite {
             recipe.varianceForms = [(4, .same), (1, .dropLastUnit), (1, .scalar)]
             recipe.variances = .clamp
             recipe.eps = .nonPositive
+            recipe.nonFiniteEps = 0.15
+            recipe.nonFiniteEpsValues = [-.infinity]
             recipe.gradients = 0.5
+            recipe.partialGradients = 0.2
             return Trial(calls: [source.call(recipe, environment)])
         }
     }
 
-    /// NaN var entries stay NaN through the clamp; −0.0 with eps = 0 is kept, not rejected.
+    /// NaN var entries stay NaN through the clamp; −0.0 with eps = 0 is kept, not rejected. With protocol 2, eps
+    /// is also NaN (the profile's rule: var unclamped before torch 2.10, every clamped element NaN from 2.10 on)
+    /// or ±inf, and a Python-float var NaN or ±inf.
     static func specialVariance(_ database: RegressionDatabase?) -> Property {
         Property(
             id: "property.eps.special_var", category: "eps",
             title: "NaN in var survives the clamp (the loss elements that read it are NaN); −0.0, 0 and inf in var "
-                + "are accepted and give PyTorch's values, also with eps = 0",
+                + "are accepted and give PyTorch's values, also with eps = 0; with protocol 2, eps = NaN (the "
+                + "profile's rule), +inf and −inf, and a Python-float var of NaN, +inf or −inf, give PyTorch's values",
             database: database
         ) { source, environment in
             let profile = environment.profile
@@ -88,21 +95,34 @@ extension PropertySuite {
             let input = source.shape(rank: profile.sumsPerSample ? 1...3 : 0...3, maximumElements: 24, zeroWeight: 0)
             let broadcast = !profile.sumsPerSample && input.rank > 0 && source.chance(0.3)
             let varianceShape = broadcast ? input.droppingLast.appendingUnitAxis : input
-            let eps = source.element([LossCase.defaultEps, 0, -0.0, 1e-3, 0.25])
+            var epsOptions = [LossCase.defaultEps, 0, -0.0, 1e-3, 0.25]
+            if environment.speaksProtocol2 { epsOptions += [.nan, .infinity, -.infinity] }
+            let eps = source.element(epsOptions)
             let variance = source.tensor(varianceType, varianceShape) { source in
                 source.weighted([
                     (3, 1), (2, .nan), (1.5, -0.0), (1, 0), (1, .infinity), (1, -.nan),
                 ]) * (source.chance(0.5) ? 1 : source.variance(varianceType, eps: eps, .moderate))
             }
+            // A non-finite Python float stands for a var whose every element is that value.
+            let scalar =
+                environment.speaksProtocol2 && environment.scalarVariance && profile.acceptsScalarVariance
+                && source.chance(0.25)
+            let scalarValue = scalar ? source.element([Double.nan, .infinity, -.infinity]) : 0
             var call = LossCase(
                 input: source.tensor(inputType, input) { $0.value(inputType, .plain) },
                 target: source.tensor(targetType, input) { $0.value(targetType, .plain) },
-                variance: .tensor(variance), full: source.chance(0.5), eps: eps,
+                variance: scalar ? .scalar(scalarValue) : .tensor(variance), full: source.chance(0.5), eps: eps,
                 reduction: source.weighted([(3, "none"), (1, "mean"), (1, "sum")]))
-            source.maybeRequestGradients(&call, environment, probability: 0.5)
+            source.maybeRequestGradients(&call, environment, probability: 0.5, partial: 0.2)
             return Trial(calls: [call]) { check in
                 check.judgeAll()
                 guard call.reduction == "none", let loss = check.result(0)?.loss, loss.shape.count > 0 else { return }
+                if scalar {
+                    if scalarValue.isNaN, let element = loss.values.firstIndex(where: { !$0.isNaN }) {
+                        check.fail("var is NaN, but loss[\(element)] = \(loss.values[element]), not NaN")
+                    }
+                    return
+                }
                 // Each 'none' element that reads a NaN var entry is NaN: the entry's sample in torch-1.8, the
                 // elements it broadcasts to otherwise.
                 let groups: [[Int]]

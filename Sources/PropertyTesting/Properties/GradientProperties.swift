@@ -28,7 +28,8 @@ extension PropertySuite {
     static func finiteDifferences(_ database: RegressionDatabase?) -> Property {
         Property(
             id: "property.gradient.finite_differences", category: "gradient",
-            title: "Above eps, every gradient agrees with central finite differences of the oracle's loss",
+            title: "Above eps, every gradient agrees with central finite differences of the oracle's loss (with "
+                + "protocol 2, also when only some operands require grad)",
             database: database, requirement: needsGradients
         ) { source, environment in
             var recipe = CallRecipe.plain
@@ -41,6 +42,7 @@ extension PropertySuite {
             var call = source.call(recipe, environment)
             call.eps = source.element([LossCase.defaultEps, 1e-8, 1e-4])
             source.requestGradients(&call, profile: environment.profile)
+            source.requirePartialGradients(&call, environment, probability: 0.3)
             return Trial(calls: [call]) { check in
                 guard check.judge(0), let weights = call.gradOutput else { return }
                 check.expectFiniteDifferences(call, weights: weights)
@@ -52,7 +54,8 @@ extension PropertySuite {
     static func linearInGradOutput(_ database: RegressionDatabase?) -> Property {
         Property(
             id: "property.gradient.linear_in_grad_output", category: "gradient",
-            title: "Scaling grad_output by a power of two scales every gradient by it",
+            title: "Scaling grad_output by a power of two scales every gradient by it (with protocol 2, also when "
+                + "only some operands require grad)",
             database: database, requirement: needsGradients
         ) { source, environment in
             var recipe = CallRecipe.plain
@@ -68,6 +71,7 @@ extension PropertySuite {
                 $0.signed(Double($0.int(in: 1...16)) / 4)
             }
             call.gradOutput = gradient
+            source.requirePartialGradients(&call, environment, probability: 0.3)
             var scaled = call
             scaled.gradOutput = gradient.with(values: gradient.values.map { $0 * factor })
             return Trial(calls: [call, scaled]) { check in

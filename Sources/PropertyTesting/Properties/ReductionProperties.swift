@@ -22,7 +22,7 @@ extension PropertySuite {
         ) { source, environment in
             let none = source.call(reductionRecipe(), environment).with(reduction: "none")
             var sum = none.with(reduction: "sum")
-            source.maybeRequestGradients(&sum, environment, probability: 0.3)
+            source.maybeRequestGradients(&sum, environment, probability: 0.3, partial: 0.3)
             return Trial(calls: [none, sum]) { check in
                 check.judgeAll()
                 guard let unreduced = check.output(.loss, of: 0), let total = check.output(.loss, of: 1) else { return }
@@ -41,7 +41,7 @@ extension PropertySuite {
         ) { source, environment in
             let sum = source.call(reductionRecipe(), environment).with(reduction: "sum")
             var mean = sum.with(reduction: "mean")
-            source.maybeRequestGradients(&mean, environment, probability: 0.3)
+            source.maybeRequestGradients(&mean, environment, probability: 0.3, partial: 0.3)
             let count = unreducedCount(sum, profile: environment.profile) ?? 0
             return Trial(calls: [sum, mean]) { check in
                 check.judgeAll()
@@ -59,12 +59,14 @@ extension PropertySuite {
         Property(
             id: "property.reduction.mean_gradient", category: "reduction",
             title:
-                "Every gradient under 'mean' equals the gradient under 'sum' (same grad_output) divided by the count",
+                "Every gradient under 'mean' equals the gradient under 'sum' (same grad_output) divided by the count "
+                + "(with protocol 2, also when only some operands require grad)",
             database: database, requirement: needsGradients
         ) { source, environment in
             var mean = source.call(reductionRecipe(), environment).with(reduction: "mean")
             mean.gradOutput = nil
             source.requestGradients(&mean, profile: environment.profile)
+            source.requirePartialGradients(&mean, environment, probability: 0.3)
             var sum = mean.with(reduction: "sum")
             sum.gradOutput = mean.gradOutput
             let count = unreducedCount(mean, profile: environment.profile) ?? 0

@@ -7,9 +7,13 @@ import h5py
 import numpy as np
 
 
+STORED = {"float16": np.float16, "float32": np.float32, "float64": np.float64, "int32": np.int32, "int64": np.int64,
+          "bool": np.uint8}
+
+
 def tensor(group, name, values, dtype):
-    """A tensor dataset as the exporter writes it."""
-    array = np.asarray(values, dtype={"float16": np.float16, "float32": np.float32, "float64": np.float64}[dtype])
+    """A tensor dataset as the exporter writes it (bool as uint8 0/1)."""
+    array = np.asarray(values, dtype=STORED[dtype])
     dataset = group.create_dataset(name, data=array)
     dataset.attrs["dtype"] = dtype
     return dataset
@@ -67,7 +71,7 @@ def malformed(path, mutate):
 
 
 valid("valid.h5")
-malformed("schema2.h5", lambda f: f.attrs.__setitem__("schema_version", np.int64(2)))
+malformed("schema3.h5", lambda f: f.attrs.__setitem__("schema_version", np.int64(3)))
 malformed("no_outcome.h5", lambda f: f["cases/a.ok"].attrs.__delitem__("outcome"))
 malformed("bad_dtype.h5", lambda f: f["cases/a.ok/input"].attrs.__setitem__("dtype", "int8"))
 malformed("wrong_storage.h5", lambda f: f["cases/a.ok/input"].attrs.__setitem__("dtype", "float64"))
@@ -142,3 +146,95 @@ malformed("wrong_case_count.h5", wrong_case_count)
 malformed("no_cases.h5", no_cases)
 malformed("many_elements.h5", many_elements)
 malformed("broad_loss.h5", broad_loss)
+
+
+# ---------------------------------------------------------------------------
+# Schema 2: integer and bool tensors, non-finite eps and scalar var, requires_grad per operand
+
+
+def requires_grad(group, input, target, var):
+    """The three requires_grad_* attributes of a case with grad 1."""
+    for name, flag in (("input", input), ("target", target), ("var", var)):
+        group.attrs[f"requires_grad_{name}"] = np.int64(flag)
+
+
+def valid2(path):
+    """Four cases of schema 2, with the values PyTorch 2.15.0 gives.
+
+    a.partial: float32 input (1, 2) requiring grad, int32 target (0, 0) and float32 var (1, 1) not, eps 1e-6, sum:
+      loss 0.5 * (0 + 1) + 0.5 * (0 + 4) = 2.5; with grad_output 1, grad_input = (input - target) / var = (1, 2).
+    b.bool: bool input (1, 0) (stored 1, 0), float32 target and var: rejected by the subtraction, kind type.
+    c.nonfinite: float64 input (1,) requiring grad, target (0,) not, Python float var +inf, eps NaN, none: from
+      torch-2.10 on, eps NaN makes the clamped var NaN, so loss and grad_input are NaN.
+    d.int64: int64 input (2**53, -3), int64 target (0, 0), float64 var (1, 1) requiring grad, none, grad_output
+      (1, 1): the int64 square of 2**53 wraps to 0 (2**106 mod 2**64), so loss = 0.5 * d**2 = (0, 4.5) and
+      grad_var = 0.5 * (1 - d**2) = (0.5, -4).
+    """
+    with h5py.File(path, "w") as f:
+        root(f, schema_version=2)
+        cases = f.create_group("cases")
+        partial = case(cases, "a.partial")
+        requires_grad(partial, 1, 0, 0)
+        tensor(partial, "input", [1.0, 2.0], "float32")
+        tensor(partial, "target", [0, 0], "int32")
+        tensor(partial, "var", [1.0, 1.0], "float32")
+        tensor(partial, "loss", 2.5, "float32")
+        tensor(partial, "grad_output", 1.0, "float32")
+        tensor(partial, "grad_input", [1.0, 2.0], "float32")
+        message = ("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a "
+                   "mask, use the `~` or `logical_not()` operator instead.")
+        rejected = case(cases, "b.bool", category="int_operands", outcome="error", grad=0, reduction="mean",
+                        error_kind="type", error_type="NotImplementedError", error_message=message)
+        tensor(rejected, "input", [1, 0], "bool")
+        tensor(rejected, "target", [0.0, 0.0], "float32")
+        tensor(rejected, "var", [1.0, 1.0], "float32")
+        nonfinite = case(cases, "c.nonfinite", category="scalar_var", reduction="none", var_scalar=np.float64(np.inf))
+        nonfinite.attrs["eps"] = np.float64(np.nan)
+        requires_grad(nonfinite, 1, 0, 0)
+        tensor(nonfinite, "input", [1.0], "float64")
+        tensor(nonfinite, "target", [0.0], "float64")
+        tensor(nonfinite, "loss", [np.nan], "float64")
+        tensor(nonfinite, "grad_output", [1.0], "float64")
+        tensor(nonfinite, "grad_input", [np.nan], "float64")
+        wide = case(cases, "d.int64", category="int_operands", reduction="none")
+        requires_grad(wide, 0, 0, 1)
+        tensor(wide, "input", [2**53, -3], "int64")
+        tensor(wide, "target", [0, 0], "int64")
+        tensor(wide, "var", [1.0, 1.0], "float64")
+        tensor(wide, "loss", [0.0, 4.5], "float64")
+        tensor(wide, "grad_output", [1.0, 1.0], "float64")
+        tensor(wide, "grad_var", [0.5, -4.0], "float64")
+
+
+def malformed2(path, mutate):
+    """The valid schema 2 file with one change."""
+    valid2(path)
+    with h5py.File(path, "r+") as f:
+        mutate(f)
+
+
+def replace_tensor(f, path, values, dtype):
+    """Rewrite one tensor dataset."""
+    group, name = path.rsplit("/", 1)
+    del f[path]
+    tensor(f[group], name, values, dtype)
+
+
+valid2("valid2.h5")
+malformed2("bool_byte.h5", lambda f: replace_tensor(f, "cases/b.bool/input", [1, 2], "bool"))
+malformed2("int64_beyond.h5", lambda f: replace_tensor(f, "cases/d.int64/input", [2**53 + 1, -3], "int64"))
+malformed2("int32_as_int64.h5", lambda f: replace_tensor(f, "cases/a.partial/target", [0, 0], "int64")
+           or f["cases/a.partial/target"].attrs.__setitem__("dtype", "int32"))
+malformed2("requires_grad_without_grad.h5",
+           lambda f: f["cases/b.bool"].attrs.__setitem__("requires_grad_input", np.int64(0)))
+malformed2("requires_grad_missing.h5", lambda f: f["cases/a.partial"].attrs.__delitem__("requires_grad_target"))
+malformed2("requires_grad_two.h5", lambda f: f["cases/a.partial"].attrs.__setitem__("requires_grad_input", np.int64(2)))
+malformed2("requires_grad_none.h5", lambda f: f["cases/a.partial"].attrs.__setitem__("requires_grad_input", np.int64(0)))
+malformed2("requires_grad_integer.h5",
+           lambda f: f["cases/a.partial"].attrs.__setitem__("requires_grad_target", np.int64(1)))
+malformed2("requires_grad_scalar_var.h5",
+           lambda f: f["cases/c.nonfinite"].attrs.__setitem__("requires_grad_var", np.int64(1)))
+malformed2("unrequired_gradient.h5", lambda f: tensor(f["cases/a.partial"], "grad_var", [0.0, -1.5], "float32"))
+malformed2("missing_gradient.h5", lambda f: f["cases/d.int64"].__delitem__("grad_var"))
+malformed("schema1_requires_grad.h5", lambda f: requires_grad(f["cases/a.ok"], 1, 1, 1))
+malformed("schema1_int32.h5", lambda f: replace_tensor(f, "cases/a.ok/target", [0, 0], "int32"))
