@@ -3,6 +3,9 @@
 #   system: libhdf5-dev and pkg-config (the golden file reader);
 #   with --test-tools: libxml2-utils (xmllint validates JUnit XML), chromium (renders the HTML report),
 #   python3-jsonschema (validates results against Schemas/results.schema.json), fonts-dejavu-core;
+#   (the benchmark gate, Tools/check_benchmarks.sh, needs nothing more: on Swift 6.3 and later ordo-one/benchmark
+#   counts allocations with its malloc-interposer package, not with libjemalloc, which only its Swift 6.2 manifest
+#   uses, through ordo-one/package-jemalloc and Debian's libjemalloc-dev);
 #   with --torch: the virtual environment .venv-torch with the pinned PyTorch, NumPy and h5py
 #   (Tools/requirements.txt) plus pytest, for the PyTorch candidate and the golden exporter.
 # Usage: Tools/setup.sh [--test-tools] [--torch]

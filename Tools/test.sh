@@ -38,6 +38,9 @@ stage "swift format lint" swift format lint -r -s --configuration .swift-format 
 stage "swift build (release)" swift build -c release --product gnll
 stage "swift test" swift test
 stage "golden replay against the reference" gnll golden verify
+# Allocation counts per call of the reference, oracle, judge, protocol coding and an in-process verify, against the
+# thresholds committed for this Swift version (PERFORMANCE.md, "Benchmark gate"). Builds Benchmarks/ in release mode.
+stage "benchmark gate: allocation counts (Benchmarks/Thresholds)" bash Tools/check_benchmarks.sh
 stage "behaviour snapshots (verify: reference, gnll serve, NumPy, a mutant)" bash Tools/check_behaviour.sh
 stage "golden reproducibility (torch 2.15.0 re-export)" bash Tools/check_reproducible.sh
 stage "python tests (candidates, golden comparison)" "$torch_python" -m pytest -q -p no:cacheprovider Tools/candidates/tests Tools/tests

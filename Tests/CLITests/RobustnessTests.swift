@@ -41,8 +41,6 @@ struct RobustnessTests {
             (["fuzz", "--reference", "--cases", "0"], "--cases must be from 1 to"),
             (["fuzz", "--reference", "--seed", "-1"], "--seed must be an integer from 0"),
             (["replay", "x.json", "--reference", "--timeout", "inf"], "--timeout must be from 0.001 to 86400.0"),
-            (["bench", "--sizes", "1000000000000"], "--sizes must be from 1 to 100000000, not 1000000000000"),
-            (["bench", "--sample-seconds", "inf"], "--sample-seconds must be from 0.0 to 60.0, not inf"),
         ])
     func numericOptions(arguments: [String], message: String) throws {
         let run = try gnll(arguments, timeout: 60)

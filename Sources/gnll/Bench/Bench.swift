@@ -1,118 +1,46 @@
 import ArgumentParser
-import GaussianNLL
 
-/// `gnll bench`: the reference's throughput, beside the memory-bandwidth ceiling of the same bytes.
+/// `gnll bench --serve`: the timing server that `Tools/bench_vs_torch.py` drives to compare the reference's fused
+/// kernel with PyTorch, in one run.
 ///
-/// Every measurement is a list of samples of the wall-clock time per call (a sample repeats small
-/// calls until it lasts `--sample-seconds`), reported as min/median/max. The kinds of measurement
-/// for one configuration run interleaved (fused, allocating, copy, fused, …) so that a busy machine
-/// slows them alike and their ratios stay fair. `Tools/bench_vs_torch.py` adds PyTorch to the rounds.
+/// It reads one JSON request per line on stdin and answers one line on stdout (``BenchServer`` lists the requests):
+/// prepare a workload (a dtype, a var layout and a size, with data the script makes the same way), calibrate and take
+/// samples of one kind (the fused kernel, the same allocating its outputs per call, or a copy of the same bytes), and
+/// describe the machine. The script interleaves these samples with PyTorch's, so that a busy machine slows them alike.
+///
+/// The suite's own benchmarks (the reference on a small case, the oracle, the judge, protocol coding and an
+/// in-process verify, gated on allocation counts) are the `Benchmarks/` package: `Tools/check_benchmarks.sh`.
 ///
 /// ```
-/// $ swift build -c release && .build/release/gnll bench --sizes 10000000 --dtypes float32 --threads 1 2
-/// kind          dtype   variance         n          threads  min ms    median ms  max ms    copy/this
-/// fused         float32 heteroscedastic  10000000   1        …
+/// $ swift build -c release
+/// $ .venv-torch/bin/python Tools/bench_vs_torch.py --gnll .build/release/gnll --sizes 10000000 --dtypes float32
 /// ```
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure the reference's forward+backward throughput against a streaming copy of the same bytes.",
+        abstract: "Serve Tools/bench_vs_torch.py: time the fused kernel beside PyTorch (run with --serve).",
         discussion: """
-            For each dtype, var layout, size and thread count it times, interleaved: the fused kernel \
-            (FusedKernel.evaluate, typed buffers, outputs allocated once), the same with outputs allocated per \
-            call, and a memcpy of input, target and var into three output buffers (the bytes one fused pass \
-            reads and writes: the memory-bandwidth ceiling). Reference.evaluate on Tensors and the oracle are \
-            timed per call up to --reference-max and --oracle-max elements. Build with -c release.
+            --serve reads one JSON request per line on stdin and answers one line on stdout: prepare a workload \
+            (dtype, var layout, size), calibrate and sample the fused kernel (FusedKernel.evaluate, typed \
+            buffers, outputs allocated once), the same with outputs allocated per call, or a memcpy of input, \
+            target and var (the memory-bandwidth ceiling), and describe the machine. Tools/bench_vs_torch.py \
+            drives it and interleaves PyTorch's samples with these. Build with -c release.
 
-            Reduction 'mean', eps 1e-6, full false, grad_output 1. Heteroscedastic: input, target and var of \
-            shape (n,). Homoscedastic: input and target (n / W, W), var (n / W, 1), W = --row-width.
-
-            --serve reads one JSON request per line on stdin and answers one line on stdout; \
-            Tools/bench_vs_torch.py drives it to interleave PyTorch with this process. Wall times of whole \
-            commands (gnll verify, golden replay) are Tools/bench_suite.sh's job.
+            The suite's own benchmarks, gated on allocation counts, are the Benchmarks/ package \
+            (Tools/check_benchmarks.sh); the wall times of whole commands are Tools/bench_suite.sh's.
             """)
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Element counts (1 to 100000000).")
-    var sizes: [Int] = [1_000, 100_000, 10_000_000]
-
-    @Option(name: .long, parsing: .upToNextOption, help: "dtypes: float32, float64.")
-    var dtypes: [String] = ["float32", "float64"]
-
-    @Option(name: .long, parsing: .upToNextOption, help: "var layouts: heteroscedastic, homoscedastic.")
-    var variances: [String] = ["heteroscedastic", "homoscedastic"]
-
-    @Option(name: .long, parsing: .upToNextOption, help: "Thread counts (1 to 256).")
-    var threads: [Int] = [1, 2]
-
-    @Option(name: .long, parsing: .unconditional, help: "Samples per measurement (1 to 10000).")
-    var repeats = 7
-
-    @Option(
-        name: .long, parsing: .unconditional,
-        help: "Seconds one sample should last at least, 0 to 60 (small sizes repeat it).")
-    var sampleSeconds = 0.02
-
-    @Option(name: .long, parsing: .unconditional, help: "Row width W of the homoscedastic layout.")
-    var rowWidth = 10
-
-    @Option(
-        name: .long, parsing: .unconditional,
-        help: "Largest size at which Reference.evaluate (Tensor in, Tensor out) is timed.")
-    var referenceMax = 10_000_000
-
-    @Option(name: .long, parsing: .unconditional, help: "Largest size at which the oracle is timed.")
-    var oracleMax = 100_000
-
-    @Flag(name: .long, help: "Print the results as JSON.")
-    var json = false
-
-    @Flag(name: .long, help: "Answer JSON requests on stdin (for Tools/bench_vs_torch.py).")
+    @Flag(name: .long, help: "Answer Tools/bench_vs_torch.py's JSON requests on stdin (required).")
     var serve = false
 
     func validate() throws {
-        for dtype in dtypes where BenchDType(rawValue: dtype) == nil {
-            throw ValidationError("--dtypes takes float32 and float64, not \(dtype).")
+        guard serve else {
+            throw ValidationError(
+                "gnll bench only answers Tools/bench_vs_torch.py's requests: run it with --serve. The suite's own "
+                    + "benchmarks are the Benchmarks package (Tools/check_benchmarks.sh).")
         }
-        for variance in variances where BenchVariance(rawValue: variance) == nil {
-            throw ValidationError("--variances takes heteroscedastic and homoscedastic, not \(variance).")
-        }
-        for size in sizes { try requireRange(size, 1...100_000_000, option: "--sizes") }
-        for count in threads { try requireRange(count, 1...256, option: "--threads") }
-        try requireRange(repeats, 1...10_000, option: "--repeats")
-        try requireRange(sampleSeconds, 0...60, option: "--sample-seconds")
-        try requireRange(rowWidth, 1...100_000_000, option: "--row-width")
-        try requireRange(referenceMax, 0...Int.max, option: "--reference-max")
-        try requireRange(oracleMax, 0...Int.max, option: "--oracle-max")
     }
 
     func run() throws {
-        if serve {
-            try BenchServer().run()
-            return
-        }
-        var results = [BenchResult]()
-        for dtype in dtypes.compactMap(BenchDType.init) {
-            for variance in variances.compactMap(BenchVariance.init) {
-                for size in sizes {
-                    let workload = BenchWorkload(dtype: dtype, variance: variance, count: size, rowWidth: rowWidth)
-                    for threadCount in threads {
-                        results += measureInterleaved(workload, threads: threadCount)
-                    }
-                    if size <= referenceMax { results.append(measure(workload, .reference, threads: 0)) }
-                    if size <= oracleMax { results.append(measure(workload, .oracle, threads: 0)) }
-                    if !json { printProgress(results) }
-                }
-            }
-        }
-        let report = BenchReport(results: results, command: CommandLine.arguments.joined(separator: " "))
-        if json {
-            print(try report.jsonString())
-        } else {
-            print(report.table())
-        }
-    }
-
-    func printProgress(_ results: [BenchResult]) {
-        guard let last = results.last else { return }
-        printError("measured \(last.dtype) \(last.variance) n=\(last.count)")
+        BenchServer().run()
     }
 }

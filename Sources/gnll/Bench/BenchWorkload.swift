@@ -1,7 +1,7 @@
 import Dispatch
 import GaussianNLL
 
-// The workloads: typed buffers for the fused kernel and the copy, and the same data as a LossCase.
+// The workloads: typed buffers for the fused kernel and the copy.
 
 /// The dtypes the fused kernel is timed in.
 enum BenchDType: String, CaseIterable {
@@ -25,10 +25,6 @@ enum BenchKind: String {
     case fusedAllocating = "fused-alloc"
     /// memcpy of input, target and var into three buffers: the bytes one fused pass moves.
     case copy
-    /// Reference.evaluate on Tensors: conversion from and to [Double] included.
-    case reference
-    /// Oracle.evaluate on Tensors.
-    case oracle
 }
 
 /// The benchmark's data: the same values `Tools/bench_vs_torch.py` makes, from SplitMix64 of the
@@ -140,17 +136,6 @@ final class TypedWorkload<S: BenchScalar> {
         }
     }
 
-    /// The operands as a call of the loss, for Reference.evaluate and the oracle.
-    func lossCase(dtype: DType, shape: Shape, varianceShape: Shape) -> LossCase {
-        func tensor(_ buffer: UnsafeMutableBufferPointer<S>, _ shape: Shape) -> Tensor {
-            try! Tensor(dtype: dtype, shape: shape, values: buffer.map { Double($0) })
-        }
-        return LossCase(
-            input: tensor(input, shape), target: tensor(target, shape),
-            variance: .tensor(tensor(variance, varianceShape)), reduction: "mean",
-            gradOutput: .scalar(1, dtype: dtype))
-    }
-
     /// XOR of the bit patterns of an operand's elements: order-free, so Python can compute it too.
     func checksum(_ buffer: UnsafeMutableBufferPointer<S>) -> String {
         String(buffer.reduce(UInt64(0)) { $0 ^ $1.bits }, radix: 16)
@@ -168,11 +153,8 @@ final class BenchWorkload {
     let variance: BenchVariance
     let count: Int
     let rowWidth: Int
-    let shape: Shape
-    let varianceShape: Shape
     private let float: TypedWorkload<Float>?
     private let double: TypedWorkload<Double>?
-    private var lossCaseStorage: LossCase?
 
     init(dtype: BenchDType, variance: BenchVariance, count: Int, rowWidth: Int) {
         self.dtype = dtype
@@ -182,29 +164,16 @@ final class BenchWorkload {
         case .heteroscedastic:
             self.count = count
             self.rowWidth = count
-            shape = [count]
-            varianceShape = [count]
             layout = FusedLayout(rows: 1, width: count, variance: .elementwise, target: .elementwise(rows: 1))
         case .homoscedastic:
             let width = min(rowWidth, count)
             let rows = max(1, count / width)
             self.count = rows * width
             self.rowWidth = width
-            shape = [rows, width]
-            varianceShape = [rows, 1]
             layout = FusedLayout(rows: rows, width: width, variance: .perRow, target: .elementwise(rows: rows))
         }
         float = dtype == .float32 ? TypedWorkload(layout: layout) : nil
         double = dtype == .float64 ? TypedWorkload(layout: layout) : nil
-    }
-
-    var lossCase: LossCase {
-        if let lossCaseStorage { return lossCaseStorage }
-        let made =
-            float?.lossCase(dtype: .float32, shape: shape, varianceShape: varianceShape)
-            ?? double!.lossCase(dtype: .float64, shape: shape, varianceShape: varianceShape)
-        lossCaseStorage = made
-        return made
     }
 
     /// Runs one call of a kind.
@@ -219,10 +188,6 @@ final class BenchWorkload {
         case .copy:
             float?.copy(threads: threads)
             double?.copy(threads: threads)
-        case .reference:
-            _ = Reference.evaluate(lossCase)
-        case .oracle:
-            _ = Oracle.evaluate(lossCase)
         }
     }
 
@@ -241,11 +206,5 @@ final class BenchWorkload {
             "input": double.checksum(double.input), "target": double.checksum(double.target),
             "var": double.checksum(double.variance),
         ]
-    }
-
-    func result(_ kind: BenchKind, threads: Int, seconds: [Double]) -> BenchResult {
-        BenchResult(
-            kind: kind.rawValue, dtype: dtype.rawValue, variance: variance.rawValue, count: count, threads: threads,
-            seconds: seconds, loss: kind == .fused ? loss : nil)
     }
 }
