@@ -43,6 +43,14 @@ public struct CheckResult: Sendable, Codable, Equatable {
     public var failure: CheckFailure?
     /// Per loss dtype: how many compared cases fell into each bin of |error| / bound (see ``RatioHistogram``).
     public var ratioHistograms: [String: RatioHistogram]
+    /// Why the first skipped case was skipped ("unsupported: needs protocol 2 (…)"), to name in the not-run
+    /// reason of a check that judged none; not part of the results file.
+    private var firstSkipReason: String?
+
+    private enum CodingKeys: String, CodingKey {
+        case id, category, title, status, cases, passedCases, failedCases, skippedCases, worstRatio
+        case messageMismatches, bitExactOutputs, comparedOutputs, failure, ratioHistograms
+    }
 
     public init(id: String, category: String, title: String) {
         self.id = id
@@ -71,6 +79,7 @@ public struct CheckResult: Sendable, Codable, Equatable {
             passedCases += 1
         case .skipped:
             skippedCases += 1
+            if firstSkipReason == nil { firstSkipReason = judgement.findings.first }
         case .failed:
             failedCases += 1
             let size = call.input.elementCount + call.target.elementCount + (call.variance.tensor?.elementCount ?? 1)
@@ -92,10 +101,11 @@ public struct CheckResult: Sendable, Codable, Equatable {
             status = .passed
         } else {
             status = .skipped
+            let noneJudged = "none of its \(skippedCases) case\(skippedCases == 1 ? "" : "s") was judged"
             let why =
-                reason
-                ?? "none of its \(skippedCases) case\(skippedCases == 1 ? "" : "s") was judged (each needs a dtype or feature the "
-                + "candidate does not declare, or the suite cannot send or evaluate it)"
+                reason ?? firstSkipReason.map { "\(noneJudged); the first: \($0)" }
+                ?? "\(noneJudged) (each needs a dtype or feature the candidate does not declare, or the suite cannot "
+                + "send or evaluate it)"
             failure = CheckFailure(message: "not run: \(why)", call: nil, caseSize: 0, reproduction: nil)
         }
     }

@@ -222,4 +222,31 @@ struct VerdictTests {
         #expect(start.stderr.contains("␛]0;pwned␇ gone"), "\(start.stderr)")
         for control in ["\u{1B}", "\u{07}"] { #expect(!start.stderr.contains(control)) }
     }
+
+    @Test("A protocol 1 candidate gets a verdict: its protocol 2 checks are not run and named, never passed")
+    func protocolOneCandidate() throws {
+        let checks = [
+            "golden.errors", "golden.nonfinite_eps", "property.dtype.integer_operands",
+            "property.gradient.requires_grad_independent",
+        ]
+        let arguments = ["--budget", "quick", "--no-regressions"] + checks.flatMap { ["--check", $0] }
+        let run = try gnll(["verify", "--candidate", "gnll serve --protocol 1"] + arguments)
+        #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
+        for check in checks.dropFirst() {
+            let line = run.stdout.split(separator: "\n").first { $0.hasPrefix("NOT RUN \(check): ") }
+            #expect(line?.contains("unsupported: needs protocol 2 (") == true, "\(check): \(run.stdout)")
+        }
+        #expect(run.stdout.hasSuffix("1 passed, 0 failed, 0 errors, 3 not run\n"), "\(run.stdout)")
+        // Listed as expected, the same run gates to exit 0; the protocol 2 candidate passes all four.
+        let list = temporaryFile("protocol1-expected.txt")
+        defer { try? FileManager.default.removeItem(atPath: list) }
+        try checks.dropFirst().map { "\($0)  # needs protocol 2" }.joined(separator: "\n")
+            .write(toFile: list, atomically: true, encoding: .utf8)
+        let gated = try gnll(
+            ["verify", "--candidate", "gnll serve --protocol 1", "--expected-failures", list] + arguments)
+        #expect(gated.status == 0, "\(gated.stdout)\(gated.stderr)")
+        let current = try gnll(["verify", "--candidate", "gnll serve"] + arguments)
+        #expect(current.status == 0, "\(current.stdout)\(current.stderr)")
+        #expect(current.stdout.hasSuffix("4 passed, 0 failed, 0 errors, 0 not run\n"), "\(current.stdout)")
+    }
 }

@@ -6,7 +6,8 @@ Skips when .venv-onnx is missing or cannot import onnxruntime, torch: make it wi
 
 import numpy as np
 import pytest
-from support import assert_rejected, assert_sum_example, eval_request, hello, library_candidate, tensor
+from library_protocol2 import SUM_EXAMPLE_LOSS, integer_request, library_candidate_v2
+from support import assert_rejected, assert_sum_example, decode, eval_request, hello, library_candidate, tensor
 
 
 @pytest.fixture(scope="module")
@@ -35,3 +36,30 @@ def test_rejection(candidate):
     """Shape checks run while PyTorch exports: a (3,) var for a (2, 3) input is var_size."""
     request = eval_request(tensor(np.zeros((2, 3))), tensor(np.zeros((2, 3))), tensor([1.0, 1.0, 1.0]))
     assert_rejected(candidate, request, "var_size")
+
+
+@pytest.fixture(scope="module")
+def candidate_v2():
+    """The candidate after a protocol 2 hello, and that hello; a skip when its venv is missing."""
+    yield from library_candidate_v2(
+        ".venv-onnx", "onnxruntime, torch", "onnxruntime_candidate.py", "requirements-onnx.txt",
+    )
+
+
+def test_protocol2_hello(candidate_v2):
+    """Under protocol 2 the hello adds int32, int64 and bool: the exported graph takes them as inputs."""
+    _, answer = candidate_v2
+    assert answer["dtypes"] == ["float16", "float32", "float64", "int32", "int64", "bool"]
+
+
+def test_protocol2_integer_operands(candidate_v2):
+    """int32 input and target with a float64 var: the graph casts as PyTorch promotes, a float64 loss."""
+    response = candidate_v2[0].ask(integer_request("int32"))
+    assert response["ok"] and response["loss"]["dtype"] == "float64", response
+    np.testing.assert_allclose(decode(response["loss"]), SUM_EXAMPLE_LOSS, rtol=1e-12)
+
+
+def test_protocol2_integer_var_is_type(candidate_v2):
+    """An int32 var: PyTorch raises its clamp error while exporting: kind type."""
+    request = eval_request(tensor([1.0, 2.0]), tensor([0.0, 0.0]), tensor([1, 0], "int32"), id=3)
+    assert_rejected(candidate_v2[0], request, "type")

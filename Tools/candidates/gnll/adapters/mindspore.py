@@ -7,12 +7,16 @@ the CPU; gradients come from ``mindspore.vjp`` with ``grad_output`` as the cotan
     python -m gnll.adapters.mindspore
     .venv-mindspore/bin/python Tools/candidates/mindspore_candidate.py
 
-MindSpore takes no Python float var (``TypeError: 'var' must be a tensor``), so ``scalar_var`` is
-not declared and such cases are answered ``unsupported``. Its CPU ``Maximum`` kernel has no
-bfloat16, so bfloat16 is not declared. It checks no sign and no shape of var (var only has to
-broadcast); it rejects eps <= 0, which PyTorch accepts: that rejection has no PyTorch kind and is
-reported as ``invalid_argument`` where the protocol has that kind, else as ``type``, with
-MindSpore's message.
+Only the operands that require grad are ``mindspore.vjp``'s inputs (the others are constants of the
+differentiated function), so a partial request gets what MindSpore gives for it. int32, int64 and
+bool operands are MindSpore tensors of those dtypes, promoted by MindSpore itself. MindSpore takes
+no Python float var: it is passed as it is, and MindSpore's ``TypeError: For 'gaussian_nll_loss',
+'var' must be a tensor`` is reported as kind ``type``. Its CPU ``Maximum`` kernel has no bfloat16,
+so bfloat16 is not declared. It checks no sign and no shape of var (var only has to broadcast); it
+rejects eps <= 0, which PyTorch accepts, and its CPU kernels reject some dtypes (``Select CPU
+operator[Square] fail! Unsupported data type!`` for bool): those errors, like every MindSpore
+error that matches none of PyTorch's kinds, are reported as kind ``other`` with MindSpore's type
+and message.
 """
 
 from __future__ import annotations
@@ -23,23 +27,20 @@ from importlib import metadata
 import numpy as np
 
 from gnll.candidate import (
-    REJECTION_KINDS, Case, Rejection, Result, Tensor, adapter_arguments, declared_features, evaluate_by_vjp,
-    rejection_from, serve,
+    Case, Rejection, Result, Tensor, adapter_arguments, declared_features, evaluate_by_vjp, rejection_from, serve,
 )
 
-DTYPES = ("float16", "float32", "float64")
+DTYPES = ("float16", "float32", "float64", "int32", "int64", "bool")
+OPERANDS = ("input", "target", "var")
 # MindSpore takes seconds to import: it is imported on the first eval (load()), so that the hello is answered
 # at once (the suite allows a candidate 10 s to start); the version comes from the package metadata.
 ms = MSTensor = ops = MS_DTYPES = DTYPE_NAMES = None
-# A rejection of an argument value that PyTorch accepts has no PyTorch kind.
-ARGUMENT_KIND = "invalid_argument" if "invalid_argument" in REJECTION_KINDS else "type"
-# (exception types, kind, test of the message), tried in order; the texts are MindSpore's own.
+# (exception types, kind, test of the message), tried in order; the texts are MindSpore's own. Any other error (eps
+# <= 0, a dtype a CPU kernel lacks) is reported as kind other by rejection_from.
 ERROR_KINDS = (
     (ValueError, "reduction", lambda text: "'reduction' must be one of" in text),
-    (ValueError, ARGUMENT_KIND, lambda text: "'eps' must be a positive float" in text),
     (ValueError, "broadcast", lambda text: "need to broadcast" in text),
     (TypeError, "type", lambda text: "must be a tensor" in text or "must be a bool" in text),
-    (TypeError, "unsupported", lambda text: "Unsupported data type" in text),
 )
 
 
@@ -55,7 +56,7 @@ def load() -> None:
 
     mindspore_module.set_device("CPU")
     ms, MSTensor, ops = mindspore_module, tensor_class, ops_module
-    MS_DTYPES = {name: getattr(ms, name) for name in DTYPES}
+    MS_DTYPES = {name: getattr(ms, "bool_" if name == "bool" else name) for name in DTYPES}
     DTYPE_NAMES = {dtype: name for name, dtype in MS_DTYPES.items()}
 
 
@@ -66,28 +67,52 @@ def to_mindspore(tensor: Tensor) -> MSTensor:
 
 def to_protocol(values: MSTensor) -> Tensor:
     """A protocol tensor from a MindSpore tensor."""
+    if values.dtype not in DTYPE_NAMES:
+        raise TypeError(f"MindSpore returned a tensor of dtype {values.dtype}, which the protocol cannot carry")
     return Tensor(np.array(values.asnumpy(), copy=True), DTYPE_NAMES[values.dtype])
 
 
 def rejection_for(error: Exception) -> Rejection:
-    """The protocol rejection for an exception MindSpore raised; re-raise anything unexpected."""
+    """The protocol rejection for an exception MindSpore raised (kind other where no row matches)."""
     # MindSpore appends its C++ call stack to some messages; keep the first paragraph.
-    return rejection_from(error, ERROR_KINDS, message=str(error).split("\n\n")[0].strip())
+    first = str(error).split("\n\n")[0].strip()
+    rejection = rejection_from(error, ERROR_KINDS, message=first)
+    if rejection.kind == "other":
+        return Rejection("other", f"{type(error).__name__}: {first}")
+    return rejection
 
 
 def evaluate(case: Case) -> Result:
     """Evaluate one case with MindSpore."""
     load()
+    names = [name for name in OPERANDS
+             if case.grad and getattr(case.requires_grad, name) and isinstance(getattr(case, name), Tensor)]
 
-    def loss_of(x, target, var):
-        return ops.gaussian_nll_loss(x, target, var, full=case.full, eps=case.eps, reduction=case.reduction)
+    def loss_of(values):
+        return ops.gaussian_nll_loss(
+            values["input"], values["target"], values["var"], full=case.full, eps=case.eps, reduction=case.reduction
+        )
+
+    def forward(*operands):
+        loss = loss_of(dict(zip(OPERANDS, operands)))
+        loss.asnumpy()  # MindSpore may run asynchronously: its errors surface here at the latest
+        return loss
 
     def vjp(operands):
-        loss, backward = ms.vjp(loss_of, *operands)
-        return loss, backward(to_mindspore(case.grad_output))
+        values = dict(zip(OPERANDS, operands))
+        loss, backward = ms.vjp(
+            lambda *primals: loss_of({**values, **dict(zip(names, primals))}), *(values[name] for name in names)
+        )
+        gradients = backward(to_mindspore(case.grad_output))
+        if not isinstance(gradients, tuple):  # a lone gradient may come without its tuple
+            gradients = (gradients,)
+        loss.asnumpy()
+        found = dict(zip(names, gradients))
+        return loss, tuple(found.get(name) for name in OPERANDS)
 
-    operands = [to_mindspore(case.input), to_mindspore(case.target), to_mindspore(case.var)]
-    return evaluate_by_vjp(case, operands, loss_of, vjp, to_protocol, rejection_for)
+    operands = [to_mindspore(value) if isinstance(value, Tensor) else value
+                for value in (case.input, case.target, case.var)]
+    return evaluate_by_vjp(case, operands, forward, vjp, to_protocol, rejection_for)
 
 
 def main() -> None:
@@ -100,7 +125,7 @@ def main() -> None:
         version=metadata.version("mindspore"),
         profile=arguments.profile,
         dtypes=list(DTYPES),
-        features=declared_features(arguments, "mixed_dtype"),
+        features=declared_features(arguments, "scalar_var", "mixed_dtype"),
     )
 
 

@@ -1,4 +1,4 @@
-"""MLX's gaussian_nll_loss (``mlx.nn.losses.gaussian_nll_loss``), served as a protocol candidate.
+"""MLX's gaussian_nll_loss (``mlx.nn.losses.gaussian_nll_loss``), served as a protocol candidate (protocol 2).
 
 Each case calls the loss on ``mx.array`` operands on the CPU; gradients come from
 ``mx.vjp`` with ``grad_output`` as the cotangent, which is what
@@ -7,8 +7,12 @@ Each case calls the loss on ``mx.array`` operands on the CPU; gradients come fro
     python -m gnll.adapters.mlx
     .venv-mlx/bin/python Tools/candidates/mlx_candidate.py
 
-MLX takes no Python float var (it reads ``vars.shape``), so ``scalar_var`` is not
-declared and such cases are answered ``unsupported``. MLX checks no sign of var;
+Only the operands that require grad are ``mx.vjp``'s primals (the others are constants of the
+differentiated function, as ``argnums`` leaves them), so a partial request gets what MLX gives
+for it. Integer and bool operands go to MLX as ``mx.int32``, ``mx.int64`` and ``mx.bool_``
+arrays and MLX promotes them itself. A Python float var (NaN and ±inf included) is passed to MLX
+as it is: MLX reads ``vars.shape`` and raises ``AttributeError``, which is reported, like every
+MLX error that matches none of PyTorch's kinds, as kind ``other``. MLX checks no sign of var;
 its shape errors and its reduction error are mapped to the protocol's kinds.
 """
 
@@ -25,9 +29,14 @@ MLX_DTYPES = {
     "bfloat16": mx.bfloat16,
     "float32": mx.float32,
     "float64": mx.float64,
+    "int32": mx.int32,
+    "int64": mx.int64,
+    "bool": mx.bool_,
 }
 DTYPE_NAMES = {dtype: name for name, dtype in MLX_DTYPES.items()}
-# (exception types, kind, test of the message), tried in order; the texts are MLX's own.
+OPERANDS = ("input", "target", "var")
+# (exception types, kind, test of the message), tried in order; the texts are MLX's own. Any other MLX error is
+# reported as kind other by rejection_from.
 ERROR_KINDS = (
     (ValueError, "target_size",
      lambda text: text.startswith("Inputs shape") and "does not match targets shape" in text),
@@ -51,33 +60,45 @@ def to_mlx(tensor: Tensor) -> mx.array:
 
 def to_protocol(values: mx.array) -> Tensor:
     """A protocol tensor from an MLX array (bfloat16 is widened to float32 exactly)."""
+    if values.dtype not in DTYPE_NAMES:
+        raise TypeError(f"MLX returned an array of dtype {values.dtype}, which the protocol cannot carry")
     name = DTYPE_NAMES[values.dtype]
     wide = values.astype(mx.float32) if name == "bfloat16" else values
     return Tensor(np.array(wide, copy=True), name)
 
 
 def rejection_for(error: Exception) -> Rejection:
-    """The protocol rejection for an exception MLX raised; re-raise anything unexpected."""
+    """The protocol rejection for an exception MLX raised (kind other where no row matches)."""
     return rejection_from(error, ERROR_KINDS)
 
 
 def evaluate(case: Case) -> Result:
     """Evaluate one case with MLX (lazy: every result is evaluated inside the error mapping)."""
+    names = [name for name in OPERANDS
+             if case.grad and getattr(case.requires_grad, name) and isinstance(getattr(case, name), Tensor)]
 
-    def loss_of(input, target, var):
-        return losses.gaussian_nll_loss(input, target, var, full=case.full, eps=case.eps, reduction=case.reduction)
+    def loss_of(values):
+        return losses.gaussian_nll_loss(
+            values["input"], values["target"], values["var"], full=case.full, eps=case.eps, reduction=case.reduction
+        )
 
     def forward(*operands):
-        loss = loss_of(*operands)
+        loss = loss_of(dict(zip(OPERANDS, operands)))
         mx.eval(loss)
         return loss
 
     def vjp(operands):
-        (loss,), gradients = mx.vjp(loss_of, list(operands), [to_mlx(case.grad_output)])
-        mx.eval(loss, *gradients)
-        return loss, gradients
+        values = dict(zip(OPERANDS, operands))
 
-    operands = [to_mlx(case.input), to_mlx(case.target), to_mlx(case.var)]
+        def differentiated(*primals):
+            return [loss_of({**values, **dict(zip(names, primals))})]
+
+        (loss,), gradients = mx.vjp(differentiated, [values[name] for name in names], [to_mlx(case.grad_output)])
+        mx.eval(loss, *gradients)
+        found = dict(zip(names, gradients))
+        return loss, tuple(found.get(name) for name in OPERANDS)
+
+    operands = [to_mlx(value) if isinstance(value, Tensor) else value for value in (case.input, case.target, case.var)]
     return evaluate_by_vjp(case, operands, forward, vjp, to_protocol, rejection_for)
 
 
@@ -92,7 +113,7 @@ def main() -> None:
         version=mx.__version__,
         profile=arguments.profile,
         dtypes=list(MLX_DTYPES),
-        features=declared_features(arguments, "mixed_dtype"),
+        features=declared_features(arguments, "scalar_var", "mixed_dtype"),
     )
 
 

@@ -16,7 +16,11 @@ How the export is done, and why:
   a model is exported once and then deployed: the tracer evaluates the negative-var check on those
   values and leaves it out of the graph. Shape and reduction checks depend on the signature only,
   so PyTorch raises them during the export, and they are answered with PyTorch's kinds (cached).
-- dtypes are those whose model ONNX Runtime's CPU provider can run, found by a probe at start.
+- Floating dtypes are those whose model ONNX Runtime's CPU provider can run, found by a probe at start. int32,
+  int64 and bool (protocol 2) are always declared: the exporter traces PyTorch's promotion of them into the graph
+  (its casts), and ONNX Runtime runs it on the integer or bool inputs as they are.
+- An error of the export that matches none of PyTorch's kinds, and any error of ONNX Runtime (building the
+  session or running it), is reported as kind ``other`` with its type and message: the pipeline's own failure.
 """
 
 from __future__ import annotations
@@ -33,18 +37,23 @@ from onnx import TensorProto, helper
 from gnll.candidate import Case, Rejection, Result, Tensor, adapter_arguments, serve
 
 DTYPES = ("float16", "bfloat16", "float32", "float64")
+INTEGER_DTYPES = ("int32", "int64", "bool")
 ONNX_TYPES = {"float16": TensorProto.FLOAT16, "bfloat16": TensorProto.BFLOAT16, "float32": TensorProto.FLOAT,
               "float64": TensorProto.DOUBLE}
 # torch takes seconds to import: it is imported on the first eval (load()), so that the hello is answered at
 # once (the suite allows a candidate 10 s to start).
 torch = F = Loss = TORCH_DTYPES = rejection_for = None
 
-NUMPY_DTYPES = {"float16": np.float16, "float32": np.float32, "float64": np.float64}
+NUMPY_DTYPES = {"float16": np.float16, "float32": np.float32, "float64": np.float64, "int32": np.int32,
+                "int64": np.int64, "bool": np.bool_}
 OUTPUT_TYPES = {
     "tensor(float16)": "float16",
     "tensor(bfloat16)": "bfloat16",
     "tensor(float)": "float32",
     "tensor(double)": "float64",
+    "tensor(int32)": "int32",
+    "tensor(int64)": "int64",
+    "tensor(bool)": "bool",
 }
 
 
@@ -121,11 +130,14 @@ class Exporter:
                 )
         except Exception as error:
             return rejection_for(error)
-        return ort.InferenceSession(buffer.getvalue(), self.options, providers=["CPUExecutionProvider"])
+        try:
+            return ort.InferenceSession(buffer.getvalue(), self.options, providers=["CPUExecutionProvider"])
+        except Exception as error:  # ONNX Runtime cannot load the exported graph (e.g. a kernel it lacks)
+            return Rejection("other", f"{type(error).__name__}: {error}")
 
 
 def to_numpy(tensor: Tensor) -> np.ndarray:
-    """The values of a protocol tensor as ONNX Runtime takes them."""
+    """The values of a protocol tensor as ONNX Runtime takes them (integers and bools as they are)."""
     if tensor.dtype == "bfloat16":
         import ml_dtypes
 
@@ -147,7 +159,10 @@ def evaluate(case: Case, exporter: Exporter) -> Result:
     if isinstance(case.var, Tensor):
         feeds["var"] = to_numpy(case.var)
     feeds = {i.name: feeds[i.name] for i in session.get_inputs()}  # the tracer drops unused inputs
-    (loss,) = session.run(["loss"], feeds)
+    try:
+        (loss,) = session.run(["loss"], feeds)
+    except Exception as error:  # ONNX Runtime fails to run the exported graph on these values
+        raise Rejection("other", f"{type(error).__name__}: {error}") from error
     dtype = output_dtype(session)
     return Result(loss=Tensor(np.asarray(loss, dtype=np.float32 if dtype == "bfloat16" else loss.dtype), dtype))
 
@@ -199,7 +214,7 @@ def main() -> None:
         version=f"onnxruntime {ort.__version__}, onnx {onnx.__version__}, exported by torch {metadata.version('torch')}"
         + (f" (opset {arguments.opset})" if arguments.opset else ""),
         profile=arguments.profile,
-        dtypes=supported_dtypes(),
+        dtypes=supported_dtypes() + list(INTEGER_DTYPES),
         features=["scalar_var", "mixed_dtype"],
     )
 

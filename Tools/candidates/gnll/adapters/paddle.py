@@ -11,11 +11,14 @@ Paddle's function is a port of PyTorch 1.9's: the same three var shapes, the sam
 (var size, reduction, negative var) and, for a Python float var, the same failure
 (``AttributeError`` on ``variance.shape``). So the declared profile is torch-1.9, and a scalar var
 is passed through as a float and rejected with kind ``type``, as torch 1.9 does. Paddle computes
-only in float32 and float64. It clamps var out of place under ``no_grad``, so var is not connected
-to the loss at all: ``paddle.grad`` returns None for it, which is answered as a zero gradient
-(what ``variance.grad`` being None means). Paddle rejects eps = NaN (its clip wants min <= max),
-which PyTorch accepts: that rejection has no PyTorch kind and is reported as ``invalid_argument``
-where the protocol has that kind, else as ``type``, with Paddle's message.
+only in float32 and float64: int32, int64 and bool operands are passed to it as Paddle tensors of
+those dtypes, and its own rejection (``ValueError: The data type of input Variable must be
+'float32' or 'float64'``) is reported as kind ``type``. It clamps var out of place under
+``no_grad``, so var is not connected to the loss at all: ``paddle.grad`` returns None for it, which
+is answered as a zero gradient (what ``variance.grad`` being None means). Only the operands that
+require grad are leaves with ``stop_gradient=False`` and inputs of ``paddle.grad``. Paddle rejects
+eps = NaN (its clip wants min <= max), which PyTorch accepts: that error, like every Paddle error
+that matches none of PyTorch's kinds, is reported as kind ``other`` with Paddle's type and message.
 """
 
 from __future__ import annotations
@@ -27,25 +30,24 @@ from importlib import metadata
 import numpy as np
 
 from gnll.candidate import (
-    REJECTION_KINDS, Case, Rejection, Result, Tensor, adapter_arguments, declared_features, rejection_from, serve,
+    Case, Rejection, Result, Tensor, adapter_arguments, declared_features, rejection_from, serve,
 )
 
-DTYPES = ("float32", "float64")
+DTYPES = ("float32", "float64", "int32", "int64", "bool")
 # Paddle takes seconds to import: it is imported on the first eval (load()), so that the hello is answered at
 # once (the suite allows a candidate 10 s to start); the version comes from the package metadata.
 paddle = F = PADDLE_DTYPES = DTYPE_NAMES = None
-# A rejection of an argument value that PyTorch accepts has no PyTorch kind.
-ARGUMENT_KIND = "invalid_argument" if "invalid_argument" in REJECTION_KINDS else "type"
-# (exception types, kind, test of the message), tried in order; the texts are Paddle's own.
+OPERANDS = ("input", "target", "var")
+# (exception types, kind, test of the message), tried in order; the texts are Paddle's own. Any other Paddle error
+# (such as eps = NaN: "max should be greater than or equal to min") is reported as kind other by rejection_from.
 ERROR_KINDS = (
     (AttributeError, "type", lambda text: "has no attribute" in text),
     (ValueError, "var_size", lambda text: text == "variance is of incorrect shape"),
     (ValueError, "negative_var", lambda text: text == "variance has negative entry/entries"),
     (ValueError, "reduction", lambda text: text.endswith(" is not valid")),
     (ValueError, "broadcast", lambda text: "Broadcast dimension mismatch" in text),
-    (ValueError, "unsupported", lambda text: text.startswith("The data type of")),
-    # paddle.clip(variance, min=epsilon) with epsilon = NaN: "max should be greater than or equal to min".
-    (ValueError, ARGUMENT_KIND, lambda text: "max should be greater than or equal to min" in text),
+    # Paddle's dtype check of input, label and variance (float32 and float64 only).
+    (ValueError, "type", lambda text: text.startswith("The data type of")),
 )
 
 
@@ -60,7 +62,7 @@ def load() -> None:
 
     paddle_module.set_device("cpu")
     paddle, F = paddle_module, functional
-    PADDLE_DTYPES = {name: getattr(paddle, name) for name in DTYPES}
+    PADDLE_DTYPES = {name: getattr(paddle, name) for name in DTYPES}  # paddle.bool is Paddle's bool dtype
     DTYPE_NAMES = {dtype: name for name, dtype in PADDLE_DTYPES.items()}
 
 
@@ -77,38 +79,34 @@ def to_protocol(values: paddle.Tensor) -> Tensor:
 
 
 def rejection_for(error: Exception) -> Rejection:
-    """The protocol rejection for an exception Paddle raised; re-raise anything unexpected."""
+    """The protocol rejection for an exception Paddle raised (kind other where no row matches)."""
     return rejection_from(error, ERROR_KINDS)
 
 
 def evaluate(case: Case) -> Result:
     """Evaluate one case with PaddlePaddle."""
     load()
-    input = to_paddle(case.input, case.grad)
-    label = to_paddle(case.target, case.grad)
-    variance = to_paddle(case.var, case.grad) if isinstance(case.var, Tensor) else case.var
+    names = [name for name in OPERANDS
+             if case.grad and getattr(case.requires_grad, name) and isinstance(getattr(case, name), Tensor)]
+    operands = {name: to_paddle(value, name in names) if isinstance(value, Tensor) else value
+                for name, value in zip(OPERANDS, (case.input, case.target, case.var))}
     try:
         loss = F.gaussian_nll_loss(
-            input, label, variance, full=case.full, epsilon=case.eps, reduction=case.reduction
+            operands["input"], operands["target"], operands["var"], full=case.full, epsilon=case.eps,
+            reduction=case.reduction,
         )
+        gradients = paddle.grad(
+            [loss], [operands[name] for name in names], [to_paddle(case.grad_output, False)], allow_unused=True
+        ) if names else []
     except Exception as error:
         raise rejection_for(error) from error
-    if not case.grad:
-        return Result(loss=to_protocol(loss))
-    grad_input, grad_label, grad_variance = paddle.grad(
-        [loss], [input, label, variance], [to_paddle(case.grad_output, False)], allow_unused=True
-    )
 
     def gradient(grad, operand):
         # None: the operand does not reach the loss in Paddle's graph, so its gradient is zero.
         return to_protocol(grad) if grad is not None else to_protocol(paddle.zeros_like(operand))
 
-    return Result(
-        loss=to_protocol(loss),
-        grad_input=gradient(grad_input, input),
-        grad_target=gradient(grad_label, label),
-        grad_var=gradient(grad_variance, variance),
-    )
+    found = {f"grad_{name}": gradient(grad, operands[name]) for name, grad in zip(names, gradients)}
+    return Result(loss=to_protocol(loss), **found)
 
 
 def main() -> None:

@@ -19,7 +19,12 @@ Compiled graphs are cached by Dynamo per (shapes, dtypes, requires_grad, full, e
 Dynamo never falls back to eager silently (``fail_on_recompile_limit_hit``); Dynamo's caches are
 reset every ``RESET_EVERY`` distinct signatures to keep guard checks short (Inductor's on-disk
 caches keep recompiling cheap). Errors that Dynamo raises while tracing are mapped to the kind of
-the PyTorch error inside them, with Dynamo's message.
+the PyTorch error inside them, with Dynamo's message; any other error is reported as kind ``other``.
+
+Protocol 2: only the operands that require grad are made with ``requires_grad=True`` (part of Dynamo's guards, so
+each combination is compiled on its own, its backward by AOTAutograd for those operands only); integer and bool
+operands are torch tensors of those dtypes; a non-finite eps or scalar var is the Python float it is (a scalar var
+and eps are constants of the compiled graph).
 
 Inductor builds each kernel library in place (``gcc -o CACHE/xx/KEY.so``) and reuses any file at that path: a
 process killed during a build (``gnll verify`` kills a candidate that times out) leaves a truncated library
@@ -35,7 +40,7 @@ from importlib import metadata
 
 from gnll.candidate import Case, Rejection, Result, Tensor, adapter_arguments, declared_features, serve
 
-DTYPES = ("float16", "bfloat16", "float32", "float64")
+DTYPES = ("float16", "bfloat16", "float32", "float64", "int32", "int64", "bool")
 # torch takes seconds to import: it is imported on the first eval (load()), so that the hello is answered at
 # once (the suite allows a candidate 10 s to start).
 torch = F = rejection_for = result = to_torch = None
@@ -44,8 +49,13 @@ RESET_EVERY = 200
 # Dynamo's wording for a failed broadcast found while tracing with fake tensors.
 TRACING_ERRORS = (("broadcast", "Attempting to broadcast a dimension"),)
 # Dynamo reports an exception raised while tracing as "... got ValueError('message')".
-TRACED_EXCEPTION = re.compile(r"got (ValueError|RuntimeError|TypeError|AttributeError|IndexError)\((.*)\)$", re.M)
-EXCEPTION_TYPES = {cls.__name__: cls for cls in (ValueError, RuntimeError, TypeError, AttributeError, IndexError)}
+TRACED_EXCEPTION = re.compile(
+    r"got (ValueError|RuntimeError|TypeError|AttributeError|IndexError|NotImplementedError)\((.*)\)$", re.M
+)
+EXCEPTION_TYPES = {
+    cls.__name__: cls
+    for cls in (ValueError, RuntimeError, TypeError, AttributeError, IndexError, NotImplementedError)
+}
 # A kernel library in Inductor's cache that does not load (truncated by a killed build).
 BROKEN_LIBRARY = re.compile(r"ImportError: (/\S+\.so): ")
 REBUILDS = 8
@@ -122,7 +132,8 @@ def load(arguments) -> "CompiledLoss":
 
 
 def compile_rejection(error: Exception) -> Rejection:
-    """The protocol rejection for an exception from compiled code; re-raise anything unexpected."""
+    """The protocol rejection for an exception from compiled code: PyTorch's kind of the exception Dynamo traced,
+    and kind other for any other error of Dynamo, AOTAutograd or Inductor."""
     if isinstance(error, torch._dynamo.exc.TorchRuntimeError):
         text = str(error)
         for kind, marker in TRACING_ERRORS:
@@ -136,7 +147,6 @@ def compile_rejection(error: Exception) -> Rejection:
                 return rejection_for(inner)
             except (ValueError, SyntaxError, RuntimeError, TypeError, AttributeError, IndexError):
                 pass
-        raise error
     return rejection_for(error)
 
 
@@ -147,17 +157,18 @@ def evaluate(case: Case, loss_function: "CompiledLoss") -> Result:
 
 def evaluate_once(case: Case, loss_function: "CompiledLoss") -> Result:
     """Evaluate one case with the compiled loss, on fresh tensors."""
-    input = to_torch(case.input, "cpu", case.grad)
-    target = to_torch(case.target, "cpu", case.grad)
-    var = to_torch(case.var, "cpu", case.grad) if isinstance(case.var, Tensor) else case.var
+    requires_grad = case.requires_grad
+    input = to_torch(case.input, "cpu", case.grad and requires_grad.input)
+    target = to_torch(case.target, "cpu", case.grad and requires_grad.target)
+    var = to_torch(case.var, "cpu", case.grad and requires_grad.var) if isinstance(case.var, Tensor) else case.var
     try:
         loss = loss_function(case, input, target, var)
+        if case.grad:
+            loss.backward(to_torch(case.grad_output, "cpu", False))
     except Exception as error:
         if BROKEN_LIBRARY.search(str(error)):
             raise
         raise compile_rejection(error) from error
-    if case.grad:
-        loss.backward(to_torch(case.grad_output, "cpu", False))
     return result(case, loss, input, target, var)
 
 

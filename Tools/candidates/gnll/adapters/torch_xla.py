@@ -13,6 +13,11 @@ The function is PyTorch's own Python code: its checks (var's shape, the negative
 PyTorch/XLA's lazy tensors and lowered to XLA HLO. The PyTorch in the venv is what PyTorch/XLA runs, so its
 version is reported beside torch-xla's. torch and torch_xla take seconds to import, so they are imported on the
 first eval and the hello is answered at once.
+
+Protocol 2: only the operands that require grad are made with ``requires_grad=True``; integer and bool operands are
+torch tensors of those dtypes on the XLA device, promoted by PyTorch/XLA itself; a non-finite eps or scalar var is
+the Python float it is. An error that matches none of PyTorch's kinds or PyTorch/XLA's broadcast error is reported
+as kind ``other``, with its type and message.
 """
 
 from __future__ import annotations
@@ -22,13 +27,18 @@ from importlib import metadata
 
 from gnll.candidate import Case, Rejection, Result, Tensor, adapter_arguments, declared_features, rejection_from, serve
 
-DTYPES = ("float16", "bfloat16", "float32", "float64")
+DTYPES = ("float16", "bfloat16", "float32", "float64", "int32", "int64", "bool")
 torch = F = torch_xla = torch_adapter = DEVICE = TORCH_DTYPES = None
 # PyTorch/XLA's own shape inference of a binary op: "Shapes are not compatible for broadcasting: f32[1,3] vs.
 # f32[1,2]. Expected dimension 1 of shape f32[1,3] (3) to match dimension 1 of shape f32[1,2] (2)...". Tried after
 # PyTorch's own texts (torch_adapter.PYTORCH_ERROR_KINDS: its Python checks run as in eager PyTorch).
 XLA_ERROR_KINDS = (
     (RuntimeError, "broadcast", lambda text: text.startswith("Shapes are not compatible for broadcasting")),
+    # PyTorch/XLA's wording of PyTorch's own rejections: an integer or bool var in the in-place clamp ("Attempting
+    # to cast from torch.float32 to out tensor with dtype torch.int32, but this can't be cast because it is not
+    # safe!"), and a bool operand of the subtraction (PyTorch's message behind "Check failed: type1 != at::kBool").
+    (RuntimeError, "type", lambda text: text.startswith("Attempting to cast from") and "can't be cast" in text),
+    (RuntimeError, "type", lambda text: "Subtraction, the `-` operator, with" in text),
 )
 
 
@@ -57,16 +67,17 @@ def to_xla(tensor: Tensor, requires_grad: bool):
 
 
 def rejection_for(error: Exception) -> Rejection:
-    """The protocol rejection for an exception raised while running the loss; re-raise anything unexpected."""
+    """The protocol rejection for an exception raised while running the loss (kind other where no row matches)."""
     return rejection_from(error, torch_adapter.PYTORCH_ERROR_KINDS + XLA_ERROR_KINDS)
 
 
 def evaluate(case: Case) -> Result:
     """Evaluate one case with PyTorch's function on the XLA device."""
     load()
-    input = to_xla(case.input, case.grad)
-    target = to_xla(case.target, case.grad)
-    var = to_xla(case.var, case.grad) if isinstance(case.var, Tensor) else case.var
+    requires_grad = case.requires_grad
+    input = to_xla(case.input, case.grad and requires_grad.input)
+    target = to_xla(case.target, case.grad and requires_grad.target)
+    var = to_xla(case.var, case.grad and requires_grad.var) if isinstance(case.var, Tensor) else case.var
     try:
         loss = F.gaussian_nll_loss(input, target, var, full=case.full, eps=case.eps, reduction=case.reduction)
         if case.grad:
