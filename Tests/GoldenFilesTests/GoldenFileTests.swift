@@ -227,27 +227,9 @@ struct GoldenReplayTests {
         let file = try GoldenFile(path: "\(goldenDirectory)/\(release).h5")
         #expect(file.cases.count >= 1000)
         let session = CandidateSession(candidate: ReferenceCandidate(profile: file.profile), profile: file.profile)
-        let replays = GoldenReplayCheck.replay(file.cases, in: session)
-        let failures = replays.filter { !Self.knownDisagreements.contains($0.golden.name) }.flatMap(\.problems)
+        let failures = GoldenReplayCheck.replay(file.cases, in: session).flatMap(\.problems)
         #expect(failures.isEmpty, "\(failures.prefix(5))")
-        // torch-1.9 rejects a Python float var, so only the torch-2.6 and torch-2.10 files record the case.
-        for replay in replays where Self.knownDisagreements.contains(replay.golden.name) && release != "torch-2.1.2" {
-            withKnownIssue(
-                Comment(
-                    rawValue:
-                        "\(replay.golden.name): PyTorch takes log(var) of a Python float var beside an int64 input in float32"
-                        + " (var * ones_like(input) is float32) and the loss in float64 (the float64 target's dtype);"
-                        + " the oracle bounds that loss with float64's unit roundoff, so PyTorch's own values fail"
-                        + " (loss[0] 1.443025487585266, exact 1.4430254885375933). Reported for a fix of the oracle.")
-            ) {
-                #expect(replay.problems.isEmpty, "\(replay.problems)")
-            }
-        }
     }
-
-    /// Cases whose recorded PyTorch values the oracle does not yet accept (an error of the suite, reported, not
-    /// hidden): each must still fail here, so that the entry goes once the oracle is fixed.
-    static let knownDisagreements: Set<String> = ["int_operands.float_var.int64"]
 
     @Test(
         "A committed file records gradients exactly for the operands that require grad",
