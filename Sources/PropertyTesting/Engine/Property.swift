@@ -56,7 +56,6 @@ struct Property: ConformanceCheck {
         origins += (0..<fresh).map { .fresh($0) }
 
         var start = 0
-        var skipReason: String?
         while start < origins.count {
             let batch = Array(origins[start..<Swift.min(start + Self.batchSize, origins.count)])
             start += batch.count
@@ -75,7 +74,6 @@ struct Property: ConformanceCheck {
             var firstFailure: Int?
             for (position, judgement) in judgements.enumerated() {
                 result.record(judgement, call: drawn[position].1.calls[0], reproduction: command)
-                if judgement.status == .skipped, skipReason == nil { skipReason = judgement.findings.first }
                 if judgement.status == .failed && firstFailure == nil { firstFailure = position }
             }
             if let position = firstFailure {
@@ -86,11 +84,7 @@ struct Property: ConformanceCheck {
             }
         }
         // A check that judged no case names why its first case was skipped ("needs protocol 2 (…)", …).
-        result.finish(
-            notRunReason: skipReason.map { reason in
-                "none of its \(result.skippedCases) case\(result.skippedCases == 1 ? "" : "s") was judged; "
-                    + "the first: \(reason)"
-            })
+        result.finish()
         return result
     }
 
