@@ -94,6 +94,8 @@ public struct CheckResult: Sendable, Codable, Equatable {
     /// Sets the status from the counts, unless the check already ended in an error; a check that judged no case
     /// did not run, and records why (`reason`, or that every case was skipped).
     public mutating func finish(notRunReason reason: String? = nil) {
+        // A finished result equals its own decoded results record, which has no skip reason.
+        defer { firstSkipReason = nil }
         guard status != .error else { return }
         if failedCases > 0 {
             status = .failed
