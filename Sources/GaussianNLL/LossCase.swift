@@ -47,6 +47,24 @@ public struct LossCase: Sendable, Equatable {
             variance: requiresGrad.variance && (variance.tensor?.dtype.isFloatingPoint ?? false))
     }
 
+    /// Why the call asks for no gradient of an operand, or `nil` when it asks for one: "no gradients were asked
+    /// for", "var is a scalar, which has no gradient", "input is int32, which cannot require grad", or "target
+    /// does not require grad".
+    public func whyNoGradient(of operand: Operand) -> String? {
+        guard wantsGradients else { return "no gradients were asked for" }
+        let tensor: Tensor?
+        let wanted: Bool
+        switch operand {
+        case .input: (tensor, wanted) = (input, gradientOperands.input)
+        case .target: (tensor, wanted) = (target, gradientOperands.target)
+        case .variance: (tensor, wanted) = (variance.tensor, gradientOperands.variance)
+        }
+        guard !wanted else { return nil }
+        guard let tensor else { return "var is a scalar, which has no gradient" }
+        if !tensor.dtype.isFloatingPoint { return "\(operand) is \(tensor.dtype), which cannot require grad" }
+        return "\(operand) does not require grad"
+    }
+
     /// The unit roundoff that bounds the call's rounding errors: the largest among its floating operands'
     /// dtypes (a mixed-dtype call may round intermediates in its narrowest dtype), a Python-float var counted in
     /// the dtype it takes (float32, the default dtype, beside an integral input, whatever target is); float32's
@@ -79,6 +97,15 @@ public struct LossCase: Sendable, Equatable {
 
     /// The default eps of PyTorch's function.
     public static let defaultEps = 1e-6
+}
+
+/// An operand of a call, named as PyTorch's signature names it.
+public enum Operand: String, Sendable, CaseIterable, CustomStringConvertible {
+    case input
+    case target
+    case variance = "var"
+
+    public var description: String { rawValue }
 }
 
 /// Which operands of a call require grad, as `requires_grad=` on each tensor says.

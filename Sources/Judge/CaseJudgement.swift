@@ -118,18 +118,13 @@ public struct Judge: Sendable {
 
     /// Why a gradient should not be there.
     static func extraGradientFinding(_ kind: OutputKind, call: LossCase) -> String {
-        guard call.wantsGradients else { return "\(kind) is present, but no gradients were asked for" }
-        let (operand, tensor): (String, Tensor?) =
+        let operand: Operand =
             switch kind {
-            case .gradInput: ("input", call.input)
-            case .gradTarget: ("target", call.target)
-            default: ("var", call.variance.tensor)
+            case .gradInput: .input
+            case .gradTarget: .target
+            default: .variance
             }
-        guard let tensor else { return "\(kind) is present for a scalar var, which has no gradient" }
-        if !tensor.dtype.isFloatingPoint {
-            return "\(kind) is present for a \(tensor.dtype) \(operand), which cannot require grad"
-        }
-        return "\(kind) is present, but \(operand) does not require grad"
+        return "\(kind) is present, but \(call.whyNoGradient(of: operand) ?? "it was not expected")"
     }
 
     /// Judges one output tensor: dtype, shape, then every element.

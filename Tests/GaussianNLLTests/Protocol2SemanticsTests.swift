@@ -157,4 +157,19 @@ struct Protocol2SemanticsTests {
         let info = CandidateInfo(name: "v1", version: "1", protocolVersion: 1)
         #expect(info.unsupportedReason(for: call) == "needs protocol 2 (an int32 operand)")
     }
+
+    @Test("Why a call asks for no gradient of an operand, as the protocol and the judge both say it")
+    func whyNoGradient() {
+        var call = LossCase(
+            input: Self.ints([1, 2]), target: tensor([0, 0]), variance: .scalar(1),
+            gradOutput: .scalar(1, dtype: .float32),
+            requiresGrad: RequiresGrad(input: true, target: true, variance: true))
+        #expect(call.whyNoGradient(of: .input) == "input is int32, which cannot require grad")
+        #expect(call.whyNoGradient(of: .target) == nil)
+        #expect(call.whyNoGradient(of: .variance) == "var is a scalar, which has no gradient")
+        call.requiresGrad.target = false
+        #expect(call.whyNoGradient(of: .target) == "target does not require grad")
+        call.gradOutput = nil
+        #expect(call.whyNoGradient(of: .target) == "no gradients were asked for")
+    }
 }

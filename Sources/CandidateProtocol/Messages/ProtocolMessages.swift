@@ -209,21 +209,18 @@ extension ProtocolMessages {
 
         let loss = try reader.tensor(reader.required(object, "loss", path: "loss"), path: "loss")
         if version >= 2 {
-            let wanted = call.gradientOperands
-            func gradient(_ key: String, wanted: Bool) throws(ProtocolError) -> Tensor? {
+            func gradient(_ key: String, of operand: Operand) throws(ProtocolError) -> Tensor? {
                 let value = object[key]
-                guard wanted else {
-                    if let value, !value.isNull {
-                        throw reader.error(key, "present, but \(notWantedReason(key, call: call))")
-                    }
+                if let reason = call.whyNoGradient(of: operand) {
+                    if let value, !value.isNull { throw reader.error(key, "present, but \(reason)") }
                     return nil
                 }
                 guard let value, !value.isNull else { throw reader.error(key, "missing") }
                 return try reader.tensor(value, path: key)
             }
-            let input = try gradient("grad_input", wanted: wanted.input)
-            let target = try gradient("grad_target", wanted: wanted.target)
-            let variance = try gradient("grad_var", wanted: wanted.variance)
+            let input = try gradient("grad_input", of: .input)
+            let target = try gradient("grad_target", of: .target)
+            let variance = try gradient("grad_var", of: .variance)
             guard call.wantsGradients else { return .success(LossResult(loss: loss)) }
             return .success(
                 LossResult(loss: loss, gradients: Gradients(input: input, target: target, variance: variance)))
@@ -248,20 +245,6 @@ extension ProtocolMessages {
             variance = try reader.tensor(varianceValue, path: "grad_var")
         }
         return .success(LossResult(loss: loss, gradients: Gradients(input: input, target: target, variance: variance)))
-    }
-
-    /// Why a gradient should be absent from a version 2 response.
-    private static func notWantedReason(_ key: String, call: LossCase) -> String {
-        guard call.wantsGradients else { return "no gradients were asked for" }
-        let operand: (name: String, tensor: Tensor?) =
-            switch key {
-            case "grad_input": ("input", call.input)
-            case "grad_target": ("target", call.target)
-            default: ("var", call.variance.tensor)
-            }
-        guard let tensor = operand.tensor else { return "var is a scalar, which has no gradient" }
-        if !tensor.dtype.isFloatingPoint { return "\(operand.name) is \(tensor.dtype), which cannot require grad" }
-        return "\(operand.name) does not require grad"
     }
 
     private static func rejection(in object: JSONValue, reader: MessageReader) throws(ProtocolError) -> Rejection {
