@@ -40,6 +40,10 @@ public enum CandidateFeature: String, Sendable, Hashable, CaseIterable, Codable 
     case scalarVar = "scalar_var"
     /// Operands of different dtypes.
     case mixedDtype = "mixed_dtype"
+    /// Hessian-vector products of the gradients along tangents (protocol 2).
+    case hvp
+    /// Forward-mode directional derivatives of the loss along tangents (protocol 2).
+    case jvp
 }
 
 /// A candidate's handshake: who it is, which profile it follows, and what it supports.
@@ -95,6 +99,10 @@ public struct CandidateInfo: Sendable, Equatable, Codable {
         if call.wantsGradients && !features.contains(.grad) { return "gradients are not supported" }
         if call.variance.tensor == nil && !features.contains(.scalarVar) { return "a scalar var is not supported" }
         if Set(types).count > 1 && !features.contains(.mixedDtype) { return "mixed dtypes are not supported" }
+        if let request = call.higherOrder {
+            if request.hvp && !features.contains(.hvp) { return "hvp is not supported" }
+            if request.jvp && !features.contains(.jvp) { return "jvp is not supported" }
+        }
         return nil
     }
 }

@@ -55,6 +55,12 @@ public struct ExactGradients: Sendable, Equatable {
     public var target: ExactTensor?
     /// var's gradient; `nil` also for a scalar var.
     public var variance: ExactTensor?
+
+    public init(input: ExactTensor?, target: ExactTensor?, variance: ExactTensor?) {
+        self.input = input
+        self.target = target
+        self.variance = variance
+    }
 }
 
 /// The oracle's answer for a call.

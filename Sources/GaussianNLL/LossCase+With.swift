@@ -1,5 +1,5 @@
 extension LossCase {
-    /// The same call with some operands or options replaced; `gradOutput` and `requiresGrad` are kept as they are.
+    /// The same call with some operands or options replaced; `gradOutput`, `requiresGrad` and `higherOrder` are kept as they are.
     ///
     /// ```swift
     /// let summed = call.with(reduction: "sum")
@@ -12,6 +12,6 @@ extension LossCase {
         LossCase(
             input: input ?? self.input, target: target ?? self.target, variance: variance ?? self.variance,
             full: full ?? self.full, eps: eps ?? self.eps, reduction: reduction ?? self.reduction,
-            gradOutput: gradOutput, requiresGrad: requiresGrad)
+            gradOutput: gradOutput, requiresGrad: requiresGrad, higherOrder: higherOrder)
     }
 }

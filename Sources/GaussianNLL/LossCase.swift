@@ -19,10 +19,14 @@ public struct LossCase: Sendable, Equatable {
     /// Which operands require grad, when gradients are wanted. An operand of an integer dtype or bool never
     /// does, nor a scalar var, whatever this says: ``gradientOperands`` is what the call asks for.
     public var requiresGrad: RequiresGrad
+    /// Second-order and forward-mode derivatives wanted beside the gradients, with their tangents; `nil` for none.
+    /// Only a call with `grad_output` can ask for them.
+    public var higherOrder: HigherOrderRequest?
 
     public init(
         input: Tensor, target: Tensor, variance: Variance, full: Bool = false, eps: Double = 1e-6,
-        reduction: String = "mean", gradOutput: Tensor? = nil, requiresGrad: RequiresGrad = .all
+        reduction: String = "mean", gradOutput: Tensor? = nil, requiresGrad: RequiresGrad = .all,
+        higherOrder: HigherOrderRequest? = nil
     ) {
         self.input = input
         self.target = target
@@ -32,6 +36,7 @@ public struct LossCase: Sendable, Equatable {
         self.reduction = reduction
         self.gradOutput = gradOutput
         self.requiresGrad = requiresGrad
+        self.higherOrder = higherOrder
     }
 
     /// Whether the backward pass is wanted.
@@ -76,7 +81,8 @@ public struct LossCase: Sendable, Equatable {
     }
 
     /// The protocol version a candidate must speak to be sent this call: 2 for a non-finite eps or scalar var,
-    /// an operand of an integer dtype or bool, or gradients asked for only some of the operands; 1 otherwise.
+    /// an operand of an integer dtype or bool, gradients asked for only some of the operands, or hvp or jvp; 1
+    /// otherwise.
     public var protocolVersionNeeded: Int { protocol2Reason == nil ? 1 : 2 }
 
     /// Why the call needs protocol 2, or `nil` when protocol 1 expresses it.
@@ -91,6 +97,9 @@ public struct LossCase: Sendable, Equatable {
         if gradOutput != nil {
             let all = RequiresGrad(input: true, target: true, variance: variance.tensor != nil)
             if gradientOperands != all { return "gradients for only some operands (\(gradientOperands))" }
+        }
+        if let request = higherOrder {
+            return [request.hvp ? "hvp" : nil, request.jvp ? "jvp" : nil].compactMap { $0 }.joined(separator: " and ")
         }
         return nil
     }
@@ -162,16 +171,28 @@ public struct LossResult: Sendable, Equatable {
     public var loss: Tensor
     /// The gradients, when they were asked for.
     public var gradients: Gradients?
+    /// The Hessian-vector product, when the call's ``HigherOrderRequest`` asked for it: for each operand that
+    /// requires grad, the directional derivative of its gradient along the tangents.
+    public var hvp: OperandTensors?
+    /// The forward-mode directional derivative of the loss along the tangents (the loss's shape and dtype), when
+    /// the call's ``HigherOrderRequest`` asked for it.
+    public var jvp: Tensor?
 
-    public init(loss: Tensor, gradients: Gradients? = nil) {
+    public init(loss: Tensor, gradients: Gradients? = nil, hvp: OperandTensors? = nil, jvp: Tensor? = nil) {
         self.loss = loss
         self.gradients = gradients
+        self.hvp = hvp
+        self.jvp = jvp
     }
 }
 
 /// The gradients of a call, each with its operand's shape and dtype: present exactly for the operands that
 /// require grad (``LossCase/gradientOperands``).
-public struct Gradients: Sendable, Equatable {
+public typealias Gradients = OperandTensors
+
+/// One tensor per operand of a call, each with its operand's shape and dtype, present for some operands only: the
+/// gradients, the tangents of a ``HigherOrderRequest``, or a Hessian-vector product.
+public struct OperandTensors: Sendable, Equatable {
     public var input: Tensor?
     public var target: Tensor?
     /// `nil` for a scalar variance, which has no gradient, and for a var that does not require grad.
@@ -183,14 +204,14 @@ public struct Gradients: Sendable, Equatable {
         self.variance = variance
     }
 
-    /// Which gradients are present.
+    /// Which operands have a tensor.
     public var present: RequiresGrad {
         RequiresGrad(input: input != nil, target: target != nil, variance: variance != nil)
     }
 
-    /// Only the gradients of the given operands.
-    public func keeping(_ operands: RequiresGrad) -> Gradients {
-        Gradients(
+    /// Only the tensors of the given operands.
+    public func keeping(_ operands: RequiresGrad) -> OperandTensors {
+        OperandTensors(
             input: operands.input ? input : nil, target: operands.target ? target : nil,
             variance: operands.variance ? variance : nil)
     }

@@ -6,6 +6,10 @@ public enum OutputKind: String, Sendable, CaseIterable, Codable, CustomStringCon
     case gradInput = "grad_input"
     case gradTarget = "grad_target"
     case gradVar = "grad_var"
+    case hvpInput = "hvp_input"
+    case hvpTarget = "hvp_target"
+    case hvpVar = "hvp_var"
+    case jvp
 
     public var description: String { rawValue }
 }
