@@ -48,6 +48,11 @@ public enum Profile: String, CaseIterable, Sendable, Codable, CustomStringConver
     /// as it is (measured: 2.9.1 and 2.1.2 leave var unclamped).
     public var clampPropagatesNaNFloor: Bool { self == .torch2_10 }
 
+    /// Whether forward mode keeps var's tangent where var equals eps: the clamp's forward derivative passes var's
+    /// tangent where `var >= eps` before torch 2.10 and where `var > eps` from 2.10 on (measured on 2.1.2, 2.9.1
+    /// and 2.15.0; torch-1.8 is taken as torch-1.9).
+    public var forwardTangentPassesAtEps: Bool { self != .torch2_10 }
+
     /// Whether the loss is summed per sample, so that 'none' gives shape (N,).
     public var sumsPerSample: Bool { self == .torch1_8 }
 

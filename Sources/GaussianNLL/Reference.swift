@@ -21,7 +21,7 @@ public enum Reference {
         case .failure(let rejection):
             return .rejection(rejection)
         case .success(let layout):
-            if layout.elementCount >= FusedReference.minimumElements,
+            if call.higherOrder == nil, layout.elementCount >= FusedReference.minimumElements,
                 let outcome = FusedReference.evaluate(call, layout: layout)
             {
                 return outcome
@@ -51,7 +51,7 @@ func checkGradOutput(_ gradOutput: Tensor, lossShape: Shape, lossType: DType) ->
 }
 
 /// One dtype evaluation of a resolved call.
-private struct Evaluation {
+struct Evaluation {
     let call: LossCase
     let layout: CallLayout
     let differenceIndex: BroadcastIndex
@@ -120,10 +120,20 @@ private struct Evaluation {
         if let rejection = checkGradOutput(gradOutput, lossShape: loss.shape, lossType: resultType) {
             return .rejection(rejection)
         }
+        if let problem = call.higherOrderProblem {
+            return .rejection(Rejection(kind: .unsupported, exceptionType: "ValueError", message: problem))
+        }
         let gradients = backward(
             gradOutput: gradOutput, unreducedCount: unreduced.count, clamped: clamped, squared: squared,
             difference: difference)
-        return .success(LossResult(loss: loss, gradients: gradients))
+        guard let request = call.higherOrder else { return .success(LossResult(loss: loss, gradients: gradients)) }
+        let state = HigherOrderState(
+            gradOutput: gradOutput, unreducedCount: unreduced.count, clamped: clamped, squared: squared,
+            difference: difference)
+        return .success(
+            LossResult(
+                loss: loss, gradients: gradients, hvp: request.hvp ? hessianVectorProduct(request, state) : nil,
+                jvp: request.jvp ? forwardDerivative(request, state) : nil))
     }
 
     /// `input - target` on their broadcast shape, in the promoted dtype.
