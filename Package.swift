@@ -121,7 +121,8 @@ let package = Package(
         .testTarget(
             name: "ConformanceTests", dependencies: ["Conformance", "Judge", "GaussianNLL", "GNLLTestSupport"],
             swiftSettings: strictSettings),
-        .testTarget(name: "JudgeTests", dependencies: ["Judge", "GaussianNLL"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "JudgeTests", dependencies: ["Judge", "GaussianNLL", "GNLLTestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "GoldenFilesTests",
             dependencies: ["GoldenFiles", "GoldenReplay", "Conformance", "Judge", "GaussianNLL"],

@@ -188,7 +188,7 @@ public final class DifferentialFuzzer {
         switch expected {
         case .rejection(let rejection):
             parts.append("rejected:\(rejection.kind.rawValue)")
-        case .success(let loss, let gradients):
+        case .success(let loss, let gradients, _):
             let outputs = [loss, gradients?.input, gradients?.target, gradients?.variance].compactMap { $0 }
             for output in outputs {
                 let values = output.elements.map(\.value)

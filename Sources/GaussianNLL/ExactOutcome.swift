@@ -65,8 +65,8 @@ public struct ExactGradients: Sendable, Equatable {
 
 /// The oracle's answer for a call.
 public enum ExactOutcome: Sendable, Equatable {
-    /// The loss, and the gradients when the call has a grad_output.
-    case success(loss: ExactTensor, gradients: ExactGradients?)
+    /// The loss, the gradients when the call has a grad_output, and the hvp and jvp when it asks for them.
+    case success(loss: ExactTensor, gradients: ExactGradients?, higherOrder: ExactHigherOrder?)
     /// The error the profile raises for the call.
     case rejection(Rejection)
 }

@@ -151,7 +151,7 @@ extension OracleEvaluation {
     }
 
     /// Sums difference-shaped gradient elements to an operand's shape (input or target).
-    private func reduceToOperand(
+    func reduceToOperand(
         _ elements: [ExactElement], operandShape: Shape, dtype: DType, outputShape: Shape, negate: Bool
     ) -> ExactTensor {
         let count = (try? operandShape.elementCount()) ?? 0

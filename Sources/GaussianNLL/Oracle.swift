@@ -11,6 +11,9 @@ public enum Oracle {
         case .failure(let rejection):
             return .rejection(rejection)
         case .success(let layout):
+            if let problem = call.higherOrderProblem {
+                return .rejection(Rejection(kind: .unsupported, exceptionType: "ValueError", message: problem))
+            }
             if let gradOutput = call.gradOutput {
                 let lossShape = layout.reduction == .none ? layout.unreducedShape : []
                 if let rejection = checkGradOutput(gradOutput, lossShape: lossShape, lossType: layout.resultType) {
@@ -139,11 +142,17 @@ struct OracleEvaluation<W: OracleReal> {
                 || sumMayOverflow(total, accumulatingIn: resultType, roundedTo: resultType.accumulationType)
             loss = ExactTensor(dtype: resultType, shape: [], elements: [element])
         }
-        guard let gradOutput = call.gradOutput else { return .success(loss: loss, gradients: nil) }
+        guard let gradOutput = call.gradOutput else { return .success(loss: loss, gradients: nil, higherOrder: nil) }
+        let gradients = backward(
+            gradOutput: gradOutput, unreducedCount: unreducedCount, clamped: clamped, difference: difference,
+            squares: squares)
+        guard let request = call.higherOrder else {
+            return .success(loss: loss, gradients: gradients, higherOrder: nil)
+        }
         return .success(
-            loss: loss,
-            gradients: backward(
-                gradOutput: gradOutput, unreducedCount: unreducedCount, clamped: clamped,
+            loss: loss, gradients: gradients,
+            higherOrder: higherOrder(
+                request, gradOutput: gradOutput, unreducedCount: unreducedCount, clamped: clamped,
                 difference: difference, squares: squares))
     }
 

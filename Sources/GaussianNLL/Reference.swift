@@ -116,12 +116,12 @@ struct Evaluation {
             loss = Tensor(uncheckedDType: resultType, shape: [], values: [mean])
         }
 
+        if let problem = call.higherOrderProblem {
+            return .rejection(Rejection(kind: .unsupported, exceptionType: "ValueError", message: problem))
+        }
         guard let gradOutput = call.gradOutput else { return .success(LossResult(loss: loss)) }
         if let rejection = checkGradOutput(gradOutput, lossShape: loss.shape, lossType: resultType) {
             return .rejection(rejection)
-        }
-        if let problem = call.higherOrderProblem {
-            return .rejection(Rejection(kind: .unsupported, exceptionType: "ValueError", message: problem))
         }
         let gradients = backward(
             gradOutput: gradOutput, unreducedCount: unreduced.count, clamped: clamped, squared: squared,

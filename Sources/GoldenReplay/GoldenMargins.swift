@@ -41,7 +41,7 @@ public struct GoldenMargins: Sendable {
                 disagreements.append("\(golden.name): \(problem)")
                 continue
             }
-            guard case .success(let loss, let gradients) = exact else { continue }
+            guard case .success(let loss, let gradients, _) = exact else { continue }
             let u = golden.call.largestUnitRoundoff
             var pairs: [(Tensor, ExactTensor, OutputKind)] = [(recorded.loss, loss, .loss)]
             if let gradients, let recordedGradients = recorded.gradients {

@@ -130,7 +130,7 @@ public struct GoldenReplayCheck: ConformanceCheck {
     /// Where the oracle's view of a call differs from what PyTorch recorded: acceptance, shape or dtype.
     static func disagreement(_ exact: ExactOutcome, recorded: LossResult, call: LossCase, judge: Judge) -> String? {
         if let structural = structuralDisagreement(exact, recorded: recorded) { return structural }
-        guard case .success(let loss, let gradients) = exact else { return nil }
+        guard case .success(let loss, let gradients, _) = exact else { return nil }
         // PyTorch's own values must conform, or the oracle or the tolerance model is wrong.
         let own = judge.judgeResult(recorded, loss: loss, gradients: gradients, call: call)
         if own.status != .passed {
@@ -157,7 +157,7 @@ public struct GoldenReplayCheck: ConformanceCheck {
         switch exact {
         case .rejection(let rejection):
             return "the oracle rejects (\(rejection)) a call PyTorch accepts"
-        case .success(let loss, let gradients):
+        case .success(let loss, let gradients, _):
             if loss.shape != recorded.loss.shape || loss.dtype != recorded.loss.dtype {
                 return "loss \(loss.dtype)\(loss.shape) vs PyTorch's \(recorded.loss.dtype)\(recorded.loss.shape)"
             }

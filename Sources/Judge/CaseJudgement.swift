@@ -57,8 +57,8 @@ public struct Judge: Sendable {
             return .failed("accepted a call that PyTorch rejects with \(wanted.exceptionType): \(wanted.message)")
         case (.success, .rejection(let got)):
             return .failed("rejected a call that PyTorch accepts: \(got.kind.rawValue): \(got.message)")
-        case (.success(let loss, let gradients), .success(let result)):
-            return judgeResult(result, loss: loss, gradients: gradients, call: call)
+        case (.success(let loss, let gradients, let higherOrder), .success(let result)):
+            return judgeResult(result, loss: loss, gradients: gradients, higherOrder: higherOrder, call: call)
         }
     }
 
@@ -90,16 +90,18 @@ public struct Judge: Sendable {
             status: .passed, findings: [], worstRatios: [:], messageMatches: got.message == wanted.message)
     }
 
-    /// Judges a successful result's outputs element by element.
+    /// Judges a successful result's outputs element by element: the loss, the gradients, and the hvp and jvp
+    /// that `higherOrder` holds.
     public func judgeResult(
-        _ result: LossResult, loss: ExactTensor, gradients: ExactGradients?, call: LossCase
+        _ result: LossResult, loss: ExactTensor, gradients: ExactGradients?, higherOrder: ExactHigherOrder? = nil,
+        call: LossCase
     )
         -> CaseJudgement
     {
         let u = call.largestUnitRoundoff
         var findings = [String]()
         var ratios = [OutputKind: Double]()
-        for output in OutputPairing.pairs(of: result, loss: loss, gradients: gradients) {
+        for output in OutputPairing.pairs(of: result, loss: loss, gradients: gradients, higherOrder: higherOrder) {
             switch output {
             case .pair(let kind, nil, _):
                 findings.append("\(kind) is missing")
@@ -116,14 +118,18 @@ public struct Judge: Sendable {
             dtype: loss.dtype)
     }
 
-    /// Why a gradient should not be there.
+    /// Why a gradient, hvp or jvp should not be there.
     static func extraGradientFinding(_ kind: OutputKind, call: LossCase) -> String {
-        let operand: Operand =
-            switch kind {
-            case .gradInput: .input
-            case .gradTarget: .target
-            default: .variance
-            }
+        let operand: Operand
+        switch kind {
+        case .gradInput, .hvpInput: operand = .input
+        case .gradTarget, .hvpTarget: operand = .target
+        case .jvp: return "jvp is present, but no jvp was asked for"
+        default: operand = .variance
+        }
+        if [.hvpInput, .hvpTarget, .hvpVar].contains(kind) && call.higherOrder?.hvp != true {
+            return "\(kind) is present, but no hvp was asked for"
+        }
         return "\(kind) is present, but \(call.whyNoGradient(of: operand) ?? "it was not expected")"
     }
 
@@ -176,20 +182,28 @@ public struct TensorJudgement: Sendable, Equatable {
 }
 
 /// A result's outputs beside the oracle's: each expected output with what the result holds for it (`nil` when
-/// missing), in the order loss, grad_input, grad_target, grad_var, then the outputs it should not have.
+/// missing), in the order loss, grad_input, grad_target, grad_var, hvp_input, hvp_target, hvp_var, jvp, each output
+/// it should not have in its place.
 public enum OutputPairing {
     case pair(OutputKind, Tensor?, ExactTensor)
-    /// A gradient the call did not ask for: of an operand that does not require grad (or cannot: a scalar var,
-    /// an integral operand), or any gradient of a call without grad_output.
+    /// A gradient (or hvp, jvp) the call did not ask for: of an operand that does not require grad (or cannot: a
+    /// scalar var, an integral operand), any gradient of a call without grad_output, or an hvp or jvp of a call
+    /// that did not ask for it.
     case extraGradient(OutputKind)
 
-    /// Pairs `result`'s outputs with the exact `loss` and `gradients`.
-    public static func pairs(of result: LossResult, loss: ExactTensor, gradients: ExactGradients?) -> [OutputPairing] {
+    /// Pairs `result`'s outputs with the exact `loss`, `gradients` and `higherOrder` outputs.
+    public static func pairs(
+        of result: LossResult, loss: ExactTensor, gradients: ExactGradients?, higherOrder: ExactHigherOrder? = nil
+    ) -> [OutputPairing] {
         var pairs: [OutputPairing] = [.pair(.loss, result.loss, loss)]
         let expected: [(OutputKind, ExactTensor?, Tensor?)] = [
             (.gradInput, gradients?.input, result.gradients?.input),
             (.gradTarget, gradients?.target, result.gradients?.target),
             (.gradVar, gradients?.variance, result.gradients?.variance),
+            (.hvpInput, higherOrder?.hvp?.input, result.hvp?.input),
+            (.hvpTarget, higherOrder?.hvp?.target, result.hvp?.target),
+            (.hvpVar, higherOrder?.hvp?.variance, result.hvp?.variance),
+            (.jvp, higherOrder?.jvp, result.jvp),
         ]
         for (kind, exact, got) in expected {
             if let exact {

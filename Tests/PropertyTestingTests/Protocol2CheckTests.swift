@@ -101,7 +101,7 @@ struct Protocol2CheckTests {
         for call in calls {
             switch Oracle.evaluate(call, profile: profile) {
             case .rejection(let rejection): kinds.insert(rejection.kind)
-            case .success(let loss, _): lossTypes.insert(loss.dtype)
+            case .success(let loss, _, _): lossTypes.insert(loss.dtype)
             }
             if call.input.shape.rank == 0 || call.target.shape.rank == 0 { zeroDimensional += 1 }
             // A difference or square that leaves int32: it wraps.

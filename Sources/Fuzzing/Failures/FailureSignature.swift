@@ -79,10 +79,10 @@ public struct FailureSignature: Sendable, Hashable, Codable, CustomStringConvert
             return "accepted:\(wanted.kind.rawValue)"
         case (.success, .rejection(let got)):
             return "rejected:\(got.kind.rawValue)"
-        case (.success(let loss, let gradients), .success(let result)):
+        case (.success(let loss, let gradients, let higherOrder), .success(let result)):
             let u = call.largestUnitRoundoff
             // The first problem, in output order.
-            for output in OutputPairing.pairs(of: result, loss: loss, gradients: gradients) {
+            for output in OutputPairing.pairs(of: result, loss: loss, gradients: gradients, higherOrder: higherOrder) {
                 switch output {
                 case .pair(let kind, nil, _):
                     return "missing:\(kind)"

@@ -52,7 +52,7 @@ public struct OutcomeSummary: Sendable, Codable, Equatable {
             errorKind = rejection.kind.rawValue
             exceptionType = rejection.exceptionType
             message = rejection.message
-        case .success(let loss, let gradients):
+        case .success(let loss, let gradients, _):
             kind = .result
             var outputs = [OutputSummary(name: "loss", loss)]
             if let gradients {

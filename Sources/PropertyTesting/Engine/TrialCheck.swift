@@ -101,9 +101,11 @@ struct TrialCheck {
         return nil
     }
 
-    /// The oracle's loss and gradients for a call it accepts.
-    func exact(_ index: Int) -> (loss: ExactTensor, gradients: ExactGradients?)? {
-        if case .success(let loss, let gradients) = expected[index] { return (loss, gradients) }
+    /// The oracle's loss, gradients, hvp and jvp for a call it accepts.
+    func exact(_ index: Int) -> (loss: ExactTensor, gradients: ExactGradients?, higherOrder: ExactHigherOrder?)? {
+        if case .success(let loss, let gradients, let higherOrder) = expected[index] {
+            return (loss, gradients, higherOrder)
+        }
         return nil
     }
 
@@ -122,7 +124,7 @@ struct TrialCheck {
         var call: Int
     }
 
-    /// The loss or a gradient of a call, when both the candidate and the oracle have it.
+    /// The loss, a gradient, an hvp or the jvp of a call, when both the candidate and the oracle have it.
     func output(_ kind: OutputKind, of index: Int) -> Output? {
         guard let result = result(index), let exact = exact(index) else { return nil }
         switch kind {
@@ -139,8 +141,20 @@ struct TrialCheck {
                 return nil
             }
             return Output(tensor: tensor, exact: exactTensor, kind: kind, call: index)
-        case .hvpInput, .hvpTarget, .hvpVar, .jvp:
-            return nil
+        case .hvpInput:
+            guard let tensor = result.hvp?.input, let exactTensor = exact.higherOrder?.hvp?.input else { return nil }
+            return Output(tensor: tensor, exact: exactTensor, kind: kind, call: index)
+        case .hvpTarget:
+            guard let tensor = result.hvp?.target, let exactTensor = exact.higherOrder?.hvp?.target else { return nil }
+            return Output(tensor: tensor, exact: exactTensor, kind: kind, call: index)
+        case .hvpVar:
+            guard let tensor = result.hvp?.variance, let exactTensor = exact.higherOrder?.hvp?.variance else {
+                return nil
+            }
+            return Output(tensor: tensor, exact: exactTensor, kind: kind, call: index)
+        case .jvp:
+            guard let tensor = result.jvp, let exactTensor = exact.higherOrder?.jvp else { return nil }
+            return Output(tensor: tensor, exact: exactTensor, kind: kind, call: index)
         }
     }
 

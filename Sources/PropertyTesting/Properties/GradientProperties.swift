@@ -104,7 +104,7 @@ extension TrialCheck {
         if case .tensor(let variance) = call.variance { base.variance = .tensor(variance.converted(to: .float64)) }
 
         func objective(_ perturbed: LossCase) -> (total: ExactReal, magnitude: ExactReal)? {
-            guard case .success(let loss, _) = Oracle.evaluate(perturbed, profile: profile),
+            guard case .success(let loss, _, _) = Oracle.evaluate(perturbed, profile: profile),
                 loss.elements.count == weights.values.count
             else { return nil }
             var total: ExactReal = 0

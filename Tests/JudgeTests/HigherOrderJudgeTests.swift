@@ -1,0 +1,85 @@
+import GNLLTestSupport
+import GaussianNLL
+import Testing
+
+@testable import Judge
+
+@Suite("HigherOrderJudge")
+struct HigherOrderJudgeTests {
+    /// PyTorch's own hvp and jvp (every line of every facts file, with PyTorch's loss and gradients beside them)
+    /// pass the judge against the oracle, within half of the bound; the largest ratio per output kind is printed.
+    @Test("PyTorch's hvp and jvp facts pass the judge with 2x headroom", arguments: HigherOrderFacts.files.map(\.name))
+    func pytorchPasses(file: String) throws {
+        let profile = try #require(HigherOrderFacts.files.first { $0.name == file }?.profile)
+        let facts = try HigherOrderFacts.load(file, profile: profile)
+        let judge = Judge()
+        var worst = [OutputKind: Double]()
+        var compared = 0
+        for fact in facts {
+            let expected = Oracle.evaluate(fact.call, profile: profile)
+            if let raised = fact.raised {
+                guard case .rejection = expected else {
+                    Issue.record("\(fact.label): PyTorch raised \(raised), the oracle accepts")
+                    continue
+                }
+                continue
+            }
+            guard case .success(let loss, let gradients, let higherOrder) = expected else {
+                Issue.record("\(fact.label): the oracle rejects a call PyTorch accepts")
+                continue
+            }
+            // Most lines record only the hvp and jvp: those are judged (the loss and gradients where a line has them).
+            for output in OutputPairing.pairs(
+                of: fact.result, loss: loss, gradients: gradients, higherOrder: higherOrder)
+            {
+                switch output {
+                case .pair(let kind, let tensor, let exact):
+                    guard fact.outputs[kind.rawValue] != nil || kind != .loss else { continue }
+                    guard let tensor else {
+                        #expect(fact.outputs[kind.rawValue] == nil, "\(fact.label): \(kind) not paired")
+                        continue
+                    }
+                    let verdict = judge.judgeTensor(
+                        tensor, exact: exact, kind: kind, unitRoundoff: fact.call.largestUnitRoundoff)
+                    #expect(verdict.finding == nil, "\(fact.label): \(verdict.finding ?? "")")
+                    worst[kind] = max(worst[kind] ?? 0, verdict.worstRatio)
+                    #expect(verdict.worstRatio <= 0.5, "\(fact.label): \(kind) ratio \(verdict.worstRatio)")
+                case .extraGradient(let kind):
+                    Issue.record("\(fact.label): PyTorch has \(kind), the oracle does not")
+                }
+            }
+            for name in ["hvp_input", "hvp_target", "hvp_var", "jvp"] where fact.outputs[name] != nil {
+                compared += 1
+            }
+        }
+        let summary = OutputKind.allCases.compactMap { kind in worst[kind].map { "\(kind) \($0)" } }
+        print("\(file): \(compared) hvp/jvp outputs; largest ratios: \(summary.joined(separator: ", "))")
+        #expect(worst[.hvpVar] != nil && worst[.jvp] != nil)
+    }
+
+    /// A missing hvp or jvp, and one that was not asked for, are findings that name the output.
+    @Test("Missing and extra hvp and jvp outputs are findings")
+    func missingAndExtra() throws {
+        let facts = try HigherOrderFacts.load("higher_order_facts-2.15.0.txt", profile: .torch2_10)
+        let fact = try #require(facts.first { $0.label == "subsets.input.none" })
+        let expected = Oracle.evaluate(fact.call, profile: .torch2_10)
+        var missing = fact.result
+        missing.hvp = nil
+        missing.jvp = nil
+        let judge = Judge()
+        let findings = judge.judge(.success(missing), expected: expected, call: fact.call).findings
+        #expect(findings.contains("hvp_input is missing"))
+        #expect(findings.contains("jvp is missing"))
+        var extra = fact.result
+        let input = extra.hvp?.input
+        extra.hvp?.variance = input
+        let extraFindings = judge.judge(.success(extra), expected: expected, call: fact.call).findings
+        #expect(extraFindings.contains("hvp_var is present, but var does not require grad"))
+        var plain = fact.call
+        plain.higherOrder = nil
+        let plainExpected = Oracle.evaluate(plain, profile: .torch2_10)
+        let unasked = judge.judge(.success(fact.result), expected: plainExpected, call: plain).findings
+        #expect(unasked.contains("hvp_input is present, but no hvp was asked for"))
+        #expect(unasked.contains("jvp is present, but no jvp was asked for"))
+    }
+}
