@@ -54,6 +54,7 @@ public enum PropertySuite {
         if profile.acceptsScalarVariance { properties.append(scalarEqualsFilledTensor(database)) }
         // torch-1.8 never broadcasts target (it must have input's size), so no target gradient is summed.
         if !profile.sumsPerSample { properties.append(broadcastTargetZeroSign(database)) }
+        properties.append(higherOrderOracle(database))
         return properties.map { property in
             var property = property
             property.maximumShrinkAttempts = maximumShrinkAttempts

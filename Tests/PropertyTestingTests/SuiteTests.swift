@@ -30,7 +30,8 @@ struct SuiteTests {
             #expect(ids.contains("property.dtype.integer_operands"))
             #expect(ids.contains("property.gradient.broadcast_target_zero_sign") == !profile.sumsPerSample)
             // CONFORMANCE.md §6 states these counts.
-            let expected: [Profile: Int] = [.torch1_8: 24, .torch1_9: 25, .torch2_6: 26, .torch2_10: 26]
+            #expect(ids.contains("property.higher_order.oracle"))
+            let expected: [Profile: Int] = [.torch1_8: 25, .torch1_9: 26, .torch2_6: 27, .torch2_10: 27]
             #expect(ids.count == expected[profile])
         }
     }
@@ -52,6 +53,24 @@ struct SuiteTests {
         #expect(statuses["property.dtype.promotion"] == .skipped)
         #expect(statuses["property.dtype.half_accumulation"] == .skipped)
         #expect(statuses["property.scalar_var.equals_filled_tensor"] == .skipped)
+        #expect(statuses["property.higher_order.oracle"] == .skipped)
+    }
+
+    /// hvp and jvp are protocol 2 features: a candidate that declares neither gets property.higher_order.oracle's
+    /// cases skipped ("not run", never passed); one that declares only jvp is asked for jvp alone, and passes.
+    @Test("property.higher_order.oracle is not run without hvp and jvp, and asks only for what is declared")
+    func higherOrderFeatures() throws {
+        let profile = Profile.torch2_10
+        let check = try #require(
+            PropertySuite.checks(for: profile, database: nil).first { $0.id == "property.higher_order.oracle" })
+        let without = FeatureCandidate(profile: profile, features: [.grad, .scalarVar, .mixedDtype])
+        let skipped = check.run(in: context(without, profile: profile, cases: 40))
+        #expect(skipped.status == .skipped)
+        #expect(skipped.failure?.message.contains("is not supported") == true, "\(skipped.failure?.message ?? "")")
+        let jvpOnly = FeatureCandidate(profile: profile, features: [.grad, .scalarVar, .mixedDtype, .jvp])
+        let passed = check.run(in: context(jvpOnly, profile: profile, cases: 40))
+        #expect(passed.status == .passed, "\(passed.failure?.message ?? "")")
+        #expect(passed.skippedCases == 0)
     }
 
     @Test("The same seed draws the same cases")

@@ -70,3 +70,23 @@ struct TargetGradDependentCandidate: Candidate {
         }
     }
 }
+
+/// The reference, protocol 2 with every dtype, declaring only the given features; it refuses a request for a
+/// feature it did not declare (the suite must never send one).
+struct FeatureCandidate: Candidate {
+    let info: CandidateInfo
+    let reference: ReferenceCandidate
+
+    init(profile: Profile, features: [CandidateFeature]) {
+        reference = ReferenceCandidate(profile: profile)
+        info = CandidateInfo(
+            name: "features", version: "1", profile: profile, dtypes: DType.allCases, features: features)
+    }
+
+    func evaluate(_ calls: [LossCase]) -> [CandidateAnswer] {
+        calls.map { call in
+            precondition(info.unsupportedReason(for: call) == nil, "sent a call it did not declare: \(call)")
+            return reference.evaluate([call])[0]
+        }
+    }
+}

@@ -19,10 +19,14 @@ public struct GenerationEnvironment: Sendable, Equatable {
     public var gradients: Bool
     /// The candidate protocol version the candidate speaks: 1 or 2.
     public var protocolVersion: Int
+    /// Whether the candidate declared the hvp feature (protocol 2).
+    public var hvp: Bool
+    /// Whether the candidate declared the jvp feature (protocol 2).
+    public var jvp: Bool
 
     public init(
         profile: Profile, dtypes: [DType], mixedDtypes: Bool, scalarVariance: Bool, gradients: Bool,
-        protocolVersion: Int = CandidateInfo.latestProtocolVersion
+        protocolVersion: Int = CandidateInfo.latestProtocolVersion, hvp: Bool = false, jvp: Bool = false
     ) {
         self.profile = profile
         self.dtypes = Self.simplestFirst.filter(dtypes.contains)
@@ -31,6 +35,8 @@ public struct GenerationEnvironment: Sendable, Equatable {
         self.scalarVariance = scalarVariance
         self.gradients = gradients
         self.protocolVersion = protocolVersion
+        self.hvp = hvp
+        self.jvp = jvp
     }
 
     /// The environment of a candidate judged under a profile.
@@ -38,13 +44,14 @@ public struct GenerationEnvironment: Sendable, Equatable {
         self.init(
             profile: profile, dtypes: info.dtypes, mixedDtypes: info.features.contains(.mixedDtype),
             scalarVariance: info.features.contains(.scalarVar), gradients: info.features.contains(.grad),
-            protocolVersion: info.protocolVersion)
+            protocolVersion: info.protocolVersion, hvp: info.features.contains(.hvp), jvp: info.features.contains(.jvp))
     }
 
     /// Every dtype and feature, protocol 2.
     public static func everything(_ profile: Profile) -> GenerationEnvironment {
         GenerationEnvironment(
-            profile: profile, dtypes: DType.allCases, mixedDtypes: true, scalarVariance: true, gradients: true)
+            profile: profile, dtypes: DType.allCases, mixedDtypes: true, scalarVariance: true, gradients: true,
+            hvp: true, jvp: true)
     }
 
     static let simplestFirst: [DType] = [.float32, .float64, .float16, .bfloat16]
