@@ -73,6 +73,16 @@ struct SuiteTests {
         #expect(passed.skippedCases == 0)
     }
 
+    @Test("property.higher_order.oracle fails a candidate whose Hessian is zero")
+    func zeroHessianFails() throws {
+        let profile = Profile.torch2_6
+        let check = try #require(
+            PropertySuite.checks(for: profile, database: nil).first { $0.id == "property.higher_order.oracle" })
+        let result = check.run(in: context(ZeroHessianCandidate(profile: profile), profile: profile, cases: 40))
+        #expect(result.status == .failed)
+        #expect(result.failure?.message.contains("hvp_") == true, "\(result.failure?.message ?? "")")
+    }
+
     @Test("The same seed draws the same cases")
     func determinism() {
         let profile = Profile.torch1_9

@@ -90,3 +90,20 @@ struct FeatureCandidate: Candidate {
         }
     }
 }
+
+/// The reference with every feature, whose hvp is zero everywhere (a Hessian taken as 0).
+struct ZeroHessianCandidate: Candidate {
+    let reference: ReferenceCandidate
+    var info: CandidateInfo { reference.info }
+
+    init(profile: Profile) { reference = ReferenceCandidate(profile: profile) }
+
+    func evaluate(_ calls: [LossCase]) -> [CandidateAnswer] {
+        reference.evaluate(calls).map { answer in
+            guard case .outcome(.success(var result)) = answer, let hvp = result.hvp else { return answer }
+            func zero(_ tensor: Tensor?) -> Tensor? { tensor.map { $0.with(values: $0.values.map { _ in 0 }) } }
+            result.hvp = OperandTensors(input: zero(hvp.input), target: zero(hvp.target), variance: zero(hvp.variance))
+            return .outcome(.success(result))
+        }
+    }
+}
