@@ -33,10 +33,16 @@ public enum HigherOrderFacts {
         ("higher_order_facts-2.1.2.txt", .torch1_9),
     ]
 
+    /// The files of `higher_order_random.py`: 72 calls whose values round, for the judge's margins.
+    public static let randomFiles: [(name: String, profile: Profile)] = [
+        ("higher_order_random-2.15.0.txt", .torch2_10), ("higher_order_random-2.9.1.txt", .torch2_6),
+        ("higher_order_random-2.1.2.txt", .torch1_9),
+    ]
+
     /// Every fact of one file, in its order.
     public static func load(_ name: String, profile: Profile) throws -> [HigherOrderFact] {
         let url = repositoryRoot.appendingPathComponent("Tools/facts/\(name)")
-        let calls = Dictionary(uniqueKeysWithValues: makeCalls(profile: profile))
+        let calls = Dictionary(uniqueKeysWithValues: makeCalls(profile: profile) + makeRandomCalls(profile: profile))
         var facts = [HigherOrderFact]()
         for line in try String(contentsOf: url, encoding: .utf8).split(separator: "\n") where !line.hasPrefix("#") {
             guard let colon = line.range(of: ": ") else { continue }
@@ -106,6 +112,38 @@ public enum HigherOrderFacts {
             variance: operands.variance ? variance.tensor.map { tangent($0, seed: 2) } : nil)
         call.higherOrder = HigherOrderRequest(tangents: tangents)
         return call
+    }
+
+    /// The calls of `higher_order_random.py`, by label.
+    static func makeRandomCalls(profile: Profile) -> [(String, LossCase)] {
+        func values(_ count: Int, _ seed: Int) -> [Double] {
+            (0..<count).map { i in Double((31 * seed + 17 * i * i + 7 * i) % 97 - 48) / 16 }
+        }
+        func variances(_ count: Int, _ seed: Int) -> [Double] {
+            (0..<count).map { i in Double((13 * seed + 11 * i * i + 5 * i) % 61 + 1) / 32 }
+        }
+        let forms: [(String, Shape, Shape, Shape)] = [
+            ("same", [3, 4], [3, 4], [3, 4]), ("homoscedastic", [3, 4], [3, 4], [3]),
+            ("target_broadcast", [3, 4], [4], [3, 4]),
+        ]
+        var calls = [(String, LossCase)]()
+        var seed = 0
+        for dtype in [DType.float16, .bfloat16, .float32, .float64] {
+            for reduction in ["none", "mean", "sum"] {
+                for (form, inputShape, targetShape, varianceShape) in forms {
+                    for (eps, text) in [(1e-6, "1e-06"), (0.5, "0.5")] {
+                        seed += 1
+                        let input = make(values(inputShape.dims.reduce(1, *), seed), dtype, inputShape)
+                        let target = make(values(targetShape.dims.reduce(1, *), seed + 100), dtype, targetShape)
+                        let variance = make(variances(varianceShape.dims.reduce(1, *), seed), dtype, varianceShape)
+                        calls.append(
+                            ("random.\(dtype).\(reduction).\(form).eps=\(text)",
+                             call(input, target, .tensor(variance), eps: eps, reduction: reduction, profile: profile)))
+                    }
+                }
+            }
+        }
+        return calls
     }
 
     /// Every call of the script, by label.

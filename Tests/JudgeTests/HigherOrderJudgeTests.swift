@@ -8,9 +8,12 @@ import Testing
 struct HigherOrderJudgeTests {
     /// PyTorch's own hvp and jvp (every line of every facts file, with PyTorch's loss and gradients beside them)
     /// pass the judge against the oracle, within half of the bound; the largest ratio per output kind is printed.
-    @Test("PyTorch's hvp and jvp facts pass the judge with 2x headroom", arguments: HigherOrderFacts.files.map(\.name))
+    @Test(
+        "PyTorch's hvp and jvp facts pass the judge with 2x headroom",
+        arguments: (HigherOrderFacts.files + HigherOrderFacts.randomFiles).map(\.name))
     func pytorchPasses(file: String) throws {
-        let profile = try #require(HigherOrderFacts.files.first { $0.name == file }?.profile)
+        let profile = try #require(
+            (HigherOrderFacts.files + HigherOrderFacts.randomFiles).first { $0.name == file }?.profile)
         let facts = try HigherOrderFacts.load(file, profile: profile)
         let judge = Judge()
         var worst = [OutputKind: Double]()
