@@ -122,7 +122,8 @@ let package = Package(
             name: "ConformanceTests", dependencies: ["Conformance", "Judge", "GaussianNLL", "GNLLTestSupport"],
             swiftSettings: strictSettings),
         .testTarget(
-            name: "JudgeTests", dependencies: ["Judge", "GaussianNLL", "GNLLTestSupport"], swiftSettings: strictSettings),
+            name: "JudgeTests", dependencies: ["Judge", "GaussianNLL", "GNLLTestSupport"],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "GoldenFilesTests",
             dependencies: ["GoldenFiles", "GoldenReplay", "Conformance", "Judge", "GaussianNLL"],

@@ -205,7 +205,8 @@ extension Evaluation {
             // (d²)/v: (ṡ − v̇·result)/v.
             var numerator = squaredDot?[differenceIndex[position]] ?? 0
             if let varianceDot {
-                let product = resultType.multiply(varianceDot[offset], divide(state.squared[differenceIndex[position]], v))
+                let product = resultType.multiply(
+                    varianceDot[offset], divide(state.squared[differenceIndex[position]], v))
                 numerator = squaredDot == nil ? -product : resultType.subtract(numerator, product)
             }
             var sum = divide(numerator, v)

@@ -65,7 +65,9 @@ public struct GoldenComparison: Sendable {
                     return "\(name) \(first.dtype)\(first.shape) → \(second.dtype)\(second.shape)"
                 }
             }
-            guard case .success(let loss, let gradients, _) = Oracle.evaluate(b.call, profile: profile) else { return nil }
+            guard case .success(let loss, let gradients, _) = Oracle.evaluate(b.call, profile: profile) else {
+                return nil
+            }
             let u = b.call.largestUnitRoundoff
             let exact: [(String, ExactTensor?, OutputKind)] = [
                 ("loss", loss, .loss), ("grad_input", gradients?.input, .gradInput),

@@ -18,7 +18,8 @@ public struct HigherOrderFact: Sendable {
         let loss = outputs["loss"] ?? Tensor.scalar(0, dtype: dtype)
         let gradients = OperandTensors(
             input: outputs["grad_input"], target: outputs["grad_target"], variance: outputs["grad_var"])
-        let hvp = OperandTensors(input: outputs["hvp_input"], target: outputs["hvp_target"], variance: outputs["hvp_var"])
+        let hvp = OperandTensors(
+            input: outputs["hvp_input"], target: outputs["hvp_target"], variance: outputs["hvp_var"])
         return LossResult(
             loss: loss, gradients: gradients.present.any ? gradients : nil, hvp: hvp.present.any ? hvp : nil,
             jvp: outputs["jvp"])
@@ -137,8 +138,10 @@ public enum HigherOrderFacts {
                         let target = make(values(targetShape.dims.reduce(1, *), seed + 100), dtype, targetShape)
                         let variance = make(variances(varianceShape.dims.reduce(1, *), seed), dtype, varianceShape)
                         calls.append(
-                            ("random.\(dtype).\(reduction).\(form).eps=\(text)",
-                             call(input, target, .tensor(variance), eps: eps, reduction: reduction, profile: profile)))
+                            (
+                                "random.\(dtype).\(reduction).\(form).eps=\(text)",
+                                call(input, target, .tensor(variance), eps: eps, reduction: reduction, profile: profile)
+                            ))
                     }
                 }
             }
@@ -161,7 +164,10 @@ public enum HigherOrderFacts {
         for (eps, text) in epsLabels {
             for reduction in ["none", "sum"] {
                 calls.append(
-                    ("clamp.eps=\(text).\(reduction)", call(x6, t6, .tensor(v6), eps: eps, reduction: reduction, profile: profile)))
+                    (
+                        "clamp.eps=\(text).\(reduction)",
+                        call(x6, t6, .tensor(v6), eps: eps, reduction: reduction, profile: profile)
+                    ))
             }
         }
         // dtypes
@@ -171,43 +177,71 @@ public enum HigherOrderFacts {
                     for below in [false, true] {
                         let x = make([0.75, -1.5, 0.25, 2.0, 0.5, -0.25], dtype, [2, 3])
                         let t = make([0.5, 0.5, 0.25, -1.0, 1.0, 0.0], dtype, [2, 3])
-                        let v = make(below ? [0.5, 1.5, 0.25, 3.0, 0.125, 1e-3] : [0.5, 1.5, 0.25, 3.0, 0.125, 4.0], dtype, [2, 3])
+                        let v = make(
+                            below ? [0.5, 1.5, 0.25, 3.0, 0.125, 1e-3] : [0.5, 1.5, 0.25, 3.0, 0.125, 4.0], dtype,
+                            [2, 3])
                         let label = "dtypes.\(dtype).\(reduction).full=\(full ? 1 : 0).below=\(below ? 1 : 0)"
                         calls.append(
-                            (label, call(x, t, .tensor(v), full: full, eps: below ? 1e-2 : 1e-6, reduction: reduction, profile: profile)))
+                            (
+                                label,
+                                call(
+                                    x, t, .tensor(v), full: full, eps: below ? 1e-2 : 1e-6, reduction: reduction,
+                                    profile: profile)
+                            ))
                     }
                 }
             }
         }
         calls.append(
-            ("dtypes.mixed.f32.f16.f64",
-             call(make([0.75, -1.5, 0.25], .float32, [3]), make([0.5, 0.5, 0.25], .float16, [3]),
-                  .tensor(make([0.5, 1e-3, 0.25], f64, [3])), eps: 1e-2, reduction: "sum", profile: profile)))
+            (
+                "dtypes.mixed.f32.f16.f64",
+                call(
+                    make([0.75, -1.5, 0.25], .float32, [3]), make([0.5, 0.5, 0.25], .float16, [3]),
+                    .tensor(make([0.5, 1e-3, 0.25], f64, [3])), eps: 1e-2, reduction: "sum", profile: profile)
+            ))
         calls.append(
-            ("dtypes.float16.overflow",
-             call(make([3, -2], .float16, [2]), make([0, 0], .float16, [2]), .tensor(make([1e-2, 1e-3], .float16, [2])),
-                  eps: 1e-3, reduction: "sum", profile: profile)))
+            (
+                "dtypes.float16.overflow",
+                call(
+                    make([3, -2], .float16, [2]), make([0, 0], .float16, [2]),
+                    .tensor(make([1e-2, 1e-3], .float16, [2])),
+                    eps: 1e-3, reduction: "sum", profile: profile)
+            ))
         // shapes
         let x = make([0.75, -1.5, 0.25, 2.0, 0.5, -0.25], f64, [2, 3])
         let t = make([0.5, 0.5, 0.25, -1.0, 1.0, 0.0], f64, [2, 3])
         let v23 = make([0.5, 1.5, 0.25, 3.0, 0.125, 4.0], f64, [2, 3])
         calls.append(
-            ("shapes.var_unsqueezed", call(x, t, .tensor(make([0.5, 1e-4], f64, [2])), eps: 1e-2, reduction: "sum", profile: profile)))
+            (
+                "shapes.var_unsqueezed",
+                call(x, t, .tensor(make([0.5, 1e-4], f64, [2])), eps: 1e-2, reduction: "sum", profile: profile)
+            ))
         calls.append(
-            ("shapes.var_n1", call(x, t, .tensor(make([0.5, 1e-4], f64, [2, 1])), eps: 1e-2, reduction: "mean", profile: profile)))
+            (
+                "shapes.var_n1",
+                call(x, t, .tensor(make([0.5, 1e-4], f64, [2, 1])), eps: 1e-2, reduction: "mean", profile: profile)
+            ))
         calls.append(
             ("shapes.target_broadcast", call(x, make([0.5, -0.5, 1.0], f64, [3]), .tensor(v23), profile: profile)))
         calls.append(
-            ("shapes.var_0d",
-             call(make([0.75, -1.5], f64, [2]), make([0.5, 0.5], f64, [2]), .tensor(make([0.25], f64, [])),
-                  reduction: "sum", profile: profile)))
+            (
+                "shapes.var_0d",
+                call(
+                    make([0.75, -1.5], f64, [2]), make([0.5, 0.5], f64, [2]), .tensor(make([0.25], f64, [])),
+                    reduction: "sum", profile: profile)
+            ))
         calls.append(
-            ("shapes.empty",
-             call(make([], f64, [0, 3]), make([], f64, [0, 3]), .tensor(make([], f64, [0, 3])), reduction: "mean",
-                  profile: profile)))
+            (
+                "shapes.empty",
+                call(
+                    make([], f64, [0, 3]), make([], f64, [0, 3]), .tensor(make([], f64, [0, 3])), reduction: "mean",
+                    profile: profile)
+            ))
         calls.append(
-            ("shapes.grad_output",
-             call(x, t, .tensor(v23), gradOutput: [1.0, -2.0, 0.5, 0.0, 3.0, -0.25], profile: profile)))
+            (
+                "shapes.grad_output",
+                call(x, t, .tensor(v23), gradOutput: [1.0, -2.0, 0.5, 0.0, 3.0, -0.25], profile: profile)
+            ))
         // subsets
         let vs = make([0.5, 1.5, 1e-4, 3.0, 0.125, 4.0], f64, [2, 3])
         let subsets: [(String, RequiresGrad)] = [
@@ -219,11 +253,15 @@ public enum HigherOrderFacts {
             ("target+var", RequiresGrad(input: false, target: true, variance: true)),
         ]
         for reduction in ["none", "mean"] {
-            calls.append(("subsets.all.\(reduction)", call(x, t, .tensor(vs), eps: 1e-2, reduction: reduction, profile: profile)))
+            calls.append(
+                ("subsets.all.\(reduction)", call(x, t, .tensor(vs), eps: 1e-2, reduction: reduction, profile: profile))
+            )
             for (name, wanted) in subsets {
                 calls.append(
-                    ("subsets.\(name).\(reduction)",
-                     call(x, t, .tensor(vs), wanted: wanted, eps: 1e-2, reduction: reduction, profile: profile)))
+                    (
+                        "subsets.\(name).\(reduction)",
+                        call(x, t, .tensor(vs), wanted: wanted, eps: 1e-2, reduction: reduction, profile: profile)
+                    ))
             }
         }
         // scalar var and integers
@@ -233,8 +271,11 @@ public enum HigherOrderFacts {
             calls.append(("scalar_var.\(text)", call(x3, t3, .scalar(value), reduction: "sum", profile: profile)))
         }
         calls.append(
-            ("integers.target_int32",
-             call(x3, make([1, 0, -2], .int32, [3]), .tensor(make([0.5, 1e-8, 2.0], .float32, [3])), profile: profile)))
+            (
+                "integers.target_int32",
+                call(
+                    x3, make([1, 0, -2], .int32, [3]), .tensor(make([0.5, 1e-8, 2.0], .float32, [3])), profile: profile)
+            ))
         return calls
     }
 }

@@ -136,9 +136,11 @@ struct HigherOrderTests {
             variance: .tensor(Self.tensor([1, 1], [2])), reduction: "sum")
         call.gradOutput = .scalar(1, dtype: .float64)
         call.requiresGrad = RequiresGrad(input: true, target: false, variance: false)
-        call.higherOrder = HigherOrderRequest(tangents: OperandTensors(input: Self.tensor([1]), target: nil, variance: nil))
+        call.higherOrder = HigherOrderRequest(
+            tangents: OperandTensors(input: Self.tensor([1]), target: nil, variance: nil))
         let rejection = try #require(Reference.evaluate(call).rejection)
-        #expect(rejection.kind == .unsupported && rejection.message == "input's tangent must have input's shape and dtype")
+        #expect(
+            rejection.kind == .unsupported && rejection.message == "input's tangent must have input's shape and dtype")
         guard case .rejection(let oracle) = Oracle.evaluate(call) else {
             Issue.record("the oracle accepted a malformed request")
             return
