@@ -77,75 +77,122 @@ extension OracleEvaluation {
             let half = gradient / 2
             let d = layout.integerSquares == nil ? difference[differenceOffset] : 0
             let squared = squares[differenceOffset]
-            var range = rangeCheck()
             let probe = rangeCheck()
-            if meanGradientRounds { range.note(gradient, resultType, term: 0) }
-            range.note(half, resultType, term: 0)
-            range.noteDivisor(v, divisorType, term: 0)
             let halfOverV = half / v
             let halfOverV2 = halfOverV / v
-            range.note(halfOverV, resultType, term: 0)
-            range.note(halfOverV2, resultType, term: 0)
-            range.noteQuotient(numeratorMayBeZero: probe.mayBeZero(half, resultType), v, divisorType)
-
-            // The difference's part: Ḋ·(Σ(g·0.5)/v)·2 and (Y's bar / v)·2d.
-            var differenceTerms = [W]()
-            // var's parts: −Ḋ·2d·(((g·0.5)/v)/v), −v̇·(((g·0.5)/v)/v), and the two from W = (d²/v)/v.
-            var varianceTerms = [W]()
+            // The parts, formed as PyTorch's graph forms them: the difference gets Ḋ·(Σ(g·0.5)/v)·2 and
+            // (((v̇·(−g·0.5))/v)/v)·2d; var gets −(Ḋ·2d)·(((g·0.5)/v)/v), −v̇·(((g·0.5)/v)/v), and the two parts of
+            // the division's −(g·0.5)·((d²/v)/v).
+            var first: W = 0
+            var second: W = 0
+            var fromDifference: W = 0
+            var fromLog: W = 0
+            var fromQuotient: W = 0
+            var fromRatio: W = 0
+            var productBar: W = 0
+            var ratio: W = 0
+            var quotient: W = 0
+            var wBar: W = 0
+            var ratioBar: W = 0
+            var vDot: W = 0
             if let differenceDot {
                 let dot = differenceDot[differenceOffset]
-                let first = dot * halfOverV * 2
-                differenceTerms.append(first)
-                range.note(dot * halfOverV, differenceType, term: first)
-                let productBar = dot * (2 * d)
-                range.note(productBar, differenceType, term: 0)
-                range.noteProduct(mayBeZero: probe.mayBeZero(productBar, differenceType), halfOverV2, resultType)
-                varianceTerms.append(-productBar * halfOverV2)
+                first = dot * halfOverV * 2
+                productBar = dot * (2 * d)
+                fromDifference = -productBar * halfOverV2
             }
             if let varianceDot {
-                let vDot = varianceDot[varianceOffset]
-                let ratio = squared / v
-                let quotient = ratio / v
-                let wBar = vDot * -half
-                let ratioBar = wBar / v
-                range.note(ratio, resultType, term: 0)
-                range.note(quotient, resultType, term: 0)
-                range.note(quotient / v, resultType, term: 0)
-                range.note(wBar, resultType, term: 0)
-                range.note(ratioBar, resultType, term: 0)
-                range.note(ratioBar / v, resultType, term: 0)
-                range.noteProduct(mayBeZero: probe.mayBeZero(wBar, resultType), quotient / v, resultType)
-                range.noteProduct(mayBeZero: probe.mayBeZero(ratioBar, resultType), quotient, resultType)
-                range.noteProduct(mayBeZero: vDot == 0, halfOverV2, varianceType)
-                varianceTerms.append(-vDot * halfOverV2)
-                varianceTerms.append(-wBar * (quotient / v))
-                varianceTerms.append(-ratioBar * quotient)
-                if layout.integerSquares == nil {
-                    let second = (ratioBar / v) * (2 * d)
-                    range.note(ratioBar / v, differenceType, term: second)
-                    range.noteProduct(mayBeZero: probe.mayBeZero(ratioBar / v, differenceType), 2 * d, differenceType)
-                    differenceTerms.append(second)
-                }
+                vDot = varianceDot[varianceOffset]
+                ratio = squared / v
+                quotient = ratio / v
+                wBar = vDot * -half
+                ratioBar = wBar / v
+                fromLog = -vDot * halfOverV2
+                fromQuotient = -wBar * (quotient / v)
+                fromRatio = -ratioBar * quotient
+                if layout.integerSquares == nil { second = (ratioBar / v) * (2 * d) }
+            }
+            var differenceTerms = [W]()
+            if differenceDot != nil { differenceTerms.append(first) }
+            if varianceDot != nil && layout.integerSquares == nil { differenceTerms.append(second) }
+            var varianceTerms = [W]()
+            if differenceDot != nil { varianceTerms.append(fromDifference) }
+            if varianceDot != nil { varianceTerms += [fromLog, fromQuotient, fromRatio] }
+            let differenceScale = differenceTerms.reduce(0) { $0 + abs($1) }
+            let varianceScale = varianceTerms.reduce(0) { $0 + abs($1) }
+
+            // Each intermediate, with the parts of each output that depend on it.
+            var differenceRange = rangeCheck()
+            var varianceRange = rangeCheck()
+            func note(_ x: W, _ type: DType, difference: W, variance: W) {
+                differenceRange.note(x, type, term: difference)
+                varianceRange.note(x, type, term: variance)
+            }
+            if meanGradientRounds {
+                note(gradient, resultType, difference: differenceScale, variance: varianceScale)
+            }
+            note(half, resultType, difference: differenceScale, variance: varianceScale)
+            differenceRange.noteDivisor(v, divisorType, term: differenceScale)
+            varianceRange.noteDivisor(v, divisorType, term: varianceScale)
+            if layout.integerSquares == nil {
+                note(
+                    d, differenceType, difference: abs(second),
+                    variance: abs(fromDifference) + 2 * (abs(fromQuotient) + abs(fromRatio)))
+            }
+            note(halfOverV, resultType, difference: abs(first), variance: abs(fromDifference) + abs(fromLog))
+            note(halfOverV2, resultType, difference: 0, variance: abs(fromDifference) + abs(fromLog))
+            for x in [half, halfOverV, halfOverV2] { varianceRange.note(x, varianceType, term: abs(fromLog)) }
+            for type in [resultType, divisorType] {
+                let halfMayBeZero = probe.mayBeZero(half, type)
+                differenceRange.noteQuotient(numeratorMayBeZero: halfMayBeZero, v, type)
+                varianceRange.noteQuotient(numeratorMayBeZero: halfMayBeZero, v, type)
+            }
+            if let differenceDot {
+                differenceRange.note(halfOverV, differenceType, term: abs(first))
+                differenceRange.note(differenceDot[differenceOffset] * halfOverV, differenceType, term: abs(first))
+                varianceRange.note(productBar, differenceType, term: abs(fromDifference))
+                varianceRange.noteProduct(
+                    mayBeZero: probe.mayBeZero(productBar, differenceType), halfOverV2, resultType)
+                varianceRange.noteProduct(
+                    mayBeZero: probe.mayBeZero(halfOverV2, resultType), productBar, differenceType)
+            }
+            if varianceDot != nil {
+                let dependent = abs(fromQuotient) + abs(fromRatio)
+                note(squared, differenceType, difference: 0, variance: 2 * dependent)
+                note(squared, resultType, difference: 0, variance: 2 * dependent)
+                note(ratio, resultType, difference: 0, variance: dependent)
+                note(quotient, resultType, difference: 0, variance: dependent)
+                note(quotient / v, resultType, difference: 0, variance: abs(fromQuotient))
+                note(wBar, resultType, difference: abs(second), variance: dependent)
+                note(ratioBar, resultType, difference: abs(second), variance: abs(fromRatio))
+                differenceRange.note(ratioBar / v, resultType, term: abs(second))
+                differenceRange.note(ratioBar / v, differenceType, term: abs(second))
+                varianceRange.noteQuotient(
+                    numeratorMayBeZero: probe.mayBeZero(squared, resultType), v, divisorType)
+                varianceRange.noteProduct(mayBeZero: probe.mayBeZero(wBar, resultType), quotient / v, resultType)
+                varianceRange.noteProduct(mayBeZero: probe.mayBeZero(ratioBar, resultType), quotient, resultType)
+                varianceRange.noteProduct(mayBeZero: vDot == 0, halfOverV2, varianceType)
+                differenceRange.noteProduct(
+                    mayBeZero: probe.mayBeZero(ratioBar / v, differenceType), 2 * d, differenceType)
             }
             if !differenceTerms.isEmpty {
-                var differenceRange = range
                 let value = differenceTerms.reduce(0, +)
+                for term in differenceTerms { differenceRange.noteFinal(term, differenceType) }
                 differenceRange.noteFinal(value, differenceType)
                 differenceSums[differenceOffset].add(
-                    value, scale: differenceTerms.reduce(0) { $0 + abs($1) }, slack: differenceRange.slack,
-                    overflows: differenceRange.overflows)
+                    value, scale: differenceScale, slack: differenceRange.slack, overflows: differenceRange.overflows)
             }
             if !varianceTerms.isEmpty {
-                var varianceRange = range
                 let value = varianceTerms.reduce(0, +)
-                for term in varianceTerms { varianceRange.noteFinal(term, varianceType) }
+                for term in varianceTerms {
+                    varianceRange.noteFinal(term, resultType)
+                    varianceRange.noteFinal(term, varianceType)
+                }
                 varianceRange.noteFinal(value, varianceType)
                 varianceSums[varianceOffset].add(
-                    value, scale: varianceTerms.reduce(0) { $0 + abs($1) }, slack: varianceRange.slack,
-                    overflows: varianceRange.overflows)
+                    value, scale: varianceScale, slack: varianceRange.slack, overflows: varianceRange.overflows)
                 // The parts are summed separately, so each counts towards the accumulation error.
-                varianceSums[varianceOffset].magnitude +=
-                    varianceTerms.reduce(0) { $0 + abs($1) } - (value.isFinite ? abs(value) : 0)
+                varianceSums[varianceOffset].magnitude += varianceScale - (value.isFinite ? abs(value) : 0)
             }
         }
         let wanted = call.gradientOperands
@@ -204,35 +251,53 @@ extension OracleEvaluation {
             let varianceOffset = varianceIndex[position]
             let differenceOffset = differenceIndex[position]
             let v = clamped[varianceOffset]
-            var range = rangeCheck()
             let probe = rangeCheck()
-            range.noteDivisor(v, divisorType, term: 0)
+            // The parts: (ḋ·2d)/v·0.5, −(v̇'·(d²/v))/v·0.5 and (v̇'/v)·0.5.
+            var squaredDot: W = 0
+            var product: W = 0
+            var ratio: W = 0
+            var logDot: W = 0
             var terms = [W]()
-            var numerator: W = 0
             if let differenceDot {
-                let d = difference[differenceOffset]
-                let squaredDot = differenceDot[differenceOffset] * (2 * d)
-                range.note(squaredDot, differenceType, term: squaredDot / v / 2)
-                numerator = squaredDot
+                squaredDot = differenceDot[differenceOffset] * (2 * difference[differenceOffset])
                 terms.append(squaredDot / v / 2)
             }
             if let passed {
-                let vDot = passed[varianceOffset]
-                let ratio = squares[differenceOffset] / v
-                let product = vDot * ratio
-                range.note(ratio, resultType, term: 0)
-                range.note(product, resultType, term: product / v / 2)
-                range.noteProduct(mayBeZero: vDot == 0, ratio, resultType)
-                range.note(product / v, resultType, term: 0)
-                numerator = numerator - product
-                terms.append(-product / v / 2)
-                let logDot = vDot / v
-                range.note(logDot, varianceType, term: logDot / 2)
-                terms.append(logDot / 2)
+                ratio = squares[differenceOffset] / v
+                product = passed[varianceOffset] * ratio
+                logDot = passed[varianceOffset] / v
+                terms += [-product / v / 2, logDot / 2]
             }
-            range.note(numerator, resultType, term: 0)
-            range.note(numerator / v, resultType, term: 0)
+            let numerator = squaredDot - product
+            let squaredPart = differenceDot == nil ? 0 : abs(terms[0])
+            let productPart = passed == nil ? 0 : abs(terms[terms.count - 2])
+            let logPart = passed == nil ? 0 : abs(terms[terms.count - 1])
+            var range = rangeCheck()
+            range.noteDivisor(v, divisorType, term: squaredPart + productPart)
+            range.noteDivisor(v, varianceType, term: logPart)
+            if differenceDot != nil {
+                range.note(differenceDot?[differenceOffset] ?? 0, differenceType, term: squaredPart)
+                if layout.integerSquares == nil {
+                    range.note(difference[differenceOffset], differenceType, term: squaredPart + 2 * productPart)
+                }
+                range.note(squaredDot, differenceType, term: squaredPart)
+                range.note(squaredDot, resultType, term: squaredPart)
+            }
+            if let passed {
+                range.note(squares[differenceOffset], resultType, term: 2 * productPart)
+                range.note(ratio, resultType, term: productPart)
+                range.note(product, resultType, term: productPart)
+                range.noteProduct(mayBeZero: passed[varianceOffset] == 0, ratio, resultType)
+                range.noteProduct(mayBeZero: probe.mayBeZero(ratio, resultType), passed[varianceOffset], varianceType)
+                range.note(logDot, varianceType, term: logPart)
+                range.noteQuotient(
+                    numeratorMayBeZero: probe.mayBeZero(squares[differenceOffset], resultType), v, divisorType)
+                range.noteQuotient(numeratorMayBeZero: passed[varianceOffset] == 0, v, varianceType)
+            }
+            range.note(numerator, resultType, term: squaredPart + productPart)
+            range.note(numerator / v, resultType, term: squaredPart + productPart)
             range.noteQuotient(numeratorMayBeZero: probe.mayBeZero(numerator, resultType), v, divisorType)
+            range.noteFinal(numerator / v + logDot, resultType)
             let value = terms.reduce(0, +)
             range.noteFinal(value, resultType)
             let scale = terms.reduce(0) { $0 + abs($1) }
