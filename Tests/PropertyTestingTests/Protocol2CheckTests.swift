@@ -12,6 +12,7 @@ struct Protocol2CheckTests {
     /// The checks whose every case needs protocol 2.
     static let protocol2Only: Set<String> = [
         "property.gradient.requires_grad_independent", "property.dtype.integer_operands",
+        "property.higher_order.oracle",
     ]
 
     static func properties(_ profile: Profile) -> [Property] {

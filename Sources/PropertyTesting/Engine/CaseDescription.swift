@@ -28,8 +28,53 @@ public enum CaseDescription {
             "loss\(suffix) = F.gaussian_nll_loss(input\(suffix), target\(suffix), var\(suffix), "
                 + "full=\(call.full ? "True" : "False"), eps=\(pythonFloat(call.eps)), "
                 + "reduction=\(pythonString(call.reduction)))")
-        if let gradOutput = call.gradOutput {
+        guard let gradOutput = call.gradOutput else { return lines }
+        guard let request = call.higherOrder else {
             lines.append("loss\(suffix).backward(\(python(gradOutput, requiresGrad: false)))")
+            return lines
+        }
+        lines += higherOrder(call, request, gradOutput: gradOutput, suffix: suffix)
+        return lines
+    }
+
+    /// hvp and jvp as `higher_order_facts.py` takes them: `torch.autograd.grad` of the `create_graph` gradients
+    /// along the tangents, and `torch.func.jvp` of the loss in the operands that require grad.
+    static func higherOrder(
+        _ call: LossCase, _ request: HigherOrderRequest, gradOutput: Tensor, suffix: String
+    ) -> [String] {
+        let wanted = call.gradientOperands
+        let operands: [(String, Bool, Tensor?)] = [
+            ("input", wanted.input, request.tangents.input), ("target", wanted.target, request.tangents.target),
+            ("var", wanted.variance, request.tangents.variance),
+        ]
+        var lines = [String]()
+        var names = [String]()
+        var tangents = [String]()
+        for (name, isWanted, tangent) in operands where isWanted {
+            guard let tangent else { continue }
+            names.append(name + suffix)
+            tangents.append("tangent_\(name)\(suffix)")
+            lines.append("tangent_\(name)\(suffix) = \(python(tangent))")
+        }
+        let operandList = "[" + names.joined(separator: ", ") + "]"
+        let tangentList = "[" + tangents.joined(separator: ", ") + "]"
+        lines.append(
+            "grads\(suffix) = torch.autograd.grad(loss\(suffix), \(operandList), "
+                + "\(python(gradOutput)), create_graph=True)")
+        if request.hvp {
+            lines.append("hvp\(suffix) = torch.autograd.grad(grads\(suffix), \(operandList), \(tangentList))")
+        }
+        if request.jvp {
+            let arguments = operands.map { name, isWanted, _ in
+                isWanted
+                    ? name + suffix
+                    : (name == "var" && call.variance.tensor == nil ? name + suffix : "\(name)\(suffix).detach()")
+            }
+            lines.append(
+                "jvp\(suffix) = torch.func.jvp(lambda \(names.joined(separator: ", ")): F.gaussian_nll_loss("
+                    + "\(arguments.joined(separator: ", ")), full=\(call.full ? "True" : "False"), "
+                    + "eps=\(pythonFloat(call.eps)), reduction=\(pythonString(call.reduction))), "
+                    + "tuple(x.detach() for x in \(operandList)), tuple(\(tangentList)))[1]")
         }
         return lines
     }
