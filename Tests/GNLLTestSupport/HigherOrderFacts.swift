@@ -70,7 +70,7 @@ public enum HigherOrderFacts {
     enum FactError: Error { case unknownLabel(String) }
 
     /// `dtype[shape] v0 v1 …` with float.hex values.
-    static func parseTensor(_ text: String) -> Tensor? {
+    public static func parseTensor(_ text: String) -> Tensor? {
         guard let open = text.firstIndex(of: "["), let close = text.firstIndex(of: "]"),
             let dtype = DType(rawValue: String(text[..<open]))
         else { return nil }
