@@ -298,3 +298,39 @@ struct HigherOrderMessageTests {
         }
     }
 }
+
+@Suite("Hostile hvp and jvp messages never trap")
+struct HostileHigherOrderTests {
+    /// Seeded, like ``HostileInputTests``: mutated hvp and jvp requests and responses decode or throw.
+    @Test("Mutated and truncated hvp and jvp messages either decode or throw, never trap")
+    func mutations() throws {
+        var generator = SeededRandomNumberGenerator(seed: 20_261_208)
+        let call = HigherOrderCalls.inputAndVar()
+        let request = try ProtocolMessages.evalRequest(id: 9, call: call)
+        let response = ProtocolMessages.encodeEvalResponse(id: 9, outcome: .success(HigherOrderCalls.answer()))
+        let interesting: [UInt8] = Array(#"{}[]",:\-+.eE0123456789tfnu "#.utf8) + [0x00, 0x80, 0xFF]
+        var decoded = 0
+        var rejected = 0
+        for round in 0..<2000 {
+            var line = round % 2 == 0 ? request : response
+            for _ in 0..<Int.random(in: 1...3, using: &generator) {
+                let position = Int.random(in: 0..<line.count, using: &generator)
+                switch Int.random(in: 0..<4, using: &generator) {
+                case 0: line[position] = interesting.randomElement(using: &generator)!
+                case 1: line.remove(at: position)
+                case 2: line.insert(interesting.randomElement(using: &generator)!, at: position)
+                default: line.removeSubrange(position...)
+                }
+                if line.isEmpty { line = [0x7B] }
+            }
+            let attempts = [
+                (try? ProtocolMessages.decodeRequest(line)) != nil,
+                (try? ProtocolMessages.decodeEvalResponse(line, expectedID: 9, call: call)) != nil,
+            ]
+            decoded += attempts.count { $0 }
+            rejected += attempts.count { !$0 }
+        }
+        #expect(decoded > 0)
+        #expect(rejected > decoded)
+    }
+}

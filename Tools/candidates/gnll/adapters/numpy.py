@@ -25,7 +25,8 @@ per-element formulas, each operation in the loss's dtype (16-bit ones computed i
 float32 and rounded per operation): hvp differentiates the first-order gradients
 as if the clamp were not there (at the clamped var), and jvp keeps var's tangent
 only where var passes the clamp's test (var > eps under torch-2.10, var >= eps
-before; never for NaN).
+under torch-2.6 and torch-1.9, as measured, and under torch-1.8 taken as
+torch-1.9's, not measured; never for NaN).
 
 Run it as a candidate with::
 
