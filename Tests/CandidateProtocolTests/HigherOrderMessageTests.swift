@@ -278,6 +278,14 @@ struct HigherOrderMessageTests {
             _ = try ProtocolMessages.decodeEvalResponse(
                 bytes(Self.answerHead + #","jvp":\#(Self.zero)}"#), expectedID: 2, call: plain)
         }
+        // Nor does a call without gradients.
+        var lossOnly = plain
+        lossOnly.gradOutput = nil
+        expectProtocolError(#"field "hvp_input": present, but no hvp was asked for"#) {
+            _ = try ProtocolMessages.decodeEvalResponse(
+                bytes(#"{"id":2,"ok":true,"loss":\#(Self.zero),"hvp_input":\#(Self.pair)}"#), expectedID: 2,
+                call: lossOnly)
+        }
         let none = try ProtocolMessages.decodeEvalResponse(
             bytes(Self.answerHead + #","hvp_var":null,"jvp":null}"#), expectedID: 2, call: plain)
         guard case .success(let bare) = none else {

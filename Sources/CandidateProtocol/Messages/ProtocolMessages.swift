@@ -223,10 +223,9 @@ extension ProtocolMessages {
     /// and a `grad_var` that is a tensor for a tensor var and null for a scalar var. In version 2, a call with a
     /// ``HigherOrderRequest`` also gets `hvp_input`, `hvp_target` and `hvp_var` exactly for the operands that
     /// require grad when it asks for hvp, and `jvp` exactly when it asks for jvp; a call without one gets none of
-    /// them. A rejection has one of the
-    /// candidate's kinds (PyTorch's six, `other`, `unsupported`) and a message; its exception type is not on the
-    /// wire and decodes as "". Values, dtypes and shapes are not compared with what the call should give: that
-    /// is the judge's work.
+    /// them. A rejection has one of the candidate's kinds (PyTorch's six, `other`, `unsupported`) and a message;
+    /// its exception type is not on the wire and decodes as "". Values, dtypes and shapes are not compared with
+    /// what the call should give: that is the judge's work.
     public static func decodeEvalResponse(
         _ line: some Collection<UInt8>, expectedID: Int, call: LossCase, version: Int = 2
     ) throws(ProtocolError) -> LossOutcome {
@@ -259,9 +258,10 @@ extension ProtocolMessages {
             let input = try gradient("grad_input", of: .input)
             let target = try gradient("grad_target", of: .target)
             let variance = try gradient("grad_var", of: .variance)
-            guard call.wantsGradients else { return .success(LossResult(loss: loss)) }
-            var result = LossResult(loss: loss, gradients: Gradients(input: input, target: target, variance: variance))
+            var result = LossResult(loss: loss)
             try decodeHigherOrder(object, call: call, reader: reader, into: &result)
+            guard call.wantsGradients else { return .success(result) }
+            result.gradients = Gradients(input: input, target: target, variance: variance)
             return .success(result)
         }
         guard call.wantsGradients else {

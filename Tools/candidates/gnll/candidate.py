@@ -357,18 +357,21 @@ def parse_case(request: dict, protocol: Optional[int] = None) -> Case:
             var = decode_number(var["scalar"], "var.scalar", protocol)
         else:
             var = decode_tensor(var, protocol, "var")
+        case_id = request["id"]
+        eps = decode_number(request["eps"], "eps", protocol)
+        grad_output = decode_tensor(request["grad_output"], protocol, "grad_output") if grad else None
         requires_grad = parse_requires_grad(request, (input, target, var), protocol)
         hvp, jvp, tangents = parse_higher_order(request, (input, target, var), requires_grad, protocol)
         return Case(
-            id=request["id"],
+            id=case_id,
             input=input,
             target=target,
             var=var,
             full=full,
-            eps=decode_number(request["eps"], "eps", protocol),
+            eps=eps,
             reduction=reduction,
             grad=grad,
-            grad_output=decode_tensor(request["grad_output"], protocol, "grad_output") if grad else None,
+            grad_output=grad_output,
             requires_grad=requires_grad,
             hvp=hvp,
             jvp=jvp,
