@@ -19,7 +19,9 @@ import Darwin
 /// the request's id when that could be read, else null) and a line on `diagnostics`. So does a request
 /// line longer than ``maximumRequestLength``, which is dropped without being buffered. An answer that is
 /// a ``CandidateFault`` becomes an error response of kind `internal`. The suite reports both kinds,
-/// which are not rejection kinds, as protocol violations with their message. Blank lines are ignored.
+/// which are not rejection kinds, as protocol violations with their message. Blank lines are ignored. After a
+/// hello that negotiated protocol 1, the hello leaves out the integer and bool dtypes and the features hvp and jvp,
+/// and a request that asks for hvp or jvp is answered `bad_request`.
 ///
 /// ```swift
 /// let server = ProtocolServer(candidate: ReferenceCandidate(profile: .torch2_10))
@@ -154,17 +156,29 @@ public struct ProtocolServer {
             }
             switch request {
             case .eval(let id, let call):
+                if version < 2, let request = call.higherOrder {
+                    reject(
+                        ProtocolError(
+                            subject: "request \(id)", field: request.hvp ? "hvp" : "jvp",
+                            problem: "needs protocol 2, but protocol 1 was negotiated", id: id),
+                        line: line)
+                    return
+                }
                 batch.append((id, call))
             case .hello(let offered):
                 evaluateBatch()
                 let info = server.candidate.info
-                // The newest offered version this candidate speaks; under 1, only the floating dtypes.
+                // The newest offered version this candidate speaks; under 1, only the floating dtypes and the
+                // features of protocol 1.
                 let newest = server.newestProtocolVersion
                 if let chosen = offered.filter({ ProtocolMessages.versions.contains($0) && $0 <= newest }).max() {
                     version = chosen
                     var negotiated = info
                     negotiated.protocolVersion = chosen
-                    if chosen < 2 { negotiated.dtypes = info.dtypes.filter(\.isFloatingPoint) }
+                    if chosen < 2 {
+                        negotiated.dtypes = info.dtypes.filter(\.isFloatingPoint)
+                        negotiated.features = info.features.filter(\.isInProtocol1)
+                    }
                     writer.bytes.append(contentsOf: ProtocolMessages.encodeHelloResponse(negotiated))
                 } else {
                     ProtocolMessages.appendErrorResponse(

@@ -15,9 +15,15 @@ public struct CaseRecord: Sendable, Codable, Equatable {
     /// Which operands require grad (protocol 2), when gradients are wanted and not every operand that can
     /// requires them; absent otherwise.
     public var requiresGrad: RequiresGradRecord?
+    /// Whether the Hessian-vector product was asked for (protocol 2 hvp); absent when not.
+    public var hvp: Bool?
+    /// Whether the forward-mode derivative was asked for (protocol 2 jvp); absent when not.
+    public var jvp: Bool?
+    /// The tangents of an hvp or jvp call, one per operand that requires grad; absent otherwise.
+    public var tangents: TangentsRecord?
 
     enum CodingKeys: String, CodingKey {
-        case input, target, full, eps, reduction, grad
+        case input, target, full, eps, reduction, grad, hvp, jvp, tangents
         case variance = "var"
         case gradOutput = "grad_output"
         case requiresGrad = "requires_grad"
@@ -40,6 +46,14 @@ public struct CaseRecord: Sendable, Codable, Equatable {
         requiresGrad =
             call.wantsGradients && operands != all
             ? RequiresGradRecord(input: operands.input, target: operands.target, var: operands.variance) : nil
+        if let request = call.higherOrder {
+            hvp = request.hvp ? true : nil
+            jvp = request.jvp ? true : nil
+            tangents = TangentsRecord(
+                input: request.tangents.input.map(TensorRecord.init),
+                target: request.tangents.target.map(TensorRecord.init),
+                var: request.tangents.variance.map(TensorRecord.init))
+        }
     }
 
     /// The case back; throws when a tensor does not decode.
@@ -49,12 +63,27 @@ public struct CaseRecord: Sendable, Codable, Equatable {
         case .tensor(let record): varianceValue = .tensor(try record.tensor())
         case .scalar(let value): varianceValue = .scalar(value)
         }
+        var higherOrder: HigherOrderRequest?
+        if hvp == true || jvp == true {
+            higherOrder = HigherOrderRequest(
+                tangents: OperandTensors(
+                    input: try tangents?.input?.tensor(), target: try tangents?.target?.tensor(),
+                    variance: try tangents?.var?.tensor()),
+                hvp: hvp == true, jvp: jvp == true)
+        }
         return LossCase(
             input: try input.tensor(), target: try target.tensor(), variance: varianceValue, full: full, eps: eps,
             reduction: reduction, gradOutput: grad ? try gradOutput?.tensor() : nil,
             requiresGrad: requiresGrad.map { RequiresGrad(input: $0.input, target: $0.target, variance: $0.var) }
-                ?? .all)
+                ?? .all, higherOrder: higherOrder)
     }
+}
+
+/// `{"input": T, "target": T, "var": T}`, as protocol 2's tangents: one per operand that requires grad.
+public struct TangentsRecord: Sendable, Codable, Equatable {
+    public var input: TensorRecord?
+    public var target: TensorRecord?
+    public var `var`: TensorRecord?
 }
 
 /// `{"input": b, "target": b, "var": b}`, as protocol 2's requires_grad.

@@ -53,9 +53,11 @@ private final class Outcome: @unchecked Sendable {
 }
 
 /// Serves the reference on pipes in a thread, feeds it `requests` from another thread, and returns the
-/// response lines, what the server wrote to its diagnostics, and its statistics.
+/// response lines, what the server wrote to its diagnostics, and its statistics; `candidate` makes another
+/// candidate to serve instead.
 private func serve(
-    _ requests: [[UInt8]], profile: Profile = .current, maximumRequestLength: Int = 256 << 20
+    _ requests: [[UInt8]], profile: Profile = .current, maximumRequestLength: Int = 256 << 20,
+    candidate: (@Sendable () -> any Candidate)? = nil
 ) -> (responses: [[UInt8]], diagnostics: String, statistics: ProtocolServer.Statistics?) {
     let input = makePipe()
     let output = makePipe()
@@ -64,7 +66,7 @@ private func serve(
     let finished = DispatchSemaphore(value: 0)
     Thread {
         let server = ProtocolServer(
-            candidate: ReferenceCandidate(profile: profile), input: input.read, output: output.write,
+            candidate: candidate?() ?? ReferenceCandidate(profile: profile), input: input.read, output: output.write,
             diagnostics: diagnostics.write, maximumRequestLength: maximumRequestLength)
         do throws(ProtocolServer.IOError) {
             outcome.set(.success(try server.run()))
@@ -188,5 +190,51 @@ struct ProtocolServerTests {
                 try ProtocolMessages.decodeEvalResponse(responses[1], expectedID: 1, call: call),
                 Reference.evaluate(call)))
         #expect(statistics?.malformedRequests == 1)
+    }
+
+    @Test("hvp and jvp: served in protocol 2 as the candidate answers; refused in a protocol 1 session")
+    func higherOrder() throws {
+        let call = HigherOrderCalls.inputAndVar()
+        let answer = HigherOrderCalls.answer()
+        let (responses, _, statistics) = serve(
+            [ProtocolMessages.helloRequest, try ProtocolMessages.evalRequest(id: 1, call: call)],
+            candidate: { FixedAnswer(answer: answer) })
+        try #require(responses.count == 2)
+        let info = try ProtocolMessages.decodeHelloResponse(responses[0])
+        #expect(info.protocolVersion == 2 && info.features.contains(.hvp) && info.features.contains(.jvp))
+        let outcome = try ProtocolMessages.decodeEvalResponse(responses[1], expectedID: 1, call: call)
+        guard case .success(let result) = outcome else {
+            Issue.record("\(outcome)")
+            return
+        }
+        #expect(sameHigherOrder(result, answer))
+        #expect(statistics?.evaluations == 1)
+
+        // The reference declares both; under protocol 1 its hello leaves them out and an hvp request is refused.
+        #expect(ReferenceCandidate().info.features.contains(.hvp) && ReferenceCandidate().info.features.contains(.jvp))
+        let version1Hello = Array(#"{"op":"hello","protocol":1,"protocols":[1]}"#.utf8) + [0x0A]
+        let (old, _, oldStatistics) = serve([version1Hello, try ProtocolMessages.evalRequest(id: 5, call: call)])
+        try #require(old.count == 2)
+        let oldInfo = try ProtocolMessages.decodeHelloResponse(old[0])
+        #expect(oldInfo.protocolVersion == 1)
+        #expect(oldInfo.features == [.grad, .scalarVar, .mixedDtype])
+        let refusal = try JSONValue.parse(old[1], byteLimit: 1 << 20)
+        #expect(refusal["id"] == 5)
+        #expect(refusal["error"]?["kind"] == "bad_request")
+        #expect(
+            refusal["error"]?["message"]
+                == #"request 5: field "hvp": needs protocol 2, but protocol 1 was negotiated"#)
+        #expect(oldStatistics?.evaluations == 0 && oldStatistics?.malformedRequests == 1)
+    }
+}
+
+/// A candidate that answers every call with one hand-made result.
+private struct FixedAnswer: Candidate, Sendable {
+    let answer: LossResult
+    let info = CandidateInfo(
+        name: "fixed", version: "1", dtypes: DType.allCases, features: CandidateFeature.allCases)
+
+    func evaluate(_ calls: [LossCase]) -> [CandidateAnswer] {
+        calls.map { _ in .outcome(.success(answer)) }
     }
 }

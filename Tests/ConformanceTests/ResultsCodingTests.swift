@@ -82,6 +82,38 @@ struct ResultsCodingTests {
         #expect(!text.contains(": -0,") && !text.contains(": -0\n"))
     }
 
+    @Test("An hvp/jvp case keeps its request and its tangents in a results file; a plain case has none")
+    func higherOrderRoundTrip() throws {
+        let input = try Tensor(dtype: .float32, shape: [2], values: [0.5, -1])
+        let target = try Tensor(dtype: .float32, shape: [2], values: [0, 0.25])
+        let variance = try Tensor(dtype: .float64, shape: [], values: [0.75])
+        let inputTangent = try Tensor(dtype: .float32, shape: [2], values: [1, -0.5])
+        let varianceTangent = try Tensor(dtype: .float64, shape: [], values: [-2])
+        let call = LossCase(
+            input: input, target: target, variance: .tensor(variance), reduction: "sum",
+            gradOutput: try Tensor(dtype: .float64, shape: [], values: [1]),
+            requiresGrad: RequiresGrad(input: true, target: false, variance: true),
+            higherOrder: HigherOrderRequest(
+                tangents: OperandTensors(input: inputTangent, target: nil, variance: varianceTangent), hvp: false,
+                jvp: true))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let text = String(decoding: try encoder.encode(CaseRecord(call)), as: UTF8.self)
+        #expect(text.contains("\"jvp\":true") && !text.contains("\"hvp\""))
+        #expect(text.contains("\"tangents\":{\"input\":{") && text.contains("},\"var\":{\"data\""))
+        let read = try JSONDecoder().decode(CaseRecord.self, from: Data(text.utf8)).call()
+        #expect(read == call)
+        #expect(read.higherOrder?.tangents.input?.values == [1, -0.5])
+        #expect(read.higherOrder?.tangents.variance?.values == [-2])
+        #expect(read.higherOrder?.tangents.target == nil)
+
+        var plain = call
+        plain.higherOrder = nil
+        let plainText = String(decoding: try encoder.encode(CaseRecord(plain)), as: UTF8.self)
+        #expect(!plainText.contains("tangents") && !plainText.contains("jvp"))
+        #expect(try JSONDecoder().decode(CaseRecord.self, from: Data(plainText.utf8)).call().higherOrder == nil)
+    }
+
     @Test("The layout is Foundation's pretty-printed, sorted-key layout, byte for byte, but for -0.0")
     func layoutMatchesFoundation() throws {
         var written = try report()

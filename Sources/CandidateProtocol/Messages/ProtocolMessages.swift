@@ -7,7 +7,8 @@ public import GaussianNLL
 /// in the version its hello response chose. The encoders return the complete line, newline included; the
 /// decoders take a line with or without its newline. Version 2 adds non-finite numbers (as the strings "NaN",
 /// "Infinity" and "-Infinity"), `requires_grad` per operand with gradients only for those operands, integer and
-/// bool dtypes, and the error kind `other` (CONFORMANCE.md §4).
+/// bool dtypes, the error kind `other`, and the features hvp and jvp: Hessian-vector products and forward-mode
+/// derivatives along tangents (CONFORMANCE.md §4).
 ///
 /// Suite side:
 ///
@@ -66,6 +67,9 @@ extension ProtocolMessages {
             throw ProtocolError(
                 subject: "request \(id)", field: nil, problem: "protocol \(version) cannot express \(reason)", id: id)
         }
+        if let problem = call.higherOrderProblem {
+            throw ProtocolError(subject: "request \(id)", field: nil, problem: "cannot be sent: \(problem)", id: id)
+        }
         writer.raw(#"{"op":"eval","id":"#)
         writer.write(id)
         writer.raw(#","input":"#)
@@ -97,6 +101,7 @@ extension ProtocolMessages {
                 writer.raw(#","var":"#)
                 writer.raw(operands.variance ? "true" : "false")
                 writer.raw("}")
+                if let request = call.higherOrder { appendHigherOrder(request, to: &writer) }
             }
         } else {
             writer.raw(#","grad":false"#)
@@ -104,10 +109,35 @@ extension ProtocolMessages {
         writer.raw("}\n")
     }
 
+    /// Appends `"hvp":true` and `"jvp":true` as asked, then `"tangents"` with one tensor per operand that has
+    /// one (protocol 2).
+    static func appendHigherOrder(_ request: HigherOrderRequest, to writer: inout JSONWriter) {
+        if request.hvp { writer.raw(#","hvp":true"#) }
+        if request.jvp { writer.raw(#","jvp":true"#) }
+        writer.raw(#","tangents":{"#)
+        var separator = false
+        let tangents: [(key: StaticString, tensor: Tensor?)] = [
+            (#""input":"#, request.tangents.input), (#""target":"#, request.tangents.target),
+            (#""var":"#, request.tangents.variance),
+        ]
+        for tangent in tangents {
+            guard let tensor = tangent.tensor else { continue }
+            if separator { writer.raw(",") }
+            writer.raw(tangent.key)
+            writer.write(tensor)
+            separator = true
+        }
+        writer.raw("}")
+    }
+
     /// About how many bytes the request for a call takes: enough to write it without regrowing.
     static func estimatedRequestSize(_ call: LossCase) -> Int {
         var bytes = 256 + call.reduction.utf8.count
-        for tensor in [call.input, call.target, call.variance.tensor, call.gradOutput] {
+        let tangents = call.higherOrder?.tangents
+        for tensor in [
+            call.input, call.target, call.variance.tensor, call.gradOutput, tangents?.input, tangents?.target,
+            tangents?.variance,
+        ] {
             guard let tensor else { continue }
             bytes +=
                 64 + 21 * tensor.shape.rank
@@ -121,7 +151,7 @@ extension ProtocolMessages {
     /// `ok` must be true and `protocol` one of the offered ``versions``; `name` and `version` are required
     /// strings. Absent fields take the protocol's defaults: profile torch-2.10, dtypes float32 and float64,
     /// features grad. An unknown profile, dtype or feature, an empty list of dtypes, or an integer or bool dtype
-    /// under protocol 1, is an error.
+    /// or the feature hvp or jvp under protocol 1, is an error.
     public static func decodeHelloResponse(_ line: some Collection<UInt8>) throws(ProtocolError) -> CandidateInfo {
         let reader = MessageReader(subject: "hello response")
         let object = try reader.object(from: line)
@@ -159,6 +189,11 @@ extension ProtocolMessages {
         }
         if let value = object["features"] {
             info.features = try names(value, path: "features", kind: "feature", reader: reader)
+            if version < 2, let position = info.features.firstIndex(where: { !$0.isInProtocol1 }) {
+                throw reader.error(
+                    "features[\(position)]",
+                    "\(info.features[position].rawValue) needs protocol 2, but the candidate chose 1")
+            }
         }
         return info
     }
@@ -185,10 +220,12 @@ extension ProtocolMessages {
     /// The id must be `expectedID`. A success has a well-formed `loss` tensor and, in version 2, a gradient
     /// tensor exactly for each operand that requires grad (``LossCase/gradientOperands``; null reads as
     /// absent); in version 1, exactly when the call asked for gradients, `grad_input` and `grad_target` tensors
-    /// and a `grad_var` that is a tensor for a tensor var and null for a scalar var. A rejection has one of the
-    /// candidate's kinds (PyTorch's six, `other`, `unsupported`) and a message; its exception type is not on the
-    /// wire and decodes as "". Values, dtypes and shapes are not compared with what the call should give: that
-    /// is the judge's work.
+    /// and a `grad_var` that is a tensor for a tensor var and null for a scalar var. In version 2, a call with a
+    /// ``HigherOrderRequest`` also gets `hvp_input`, `hvp_target` and `hvp_var` exactly for the operands that
+    /// require grad when it asks for hvp, and `jvp` exactly when it asks for jvp; a call without one gets none of
+    /// them. A rejection has one of the candidate's kinds (PyTorch's six, `other`, `unsupported`) and a message;
+    /// its exception type is not on the wire and decodes as "". Values, dtypes and shapes are not compared with
+    /// what the call should give: that is the judge's work.
     public static func decodeEvalResponse(
         _ line: some Collection<UInt8>, expectedID: Int, call: LossCase, version: Int = 2
     ) throws(ProtocolError) -> LossOutcome {
@@ -221,9 +258,11 @@ extension ProtocolMessages {
             let input = try gradient("grad_input", of: .input)
             let target = try gradient("grad_target", of: .target)
             let variance = try gradient("grad_var", of: .variance)
-            guard call.wantsGradients else { return .success(LossResult(loss: loss)) }
-            return .success(
-                LossResult(loss: loss, gradients: Gradients(input: input, target: target, variance: variance)))
+            var result = LossResult(loss: loss)
+            try decodeHigherOrder(object, call: call, reader: reader, into: &result)
+            guard call.wantsGradients else { return .success(result) }
+            result.gradients = Gradients(input: input, target: target, variance: variance)
+            return .success(result)
         }
         guard call.wantsGradients else {
             for key in ["grad_input", "grad_target", "grad_var"] where object[key] != nil {
@@ -245,6 +284,34 @@ extension ProtocolMessages {
             variance = try reader.tensor(varianceValue, path: "grad_var")
         }
         return .success(LossResult(loss: loss, gradients: Gradients(input: input, target: target, variance: variance)))
+    }
+
+    /// Reads the protocol 2 outputs of a higher-order request: `hvp_input`, `hvp_target` and `hvp_var` exactly for
+    /// the operands that require grad when hvp was asked for, and `jvp` exactly when jvp was (null reads as
+    /// absent). Without a request, any of them is an error.
+    private static func decodeHigherOrder(
+        _ object: JSONValue, call: LossCase, reader: MessageReader, into result: inout LossResult
+    ) throws(ProtocolError) {
+        let request = call.higherOrder
+        func output(_ key: String, absentBecause reason: String?) throws(ProtocolError) -> Tensor? {
+            let value = object[key]
+            if let reason {
+                if let value, !value.isNull { throw reader.error(key, "present, but \(reason)") }
+                return nil
+            }
+            guard let value, !value.isNull else { throw reader.error(key, "missing") }
+            return try reader.tensor(value, path: key)
+        }
+        func hvp(_ key: String, of operand: Operand) throws(ProtocolError) -> Tensor? {
+            try output(
+                key, absentBecause: request?.hvp == true ? call.whyNoGradient(of: operand) : "no hvp was asked for")
+        }
+        let input = try hvp("hvp_input", of: .input)
+        let target = try hvp("hvp_target", of: .target)
+        let variance = try hvp("hvp_var", of: .variance)
+        let jvp = try output("jvp", absentBecause: request?.jvp == true ? nil : "no jvp was asked for")
+        if request?.hvp == true { result.hvp = OperandTensors(input: input, target: target, variance: variance) }
+        result.jvp = jvp
     }
 
     private static func rejection(in object: JSONValue, reader: MessageReader) throws(ProtocolError) -> Rejection {
@@ -276,7 +343,9 @@ extension ProtocolMessages {
     /// Reads a request line, as a candidate does.
     ///
     /// An `eval` request needs every field: `id`, `input`, `target`, `var` (a tensor or `{"scalar": x}`),
-    /// `full`, `eps`, `reduction` and `grad`, and `grad_output` exactly when `grad` is true.
+    /// `full`, `eps`, `reduction` and `grad`, and `grad_output` exactly when `grad` is true. Protocol 2's
+    /// `requires_grad`, and `hvp`, `jvp` and `tangents` (a tangent exactly for each operand that requires grad,
+    /// with its shape and dtype; only with `grad` true), are read when present.
     ///
     /// - Throws: ``ProtocolError``; its ``ProtocolError/id`` is set when the id could be read.
     public static func decodeRequest(_ line: some Collection<UInt8>) throws(ProtocolError) -> Request {
@@ -349,13 +418,58 @@ extension ProtocolMessages {
                     throw reader.error("requires_grad", "no operand requires grad, but grad is true")
                 }
             }
-            let call = LossCase(
+            var call = LossCase(
                 input: input, target: target, variance: variance, full: full, eps: eps, reduction: reduction,
                 gradOutput: gradOutput, requiresGrad: requiresGrad)
+            call.higherOrder = try higherOrderRequest(in: object, call: call, reader: reader)
             return .eval(id: id, call: call)
         default:
             throw reader.error("op", "unknown op \(quoted(op))")
         }
+    }
+
+    /// Reads `hvp`, `jvp` and `tangents` (protocol 2): absent (or false) for none; otherwise grad must be true,
+    /// and `tangents` must hold a tensor exactly for each operand that requires grad, with its shape and dtype.
+    private static func higherOrderRequest(
+        in object: JSONValue, call: LossCase, reader: MessageReader
+    ) throws(ProtocolError) -> HigherOrderRequest? {
+        func flag(_ key: String) throws(ProtocolError) -> Bool {
+            guard let value = object[key] else { return false }
+            return try reader.bool(value, path: key)
+        }
+        let hvp = try flag("hvp")
+        let jvp = try flag("jvp")
+        guard hvp || jvp else {
+            if object["tangents"] != nil { throw reader.error("tangents", "present, but neither hvp nor jvp is true") }
+            return nil
+        }
+        guard call.wantsGradients else { throw reader.error(hvp ? "hvp" : "jvp", "true, but grad is false") }
+        let tangentsValue = try reader.required(object, "tangents", path: "tangents")
+        guard case .object = tangentsValue else {
+            throw reader.error("tangents", "expected an object, not \(tangentsValue.kindDescription)")
+        }
+        func tangent(_ key: String, of operand: Operand, like tensor: Tensor?) throws(ProtocolError) -> Tensor? {
+            let path = "tangents.\(key)"
+            let value = tangentsValue[key]
+            if let reason = call.whyNoGradient(of: operand) {
+                if value != nil { throw reader.error(path, "present, but \(reason)") }
+                return nil
+            }
+            guard let value else { throw reader.error(path, "missing, but \(key) requires grad") }
+            let tangent = try reader.tensor(value, path: path)
+            if let tensor, tangent.dtype != tensor.dtype {
+                throw reader.error(path, "has dtype \(tangent.dtype), but \(key) is \(tensor.dtype)")
+            }
+            if let tensor, tangent.shape != tensor.shape {
+                throw reader.error(path, "has shape \(tangent.shape), but \(key) has shape \(tensor.shape)")
+            }
+            return tangent
+        }
+        let tangents = OperandTensors(
+            input: try tangent("input", of: .input, like: call.input),
+            target: try tangent("target", of: .target, like: call.target),
+            variance: try tangent("var", of: .variance, like: call.variance.tensor))
+        return HigherOrderRequest(tangents: tangents, hvp: hvp, jvp: jvp)
     }
 
     /// The line of a successful `hello` response, with every field written out; `protocol` is the info's
@@ -386,8 +500,9 @@ extension ProtocolMessages {
 
     /// The line of the response to an `eval` request in a protocol version: the result, or the rejection.
     ///
-    /// Version 2 writes the gradients the result has; version 1 writes them all when the result has any,
-    /// `grad_var` as null when it has none.
+    /// Version 2 writes the gradients the result has, then its `hvp_input`, `hvp_target`, `hvp_var` and `jvp`
+    /// (those it has); version 1 writes the gradients all when the result has any, `grad_var` as null when it has
+    /// none, and never the higher-order outputs, which it cannot carry.
     public static func encodeEvalResponse(id: Int, outcome: LossOutcome, version: Int = 2) -> [UInt8] {
         var writer = JSONWriter()
         appendEvalResponse(id: id, outcome: outcome, version: version, to: &writer)
@@ -421,6 +536,17 @@ extension ProtocolMessages {
                     }
                 }
             }
+            if version >= 2 {
+                let outputs: [(key: StaticString, tensor: Tensor?)] = [
+                    (#","hvp_input":"#, result.hvp?.input), (#","hvp_target":"#, result.hvp?.target),
+                    (#","hvp_var":"#, result.hvp?.variance), (#","jvp":"#, result.jvp),
+                ]
+                for output in outputs {
+                    guard let tensor = output.tensor else { continue }
+                    writer.raw(output.key)
+                    writer.write(tensor)
+                }
+            }
             writer.raw("}\n")
         }
     }
@@ -446,4 +572,9 @@ extension ProtocolMessages {
         writer.write(message)
         writer.raw("}}\n")
     }
+}
+
+extension CandidateFeature {
+    /// Whether protocol 1 carries the feature: hvp and jvp are protocol 2 only.
+    var isInProtocol1: Bool { self != .hvp && self != .jvp }
 }

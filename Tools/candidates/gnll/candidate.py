@@ -7,14 +7,16 @@ version negotiation (protocol 2 when the suite offers it, else 1), decoding and
 encoding tensors (bfloat16, int32, int64 and bool included), decoding the
 non-finite numbers of protocol 2 ("NaN", "Infinity", "-Infinity") to floats,
 answering ``unsupported`` for dtypes and features the adapter does not declare,
-sending each gradient exactly for the operands that require grad, and ``bye``.
+sending each gradient exactly for the operands that require grad, the hvp and jvp
+of protocol 2 (``case.hvp``, ``case.jvp``, ``case.tangents``) exactly as asked,
+and ``bye``.
 
 Errors (CONFORMANCE.md section 4): a request that cannot be read is answered
 ``bad_request``; an exception that ``evaluate`` raises and does not classify as a
 :class:`Rejection` is answered ``other``, with the message ``"ExceptionType: text"``
 (the library's deviation, judged as a rejection); ``internal`` is kept for what the
-helper finds wrong with the adapter's result (not a :class:`Result`, a gradient
-missing for an operand that requires grad, a value that cannot be encoded).
+helper finds wrong with the adapter's result (not a :class:`Result`, a gradient,
+hvp or jvp missing where the case asks for it, a value that cannot be encoded).
 
 Messages are single lines of JSON on stdin and stdout; stderr is for logs.
 While the adapter runs, ``sys.stdout`` points at stderr, so a stray ``print``
@@ -49,7 +51,8 @@ PROTOCOLS = (1, 2)  # the versions this helper speaks
 FLOATING_DTYPES = ("float16", "bfloat16", "float32", "float64")
 INTEGER_DTYPES = ("int32", "int64", "bool")  # protocol 2 only; bool counts with the integers here
 DTYPES = FLOATING_DTYPES + INTEGER_DTYPES
-FEATURES = ("grad", "scalar_var", "mixed_dtype")
+FEATURES = ("grad", "scalar_var", "mixed_dtype", "hvp", "jvp")
+PROTOCOL2_FEATURES = ("hvp", "jvp")  # a protocol 1 hello leaves them out
 # The kinds an adapter may raise; bad_request and internal are the helper's own.
 REJECTION_KINDS = (
     "negative_var", "var_size", "target_size", "reduction", "broadcast", "type", "other", "unsupported",
@@ -95,11 +98,23 @@ class RequiresGrad:
 
 
 @dataclass(frozen=True)
+class Tangents:
+    """The tangents of an hvp or jvp request (protocol 2): one per operand that requires grad, with its
+    operand's shape and dtype; None for the others."""
+
+    input: Optional[Tensor] = None
+    target: Optional[Tensor] = None
+    var: Optional[Tensor] = None
+
+
+@dataclass(frozen=True)
 class Case:
     """One ``eval`` request. ``var`` is a Tensor, or a float for a scalar var.
 
     ``eps`` and a scalar ``var`` may be NaN or infinite (protocol 2). ``requires_grad`` says which operands
-    require grad; the gradients of exactly those are sent back (protocol 2).
+    require grad; the gradients of exactly those are sent back (protocol 2). ``hvp`` and ``jvp`` (protocol 2,
+    only with ``grad``) ask for the Hessian-vector product and the forward-mode derivative along ``tangents``
+    (CONFORMANCE.md section 4): ``hvp_*`` is then sent for exactly the operands that require grad, and ``jvp``.
     """
 
     id: int
@@ -112,6 +127,9 @@ class Case:
     grad: bool
     grad_output: Optional[Tensor]
     requires_grad: Optional[RequiresGrad] = None
+    hvp: bool = False
+    jvp: bool = False
+    tangents: Optional[Tangents] = None
 
     def __post_init__(self):
         """Without an explicit ``requires_grad``: protocol 1's (every operand but a scalar var) when gradients
@@ -124,16 +142,22 @@ class Case:
 
 @dataclass(frozen=True)
 class Result:
-    """What an adapter returns: the loss, and the gradients when the case asked for them.
+    """What an adapter returns: the loss, the gradients when the case asked for them, and the hvp (one tensor per
+    operand, its shape and dtype) and jvp (the loss's shape and dtype) when it asked for those.
 
-    A gradient for an operand that does not require grad (``case.requires_grad``) is
-    ignored, as is ``grad_var`` for a scalar var; so an adapter may compute all three.
+    A gradient or hvp for an operand that does not require grad (``case.requires_grad``) is
+    ignored, as is ``grad_var`` for a scalar var, and an hvp or jvp the case did not ask for;
+    so an adapter may compute all of them.
     """
 
     loss: Tensor
     grad_input: Optional[Tensor] = None
     grad_target: Optional[Tensor] = None
     grad_var: Optional[Tensor] = None
+    hvp_input: Optional[Tensor] = None
+    hvp_target: Optional[Tensor] = None
+    hvp_var: Optional[Tensor] = None
+    jvp: Optional[Tensor] = None
 
 
 class Rejection(Exception):
@@ -266,12 +290,55 @@ def parse_requires_grad(request: dict, case_operands: tuple, protocol: Optional[
     return flags
 
 
+def parse_higher_order(request: dict, case_operands: tuple, requires_grad: RequiresGrad,
+                       protocol: Optional[int]) -> tuple:
+    """The request's ``hvp``, ``jvp`` and ``tangents`` (protocol 2) as ``(hvp, jvp, Tangents or None)``.
+
+    Either flag needs grad true and ``tangents`` with a tensor exactly for each operand that requires grad, of
+    that operand's shape and dtype; ``tangents`` without either flag is an error too."""
+    flags = {}
+    for name in ("hvp", "jvp"):
+        value = request.get(name, False)
+        if not isinstance(value, bool):
+            raise BadRequest(f"{name} is {value!r}, not a bool")
+        if value and protocol == 1:
+            raise BadRequest(f"{name} needs protocol 2 (protocol 1 was negotiated)")
+        flags[name] = value
+    if not (flags["hvp"] or flags["jvp"]):
+        if "tangents" in request:
+            raise BadRequest("tangents without hvp or jvp")
+        return False, False, None
+    if not request.get("grad", False):
+        raise BadRequest(f"{'hvp' if flags['hvp'] else 'jvp'} is true, but grad is false")
+    obj = request.get("tangents")
+    if not isinstance(obj, dict):
+        raise BadRequest(f"tangents is {obj!r}, not an object" if "tangents" in request else "tangents is missing")
+    tangents = {}
+    for name, operand in zip(("input", "target", "var"), case_operands):
+        wanted = getattr(requires_grad, name)
+        if name not in obj:
+            if wanted:
+                raise BadRequest(f"tangents.{name} is missing, but {name} requires grad")
+            continue
+        if not wanted:
+            raise BadRequest(f"tangents.{name} is present, but {name} does not require grad")
+        tangent = decode_tensor(obj[name], protocol, f"tangents.{name}")
+        if tangent.dtype != operand.dtype or tangent.array.shape != operand.array.shape:
+            raise BadRequest(
+                f"tangents.{name} is {tangent.dtype}{list(tangent.array.shape)}, but {name} is "
+                f"{operand.dtype}{list(operand.array.shape)}"
+            )
+        tangents[name] = tangent
+    return flags["hvp"], flags["jvp"], Tangents(**tangents)
+
+
 def parse_case(request: dict, protocol: Optional[int] = None) -> Case:
     """Build a :class:`Case` from an ``eval`` request.
 
     ``protocol`` is the negotiated version: 1 refuses what only protocol 2 sends (integer and bool dtypes,
     non-finite numbers as strings, requires_grad), 2 requires requires_grad in a gradient request, and None
-    (the default, for tools that read stored requests) accepts either form.
+    (the default, for tools that read stored requests) accepts either form. hvp, jvp and tangents are protocol 2
+    only.
     """
     try:
         var = request["var"]
@@ -290,17 +357,25 @@ def parse_case(request: dict, protocol: Optional[int] = None) -> Case:
             var = decode_number(var["scalar"], "var.scalar", protocol)
         else:
             var = decode_tensor(var, protocol, "var")
+        case_id = request["id"]
+        eps = decode_number(request["eps"], "eps", protocol)
+        grad_output = decode_tensor(request["grad_output"], protocol, "grad_output") if grad else None
+        requires_grad = parse_requires_grad(request, (input, target, var), protocol)
+        hvp, jvp, tangents = parse_higher_order(request, (input, target, var), requires_grad, protocol)
         return Case(
-            id=request["id"],
+            id=case_id,
             input=input,
             target=target,
             var=var,
             full=full,
-            eps=decode_number(request["eps"], "eps", protocol),
+            eps=eps,
             reduction=reduction,
             grad=grad,
-            grad_output=decode_tensor(request["grad_output"], protocol, "grad_output") if grad else None,
-            requires_grad=parse_requires_grad(request, (input, target, var), protocol),
+            grad_output=grad_output,
+            requires_grad=requires_grad,
+            hvp=hvp,
+            jvp=jvp,
+            tangents=tangents,
         )
     except (TypeError, KeyError, ValueError) as error:
         raise BadRequest(f"malformed eval request: {type(error).__name__}: {error}") from error
@@ -383,6 +458,9 @@ def missing_capability(case: Case, dtypes, features) -> Optional[str]:
         return "mixed dtypes are not supported"
     if case.grad and "grad" not in features:
         return "gradients are not supported"
+    for name in ("hvp", "jvp"):
+        if getattr(case, name) and name not in features:
+            return f"{name} is not supported"
     return None
 
 
@@ -392,6 +470,8 @@ def result_message(case: Case, result: Result, protocol: int = 1) -> dict:
     Protocol 2 carries the gradient of exactly each operand that requires grad; protocol 1 carries grad_input
     and grad_target, and grad_var (null for a scalar var), whenever gradients were asked for. A needed
     gradient the result lacks, or a result that is not a :class:`Result` of :class:`Tensor`s, raises TypeError.
+    With ``case.hvp`` (protocol 2) it carries ``hvp_*`` for the same operands as the gradients, and with
+    ``case.jvp`` the ``jvp``; a missing one raises TypeError too.
     """
     if not isinstance(result, Result):
         raise TypeError(f"the adapter returned {type(result).__name__}, not a Result")
@@ -409,6 +489,14 @@ def result_message(case: Case, result: Result, protocol: int = 1) -> dict:
         message[f"grad_{name}"] = _encoded(getattr(result, f"grad_{name}"), f"grad_{name}")
     if protocol == 1 and not isinstance(case.var, Tensor):
         message["grad_var"] = None
+    if protocol == 1:
+        return message
+    outputs = ([f"hvp_{name}" for name in needed] if case.hvp else []) + (["jvp"] if case.jvp else [])
+    absent = [key for key in outputs if getattr(result, key) is None]
+    if absent:
+        raise TypeError(f"the adapter returned no {', '.join(absent)} for a request that asks for it")
+    for key in outputs:
+        message[key] = _encoded(getattr(result, key), key)
     return message
 
 
@@ -462,7 +550,8 @@ def serve(
     """Answer protocol requests from stdin on stdout until ``bye`` or end of input.
 
     The hello answers the highest version in both ``protocols`` and the suite's offer. Under protocol 1 the
-    hello leaves out the dtypes of protocol 2 (int32, int64, bool), which it cannot carry.
+    hello leaves out the dtypes of protocol 2 (int32, int64, bool) and its features (hvp, jvp), which it
+    cannot carry.
     """
     unknown = ({profile} - set(PROFILES)) | (set(dtypes) - set(DTYPES)) | (set(features) - set(FEATURES))
     if unknown:
@@ -510,10 +599,11 @@ class Server:
             return error_message(None, "unsupported", f"protocol {offered!r} is not supported (this adapter speaks "
                                  f"{', '.join(map(str, self.protocols))})")
         self.protocol = max(common)
-        dtypes = self.declaration["dtypes"]
+        dtypes, features = self.declaration["dtypes"], self.declaration["features"]
         if self.protocol == 1:
             dtypes = [dtype for dtype in dtypes if dtype not in INTEGER_DTYPES]
-        return {"ok": True, "protocol": self.protocol, **self.declaration, "dtypes": dtypes,
+            features = [feature for feature in features if feature not in PROTOCOL2_FEATURES]
+        return {"ok": True, "protocol": self.protocol, **self.declaration, "dtypes": dtypes, "features": features,
                 "gnll_version": __version__}
 
     def answer(self, line: bytes) -> Optional[dict]:

@@ -20,6 +20,14 @@ its square, integer to float conversion rounded once (through float32 for
 float16), the clamp's rejection of an integer or bool var and the subtraction's
 rejection of a bool operand.
 
+The features hvp and jvp (CONFORMANCE.md section 4) are computed from their
+per-element formulas, each operation in the loss's dtype (16-bit ones computed in
+float32 and rounded per operation): hvp differentiates the first-order gradients
+as if the clamp were not there (at the clamped var), and jvp keeps var's tangent
+only where var passes the clamp's test (var > eps under torch-2.10, var >= eps
+under torch-2.6 and torch-1.9, as measured, and under torch-1.8 taken as
+torch-1.9's, not measured; never for NaN).
+
 Run it as a candidate with::
 
     python -m gnll.adapters.numpy --profile torch-2.10
@@ -419,6 +427,131 @@ def operands(case: Case, profile: str) -> Operands:
     )
 
 
+def tangents_of(o: Operands, case: Case, profile: str, forward_mode: bool) -> tuple:
+    """The tangent of ``input - target`` (in its dtype and computed shape; None when neither requires grad) and
+    var's (in its dtype and computed shape; None when var does not require grad).
+
+    ``forward_mode`` keeps var's tangent only where var passes the clamp's test, as forward-mode AD
+    differentiates the in-place clamp: var > eps under torch-2.10, var >= eps before (eps in var's dtype; a NaN
+    var or eps fails it).
+    """
+    tangents = case.tangents
+    x_dot = None if tangents.input is None else tangents.input.array.reshape(o.x.shape)
+    t_dot = None if tangents.target is None else tangents.target.array.reshape(o.t.shape)
+    if x_dot is not None and t_dot is not None:
+        d_dot = elementwise(np.subtract, o.d_dtype, x_dot, t_dot)
+    elif x_dot is not None:
+        d_dot = np.broadcast_to(round_to(o.d_dtype, x_dot), np.broadcast_shapes(o.x.shape, o.t.shape))
+    elif t_dot is not None:
+        d_dot = np.broadcast_to(-round_to(o.d_dtype, t_dot), np.broadcast_shapes(o.x.shape, o.t.shape))
+    else:
+        d_dot = None
+    if tangents.var is None:
+        return d_dot, None
+    v_dot = tangents.var.array.reshape(o.v.shape)
+    if forward_mode:
+        raw = case.var.array.reshape(o.v.shape)
+        floor = round_to(case.var.dtype, case.eps)
+        passes = raw > floor if profile == "torch-2.10" else raw >= floor
+        v_dot = np.where(passes, v_dot, np.zeros_like(v_dot))
+    return d_dot, v_dot
+
+
+def hessian_vector_product(o: Operands, case: Case, profile: str, per_sample: bool, count: int,
+                           d: np.ndarray, squared: np.ndarray) -> tuple:
+    """hvp of input, target and var (None for an operand that does not require grad), in their dtypes and
+    computed shapes.
+
+    Per loss element, with a = g / 2 (g the element's share of grad_output), d = input - target, v the clamped
+    var and the tangents d' (of d) and v' (of var): input gets 2a (d' / v - d v' / v^2), target its negative,
+    var -2a d d' / v^2 + (2a (d^2 / v) / v^2 - a / v^2) v'; a term whose tangent is absent is left out.
+    """
+    r = o.r_dtype
+    d_dot, v_dot = tangents_of(o, case, profile, forward_mode=False)
+    a = half_grad_output(o, case, per_sample, count, d)
+    wanted = case.requires_grad
+    shape = a.shape
+    g_d = g_v = None
+    if wanted.input or wanted.target:
+        terms = []
+        if d_dot is not None:
+            terms.append(elementwise(np.multiply, r, divide_by_var(a, o), with_scalar(np.multiply, r, d_dot, 2)))
+        if v_dot is not None:
+            a_v = elementwise(np.multiply, r, a, v_dot)
+            terms.append(-elementwise(np.multiply, r, divide_by_var(divide_by_var(a_v, o), o),
+                                      with_scalar(np.multiply, r, d, 2)))
+        g_d = np.broadcast_to(add_all(terms, r, shape), shape)
+    if wanted.var:
+        a_vv = divide_by_var(divide_by_var(a, o), o)
+        terms = []
+        if d_dot is not None:
+            twice_d_d_dot = with_scalar(np.multiply, r, elementwise(np.multiply, r, d, d_dot), 2)
+            terms.append(-elementwise(np.multiply, r, a_vv, twice_d_d_dot))
+        if v_dot is not None:
+            curvature = elementwise(
+                np.subtract, r,
+                with_scalar(np.multiply, r, elementwise(np.multiply, r, a_vv, divide_by_var(squared, o)), 2),
+                a_vv,
+            )
+            terms.append(elementwise(np.multiply, r, curvature, v_dot))
+        g_v = np.broadcast_to(add_all(terms, r, shape), shape)
+        g_v = round_to(o.v_dtype, sum_to(g_v, o.v.shape, r))
+    h_x = h_t = None
+    if g_d is not None:
+        g_d = round_to(o.d_dtype, sum_to(g_d, np.broadcast_shapes(o.x.shape, o.t.shape), r))
+        h_x = round_to(o.x_dtype, sum_to(g_d, o.x.shape, o.d_dtype)) if wanted.input else None
+        h_t = round_to(o.t_dtype, sum_to(-g_d, o.t.shape, o.d_dtype)) if wanted.target else None
+    return h_x, h_t, g_v
+
+
+def add_all(terms: list, dtype: str, shape: tuple) -> np.ndarray:
+    """The sum of the terms in ``dtype``, op by op; zeros of ``shape`` when there is none."""
+    if not terms:
+        return np.zeros(shape, dtype=NUMPY_DTYPES[dtype])
+    total_ = terms[0]
+    for term in terms[1:]:
+        total_ = elementwise(np.add, dtype, total_, term)
+    return total_
+
+
+def half_grad_output(o: Operands, case: Case, per_sample: bool, count: int, d: np.ndarray) -> np.ndarray:
+    """Half of each loss element's share of grad_output, in the loss's dtype and the broadcast shape."""
+    g = case.grad_output.array
+    if case.reduction == "mean":
+        g = with_scalar(np.divide, o.r_dtype, g, count)
+    half = with_scalar(np.multiply, o.r_dtype, g, 0.5)
+    if per_sample and case.reduction == "none":
+        half = half[:, None]
+    return np.broadcast_to(half, np.broadcast_shapes(d.shape, o.v.shape))
+
+
+def directional_derivative(o: Operands, case: Case, profile: str, per_sample: bool, d: np.ndarray,
+                           squared: np.ndarray) -> np.ndarray:
+    """jvp: the loss's derivative along the tangents, reduced as the loss is, in the loss's dtype.
+
+    Per element, as forward-mode AD propagates it: (d^2)' = 2 d d', (d^2 / v)' = ((d^2)' - (d^2 / v) v') / v,
+    (log v)' = v' / v, and half their sum; v' is var's tangent where var passes the clamp's test, 0 elsewhere.
+    """
+    r = o.r_dtype
+    d_dot, v_dot = tangents_of(o, case, profile, forward_mode=True)
+    shape = np.broadcast_shapes(d.shape, o.v.shape)
+    squared_dot = None if d_dot is None else elementwise(np.multiply, o.d_dtype, d_dot, with_scalar(
+        np.multiply, o.d_dtype, d, 2))
+    if v_dot is None:
+        inner = divide_by_var(squared_dot, o)
+    else:
+        quotient = divide_by_var(squared, o)
+        numerator = -elementwise(np.multiply, r, quotient, v_dot)
+        if squared_dot is not None:
+            numerator = elementwise(np.subtract, r, squared_dot, elementwise(np.multiply, r, quotient, v_dot))
+        log_dot = elementwise(np.divide, o.v_dtype, v_dot, o.v)
+        inner = elementwise(np.add, r, log_dot, divide_by_var(numerator, o))
+    loss_dot = with_scalar(np.multiply, r, np.broadcast_to(inner, shape), 0.5)
+    if per_sample:
+        loss_dot = total(loss_dot, r, axis=1)
+    return reduce(loss_dot, case.reduction, r)
+
+
 def evaluate(case: Case, profile: str) -> Result:
     """Evaluate one case under a profile; overflow, NaN and division by zero follow IEEE arithmetic silently."""
     per_sample = profile == "torch-1.8"
@@ -428,12 +561,26 @@ def evaluate(case: Case, profile: str) -> Result:
         if not case.grad:
             return Result(loss=Tensor(np.asarray(loss), o.r_dtype))
         g_x, g_t, g_v = backward(o, case, per_sample, count, d, squared)
+        h_x = h_t = h_v = jvp = None
+        if case.hvp:
+            h_x, h_t, h_v = hessian_vector_product(o, case, profile, per_sample, count, d, squared)
+        if case.jvp:
+            jvp = Tensor(np.asarray(directional_derivative(o, case, profile, per_sample, d, squared)), o.r_dtype)
     return Result(
         loss=Tensor(np.asarray(loss), o.r_dtype),
-        grad_input=None if g_x is None else Tensor(g_x.reshape(case.input.array.shape), case.input.dtype),
-        grad_target=None if g_t is None else Tensor(g_t.reshape(case.target.array.shape), case.target.dtype),
-        grad_var=None if g_v is None else Tensor(g_v.reshape(case.var.array.shape), case.var.dtype),
+        grad_input=operand_tensor(g_x, case.input),
+        grad_target=operand_tensor(g_t, case.target),
+        grad_var=operand_tensor(g_v, case.var),
+        hvp_input=operand_tensor(h_x, case.input),
+        hvp_target=operand_tensor(h_t, case.target),
+        hvp_var=operand_tensor(h_v, case.var),
+        jvp=jvp,
     )
+
+
+def operand_tensor(values, operand) -> "Tensor | None":
+    """Values in an operand's computed shape as a tensor of the operand's shape and dtype; None for None."""
+    return None if values is None else Tensor(values.reshape(operand.array.shape), operand.dtype)
 
 
 def main() -> None:
@@ -447,7 +594,7 @@ def main() -> None:
         version="1",
         profile=profile,
         dtypes=["float16", "float32", "float64", "int32", "int64", "bool"],
-        features=["grad", "scalar_var", "mixed_dtype"],
+        features=["grad", "scalar_var", "mixed_dtype", "hvp", "jvp"],
     )
 
 

@@ -4,8 +4,11 @@ Each case calls ``torch.nn.functional.gaussian_nll_loss`` on tensors made with
 ``torch.tensor(..., requires_grad=...)`` as the case's ``requires_grad`` says and,
 for gradients, ``loss.backward(grad_output)``. It speaks protocol 2: int32, int64
 and bool operands, non-finite eps and scalar var, gradients for some operands
-only. The profile follows ``torch.__version__`` unless ``--profile`` overrides
-it. Runs single-threaded on the CPU unless ``--device`` names another device::
+only, and the features hvp and jvp: ``torch.autograd.grad`` of the gradients
+taken with ``create_graph=True``, and ``torch.func.jvp`` with the operands that
+require grad as primals (CONFORMANCE.md section 4). The profile follows
+``torch.__version__`` unless ``--profile`` overrides it. Runs single-threaded on
+the CPU unless ``--device`` names another device::
 
     python -m gnll.adapters.torch [--profile torch-2.10] [--device cuda]
     .venv-torch/bin/python Tools/candidates/torch_candidate.py [--profile torch-2.10] [--device cuda]
@@ -13,6 +16,7 @@ it. Runs single-threaded on the CPU unless ``--device`` names another device::
 
 import argparse
 import re
+from dataclasses import astuple
 
 import torch
 import torch.nn.functional as F
@@ -84,9 +88,53 @@ def evaluate(case: Case, device: str) -> Result:
         loss = F.gaussian_nll_loss(input, target, var, full=case.full, eps=case.eps, reduction=case.reduction)
     except Exception as error:
         raise rejection_for(error) from error
+    if case.hvp or case.jvp:
+        return higher_order(case, device, loss, (input, target, var))
     if case.grad:
         loss.backward(to_torch(case.grad_output, device, False))
     return result(case, loss, input, target, var)
+
+
+OPERAND_NAMES = ("input", "target", "var")
+
+
+def higher_order(case: Case, device: str, loss: torch.Tensor, operands: tuple) -> Result:
+    """The loss, its gradients and the case's hvp and jvp, as CONFORMANCE.md section 4 defines them.
+
+    hvp: the gradients of the operands that require grad, ``torch.autograd.grad(loss, operands, grad_output,
+    create_graph=True)``, differentiated again along the tangents, ``torch.autograd.grad(gradients, operands,
+    tangents, allow_unused=True)``, an unused operand's (None) as zeros. jvp: ``torch.func.jvp`` of the loss as a
+    function of the operands that require grad (the others are constants), along their tangents.
+    """
+    names = [name for name, flag in zip(OPERAND_NAMES, astuple(case.requires_grad)) if flag]
+    leaves = [operands[OPERAND_NAMES.index(name)] for name in names]
+    tangents = [to_torch(getattr(case.tangents, name), device, False) for name in names]
+    try:
+        firsts = torch.autograd.grad(loss, leaves, to_torch(case.grad_output, device, False), create_graph=True)
+        outputs = {f"grad_{name}": to_protocol(first) for name, first in zip(names, firsts)}
+        if case.hvp:
+            # A gradient that does not depend on any operand has no graph: it contributes nothing.
+            usable = [(first, tangent) for first, tangent in zip(firsts, tangents) if first.requires_grad]
+            seconds = (
+                torch.autograd.grad([f for f, _ in usable], leaves, [t for _, t in usable], allow_unused=True)
+                if usable else [None] * len(leaves)
+            )
+            for name, leaf, second in zip(names, leaves, seconds):
+                outputs[f"hvp_{name}"] = to_protocol(torch.zeros_like(leaf) if second is None else second)
+        if case.jvp:
+            constants = [operand.detach() if isinstance(operand, torch.Tensor) else operand for operand in operands]
+
+            def f(*primals):
+                values = dict(zip(OPERAND_NAMES, constants))
+                values.update(zip(names, primals))
+                return F.gaussian_nll_loss(values["input"], values["target"], values["var"], full=case.full,
+                                           eps=case.eps, reduction=case.reduction)
+
+            _, tangent_out = torch.func.jvp(f, tuple(leaf.detach() for leaf in leaves), tuple(tangents))
+            outputs["jvp"] = to_protocol(tangent_out)
+    except Exception as error:
+        raise rejection_for(error) from error
+    return Result(loss=to_protocol(loss), **outputs)
 
 
 def result(case: Case, loss: torch.Tensor, input: torch.Tensor, target: torch.Tensor, var) -> Result:
@@ -128,8 +176,13 @@ def main() -> None:
         version=torch.__version__,
         profile=arguments.profile,
         dtypes=supported_dtypes(arguments.device),
-        features=["grad", "scalar_var", "mixed_dtype"],
+        features=["grad", "scalar_var", "mixed_dtype"] + higher_order_features(),
     )
+
+
+def higher_order_features() -> list:
+    """hvp, and jvp where this torch has ``torch.func.jvp`` (2.0 on)."""
+    return ["hvp"] + (["jvp"] if hasattr(getattr(torch, "func", None), "jvp") else [])
 
 
 if __name__ == "__main__":
