@@ -8,7 +8,7 @@
 ///   and the derivative flows to var as if unclamped, as at first order.
 /// - `jvp` is `torch.func.jvp(f, operands, tangents)`: the directional derivative of the loss (its shape and
 ///   dtype). Forward mode does differentiate the in-place clamp (no_grad does not apply to it): var's tangent
-///   counts only where var passes the clamp's test, `var > eps` under torch-2.10 and `var >= eps` before, so
+///   counts only where var passes the clamp's test, `var > eps` from torch 2.14 on and `var >= eps` before, so
 ///   never where var is NaN, nor anywhere when eps is NaN.
 public struct HigherOrderRequest: Sendable, Equatable {
     /// One tangent per operand in ``LossCase/gradientOperands``, each with its operand's shape and dtype.

@@ -300,11 +300,25 @@ extension OracleEvaluation {
             range.noteFinal(numerator / v + logDot, resultType)
             let value = terms.reduce(0, +)
             range.noteFinal(value, resultType)
-            let scale = terms.reduce(0) { $0 + abs($1) }
+            var scale = terms.reduce(0) { $0 + abs($1) }
+            var slack = range.slack
+            if layout.profile.forwardTangentAtEpsVaries, let varianceDot, floor.isFinite,
+                layout.varianceValues[varianceOffset] == floor
+            {
+                // Releases of this profile differ at var = eps (2.10 to 2.13 keep var's tangent, 2.14 on drop it):
+                // the kept tangent's terms widen the bound, so that either answer conforms.
+                let dot = varianceDot[varianceOffset]
+                let productTerm = dot * (squares[differenceOffset] / v) / v / 2
+                let logTerm = dot / v / 2
+                if (logTerm - productTerm).isFinite {
+                    slack += abs(logTerm - productTerm)
+                    scale += abs(productTerm) + abs(logTerm)
+                }
+            }
             if keepsRows {
-                rows[position / width].add(value, scale: scale, slack: range.slack, overflows: range.overflows)
+                rows[position / width].add(value, scale: scale, slack: slack, overflows: range.overflows)
             } else {
-                total.add(value, scale: scale, slack: range.slack, overflows: range.overflows)
+                total.add(value, scale: scale, slack: slack, overflows: range.overflows)
             }
         }
         let unreduced = rows.map { $0.element(type: resultType) }

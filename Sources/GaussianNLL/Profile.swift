@@ -48,10 +48,15 @@ public enum Profile: String, CaseIterable, Sendable, Codable, CustomStringConver
     /// as it is (measured: 2.9.1 and 2.1.2 leave var unclamped).
     public var clampPropagatesNaNFloor: Bool { self == .torch2_10 }
 
-    /// Whether forward mode keeps var's tangent where var equals eps: the clamp's forward derivative passes var's
-    /// tangent where `var >= eps` before torch 2.10 and where `var > eps` from 2.10 on (measured on 2.1.2, 2.9.1
-    /// and 2.15.0; torch-1.8 is taken as torch-1.9).
+    /// Whether forward mode keeps var's tangent where var equals eps, as the reference evaluates it: the clamp's
+    /// forward derivative passes var's tangent where `var >= eps` up to torch 2.13 and where `var > eps` from 2.14
+    /// on (measured on 2.1.2, 2.9.1, 2.12.1, 2.13.0, 2.14.1 and 2.15.0; torch-1.8 is taken as torch-1.9). The
+    /// reference follows the newest release of the profile, 2.15.0 for torch-2.10.
     public var forwardTangentPassesAtEps: Bool { self != .torch2_10 }
+
+    /// Whether the profile's releases differ on ``forwardTangentPassesAtEps``: torch-2.10 spans 2.10 to 2.13, which
+    /// keep var's tangent at eps, and 2.14 on, which drop it. The oracle accepts both there.
+    public var forwardTangentAtEpsVaries: Bool { self == .torch2_10 }
 
     /// Whether the loss is summed per sample, so that 'none' gives shape (N,).
     public var sumsPerSample: Bool { self == .torch1_8 }

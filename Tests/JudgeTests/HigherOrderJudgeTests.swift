@@ -60,6 +60,30 @@ struct HigherOrderJudgeTests {
         #expect(worst[.hvpVar] != nil && worst[.jvp] != nil)
     }
 
+    /// At var = eps, 2.14 and later drop var's tangent from jvp and earlier releases keep it (`clamp.eps=0.01`:
+    /// jvp[1] is −100 on 2.15.0 and −20050 on 2.9.1): torch-2.10 spans both kinds of release, so its oracle accepts
+    /// either; torch-2.6 accepts only the kept tangent.
+    @Test("jvp at var = eps: torch-2.10 accepts both releases' answers, torch-2.6 only its own")
+    func forwardClampTestAtEps() throws {
+        let new = try #require(
+            try HigherOrderFacts.load("higher_order_facts-2.15.0.txt", profile: .torch2_10)
+                .first { $0.label == "clamp.eps=0.01.none" })
+        let old = try #require(
+            try HigherOrderFacts.load("higher_order_facts-2.9.1.txt", profile: .torch2_6)
+                .first { $0.label == "clamp.eps=0.01.none" })
+        #expect(new.result.jvp?.values[1] == -100)
+        #expect(old.result.jvp?.values[1] == -20050)
+        let judge = Judge()
+        for (fact, profile, passes) in [
+            (new, Profile.torch2_10, true), (old, .torch2_10, true), (old, .torch2_6, true), (new, .torch2_6, false),
+        ] {
+            let expected = Oracle.evaluate(fact.call, profile: profile)
+            let judgement = judge.judge(.success(fact.result), expected: expected, call: fact.call)
+            let jvpFailed = judgement.findings.contains { $0.hasPrefix("jvp") }
+            #expect(jvpFailed != passes, "\(profile): \(judgement.findings)")
+        }
+    }
+
     /// A missing hvp or jvp, and one that was not asked for, are findings that name the output.
     @Test("Missing and extra hvp and jvp outputs are findings")
     func missingAndExtra() throws {

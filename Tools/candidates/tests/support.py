@@ -13,6 +13,12 @@ import numpy as np
 
 CANDIDATES = Path(__file__).resolve().parents[1]
 REPOSITORY = CANDIDATES.parents[1]
+# The plain PyTorch venvs of the repository (.venv-torch, .venv-torch-2.9.1, ...), not the libraries built on torch
+# (.venv-torchax, .venv-torch-xla), which pin their own torch.
+TORCH_INTERPRETERS = sorted(
+    path for path in REPOSITORY.glob(".venv-torch*/bin/python")
+    if path.parents[1].name == ".venv-torch" or path.parents[1].name[len(".venv-torch-"):][:1].isdigit()
+)
 TORCH_PYTHON = REPOSITORY / ".venv-torch" / "bin" / "python"
 VALUE_DTYPES = {"float16": "<f2", "float32": "<f4", "float64": "<f8", "int32": "<i4", "int64": "<i8", "bool": "?"}
 # The hello of a suite that offers protocols 1 and 2 (CONFORMANCE.md section 4).

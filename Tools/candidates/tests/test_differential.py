@@ -11,6 +11,7 @@ import random
 import numpy as np
 import pytest
 from support import (
+    TORCH_INTERPRETERS,
     REPOSITORY,
     Candidate,
     decode,
@@ -23,7 +24,7 @@ from support import (
 
 CASES = 400
 TOLERANCE = {"float16": 2e-2, "float32": 1e-4, "float64": 1e-9}
-INTERPRETERS = sorted(REPOSITORY.glob(".venv-torch*/bin/python"))
+INTERPRETERS = TORCH_INTERPRETERS
 
 
 def random_shape(rng: random.Random) -> tuple:

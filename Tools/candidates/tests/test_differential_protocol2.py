@@ -14,6 +14,7 @@ import random
 import numpy as np
 import pytest
 from support import (
+    TORCH_INTERPRETERS,
     HELLO_2,
     REPOSITORY,
     Candidate,
@@ -28,7 +29,7 @@ from support import (
 
 CASES = 400
 TOLERANCE = {"float16": 2e-2, "float32": 1e-4, "float64": 1e-9}
-INTERPRETERS = sorted(REPOSITORY.glob(".venv-torch*/bin/python"))
+INTERPRETERS = TORCH_INTERPRETERS
 FLOATING = ("float16", "float32", "float64")
 INTEGER = ("int32", "int64", "bool")
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from support import (
+    TORCH_INTERPRETERS,
     HELLO_2,
     REPOSITORY,
     Candidate,
@@ -30,7 +31,7 @@ from support import (
 from gnll.candidate import Case, RequiresGrad, Result, Server, Tangents, Tensor
 
 FACTS = REPOSITORY / "Tools" / "facts"
-INTERPRETERS = sorted(REPOSITORY.glob(".venv-torch*/bin/python"))
+INTERPRETERS = TORCH_INTERPRETERS
 REPLAY = Path(__file__).resolve().parent / "higher_order_replay.py"
 HELLO_1 = {"op": "hello", "protocol": 1}
 

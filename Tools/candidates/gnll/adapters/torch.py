@@ -5,8 +5,8 @@ Each case calls ``torch.nn.functional.gaussian_nll_loss`` on tensors made with
 for gradients, ``loss.backward(grad_output)``. It speaks protocol 2: int32, int64
 and bool operands, non-finite eps and scalar var, gradients for some operands
 only, and the features hvp and jvp: ``torch.autograd.grad`` of the gradients
-taken with ``create_graph=True``, and ``torch.func.jvp`` with the operands that
-require grad as primals (CONFORMANCE.md section 4). The profile follows
+taken with ``create_graph=True``, and forward-mode AD (dual tensors) with the
+operands that require grad as primals (CONFORMANCE.md section 4). The profile follows
 ``torch.__version__`` unless ``--profile`` overrides it. Runs single-threaded on
 the CPU unless ``--device`` names another device::
 
@@ -20,6 +20,7 @@ from dataclasses import astuple
 
 import torch
 import torch.nn.functional as F
+import torch.autograd.forward_ad as forward_ad
 
 from gnll.candidate import PROFILES, Case, Rejection, Result, Tensor, rejection_from, serve
 from gnll_common import profile_for
@@ -103,8 +104,9 @@ def higher_order(case: Case, device: str, loss: torch.Tensor, operands: tuple) -
 
     hvp: the gradients of the operands that require grad, ``torch.autograd.grad(loss, operands, grad_output,
     create_graph=True)``, differentiated again along the tangents, ``torch.autograd.grad(gradients, operands,
-    tangents, allow_unused=True)``, an unused operand's (None) as zeros. jvp: ``torch.func.jvp`` of the loss as a
-    function of the operands that require grad (the others are constants), along their tangents.
+    tangents, allow_unused=True)``, an unused operand's (None) as zeros. jvp: forward-mode AD (dual tensors of
+    ``torch.autograd.forward_ad``, what ``torch.func.jvp`` computes) of the loss as a function of the operands that
+    require grad (the others are constants), along their tangents.
     """
     names = [name for name, flag in zip(OPERAND_NAMES, astuple(case.requires_grad)) if flag]
     leaves = [operands[OPERAND_NAMES.index(name)] for name in names]
@@ -122,16 +124,19 @@ def higher_order(case: Case, device: str, loss: torch.Tensor, operands: tuple) -
             for name, leaf, second in zip(names, leaves, seconds):
                 outputs[f"hvp_{name}"] = to_protocol(torch.zeros_like(leaf) if second is None else second)
         if case.jvp:
-            constants = [operand.detach() if isinstance(operand, torch.Tensor) else operand for operand in operands]
-
-            def f(*primals):
-                values = dict(zip(OPERAND_NAMES, constants))
-                values.update(zip(names, primals))
-                return F.gaussian_nll_loss(values["input"], values["target"], values["var"], full=case.full,
+            # Dual tensors rather than torch.func.jvp, whose tangent is float64 when every operand is 0-d (with the
+            # same value): the protocol wants the loss's dtype, which dual tensors give.
+            values = {name: operand.detach() if isinstance(operand, torch.Tensor) else operand
+                      for name, operand in zip(OPERAND_NAMES, operands)}
+            with forward_ad.dual_level():
+                for name, tangent in zip(names, tangents):
+                    values[name] = forward_ad.make_dual(values[name], tangent)
+                dual = F.gaussian_nll_loss(values["input"], values["target"], values["var"], full=case.full,
                                            eps=case.eps, reduction=case.reduction)
-
-            _, tangent_out = torch.func.jvp(f, tuple(leaf.detach() for leaf in leaves), tuple(tangents))
-            outputs["jvp"] = to_protocol(tangent_out)
+                tangent_out = forward_ad.unpack_dual(dual).tangent
+                if tangent_out is None:
+                    tangent_out = torch.zeros_like(loss)
+                outputs["jvp"] = to_protocol(tangent_out)
     except Exception as error:
         raise rejection_for(error) from error
     return Result(loss=to_protocol(loss), **outputs)
@@ -181,8 +186,8 @@ def main() -> None:
 
 
 def higher_order_features() -> list:
-    """hvp, and jvp where this torch has ``torch.func.jvp`` (2.0 on)."""
-    return ["hvp"] + (["jvp"] if hasattr(getattr(torch, "func", None), "jvp") else [])
+    """hvp and jvp (forward-mode AD, which every supported torch has)."""
+    return ["hvp", "jvp"]
 
 
 if __name__ == "__main__":
