@@ -22,6 +22,8 @@ extension Mutant {
         case dtypes
         /// torch-1.8's per-sample loss.
         case torch1_8
+        /// Second-order and forward-mode derivatives.
+        case higherOrder
     }
 
     /// The family the mutant belongs to.
@@ -51,6 +53,9 @@ extension Mutant {
             .dtypes
         case .elementwiseNoneIn1_8, .targetBroadcastIn1_8:
             .torch1_8
+        case .hvpClampDifferentiated, .hessianCrossTermDropped, .zeroHessian, .jvpIgnoresVarianceTangent,
+            .forwardClampTestInclusive, .forwardClampTestStrict:
+            .higherOrder
         }
     }
 
@@ -67,6 +72,7 @@ extension Mutant {
         case .scalarVariance: return evaluateScalarVariance(call, profile: profile, reference: reference)
         case .dtypes: return evaluateDTypes(call, profile: profile, reference: reference)
         case .torch1_8: return evaluateTorch1_8(call, profile: profile, reference: reference)
+        case .higherOrder: return evaluateHigherOrder(call, profile: profile, reference: reference)
         }
     }
 

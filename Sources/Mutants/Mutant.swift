@@ -54,6 +54,12 @@ public enum Mutant: String, CaseIterable, Sendable, CustomStringConvertible {
     case integerDifferenceInFloat = "integer-difference-in-float"
     case elementwiseNoneIn1_8 = "elementwise-none-torch-1.8"
     case targetBroadcastIn1_8 = "target-broadcast-torch-1.8"
+    case hvpClampDifferentiated = "hvp-clamp-differentiated"
+    case hessianCrossTermDropped = "hessian-cross-term-dropped"
+    case zeroHessian = "zero-hessian"
+    case jvpIgnoresVarianceTangent = "jvp-ignores-var-tangent"
+    case forwardClampTestInclusive = "forward-clamp-test-inclusive"
+    case forwardClampTestStrict = "forward-clamp-test-strict"
 
     public var description: String { rawValue }
 
@@ -154,6 +160,20 @@ public enum Mutant: String, CaseIterable, Sendable, CustomStringConvertible {
             "torch 1.8's 'none' returns the element-wise loss instead of the per-sample sums"
         case .targetBroadcastIn1_8:
             "torch 1.8 accepts a broadcasting target instead of requiring input's size"
+        case .hvpClampDifferentiated:
+            "differentiates the clamp at second order only: below eps, var's tangent is dropped from the "
+                + "Hessian-vector product and var's part of it is 0 (the gradients are right)"
+        case .hessianCrossTermDropped:
+            "drops the mixed second derivatives of var with input and target: hvp_input and hvp_target ignore var's "
+                + "tangent, hvp_var ignores theirs"
+        case .zeroHessian:
+            "supports grad but returns zeros for the Hessian-vector product (grad of grad)"
+        case .jvpIgnoresVarianceTangent:
+            "the forward-mode derivative ignores var's tangent"
+        case .forwardClampTestInclusive:
+            "torch 2.9's forward clamp test (var >= eps) under torch 2.10: var = eps keeps its tangent in jvp"
+        case .forwardClampTestStrict:
+            "torch 2.10's forward clamp test (var > eps) under an older profile: var = eps loses its tangent in jvp"
         }
     }
 
@@ -164,7 +184,8 @@ public enum Mutant: String, CaseIterable, Sendable, CustomStringConvertible {
         switch self {
         case .oldErrorOrder, .scalarVarianceRejected, .scalarVarianceGradient: return [.torch2_6, .torch2_10]
         case .newErrorOrder: return [.torch1_8, .torch1_9]
-        case .missingSameRankRule, .nanEpsUnclamped: return [.torch2_10]
+        case .missingSameRankRule, .nanEpsUnclamped, .forwardClampTestInclusive: return [.torch2_10]
+        case .forwardClampTestStrict: return [.torch1_8, .torch1_9, .torch2_6]
         case .sameRankRuleBackported: return [.torch2_6]
         case .numpyBroadcastVariance, .varianceReshaped, .zeroDimensionalVarianceBroadcast,
             .broadcastTargetGradientAveraged, .targetGradientSummedThenNegated:
