@@ -54,7 +54,7 @@ extension Mutant {
         case .elementwiseNoneIn1_8, .targetBroadcastIn1_8:
             .torch1_8
         case .hvpClampDifferentiated, .hessianCrossTermDropped, .zeroHessian, .jvpIgnoresVarianceTangent,
-            .forwardClampTestInclusive, .forwardClampTestStrict:
+            .forwardClampTestStrict:
             .higherOrder
         }
     }

@@ -55,10 +55,9 @@ extension Mutant {
             result.jvp = jvp
             return .success(result)
 
-        case .forwardClampTestInclusive, .forwardClampTestStrict:
-            // Moves each var element that equals eps by one ulp to the side where the other rule's clamp test puts
-            // it: just above (its tangent counts; every value moves by an ulp), or just below (clamped to eps, so
-            // every value stays the same, and its tangent is dropped).
+        case .forwardClampTestStrict:
+            // Moves each var element that equals eps to just below it: clamped to eps, every value stays the same,
+            // and forward mode drops its tangent.
             guard request.jvp, case .tensor(let variance) = call.variance, tangents.variance != nil else {
                 return reference
             }
@@ -68,7 +67,7 @@ extension Mutant {
             let spacing = Swift.max(
                 Double(sign: .plus, exponent: floor.exponent - (variance.dtype.precision - 1), significand: 1),
                 variance.dtype.leastNonzeroMagnitude)
-            let neighbour = variance.dtype.round(self == .forwardClampTestInclusive ? floor + spacing : floor - spacing)
+            let neighbour = variance.dtype.round(floor - spacing)
             guard neighbour != floor, neighbour.isFinite else { return reference }
             let moved = variance.with(values: variance.values.map { $0 == floor ? neighbour : $0 })
             guard let jvp = Reference.evaluate(call.with(variance: .tensor(moved)), profile: profile).result?.jvp else {
