@@ -72,7 +72,8 @@ public struct GoldenFile: Sendable {
             guard Self.readableSchemaVersions.contains(version) else {
                 throw GoldenFileError(
                     path: path, object: "/",
-                    message: "schema version \(version) is not supported (this reader reads schema versions 1, 2 and 3)")
+                    message: "schema version \(version) is not supported (this reader reads schema versions 1, 2 and 3)"
+                )
             }
             schemaVersion = version
             let profileName = try root.attributes.string("profile")
