@@ -1040,7 +1040,8 @@ def higher_order_case(plan: Plan, name: str, text: str, input, target, var, redu
     kwargs.setdefault("eps", HIGHER_ORDER_EPS)
     kwargs.setdefault("full", index % 2 == 1)
     kwargs.setdefault("grad_output", grade(index))
-    plan.add(name, "higher_order", f"{text}, reduction {reduction}; {' and '.join(k for k, f in (('hvp', hvp), ('jvp', jvp)) if f)}.",
+    wanted = " and ".join(key for key, flag in (("hvp", hvp), ("jvp", jvp)) if flag)
+    plan.add(name, "higher_order", f"{text}, reduction {reduction}; {wanted}.",
              input=make(input), target=make(target), var=make(var, True), reduction=reduction, hvp=hvp, jvp=jvp,
              tangent="grid" if index % 2 == 0 else "random", **kwargs)
 
@@ -1089,15 +1090,16 @@ def add_higher_order(plan: Plan) -> None:
         index += 1
         dtype = DTYPES[index % 4]
         name = f"higher_order.subset.{key}.{subset}"
-        higher_order_case(plan, name, f"{dtype} input {in_shape}, target {tgt_shape}, var {var_shape} (1/64, 2**-4, 1/2,"
-                          f" 2, 3/4 in turn), grad for {subset}", (dtype, in_shape), (dtype, tgt_shape),
+        higher_order_case(plan, name, f"{dtype} input {in_shape}, target {tgt_shape}, var {var_shape} (1/64, "
+                          f"2**-4, 1/2, 2, 3/4 in turn), grad for {subset}", (dtype, in_shape), (dtype, tgt_shape),
                           mixed_clamp_var(var_shape, dtype), REDUCTIONS[index % 3], index,
                           flags=HIGHER_ORDER_FLAGS[index % 3], wants_grad=wants(subset))
     for (key, eps), dtype in itertools.product(NONFINITE, DTYPES):
         index += 1
         name = f"higher_order.eps_{key}.{dtype}"
         higher_order_case(plan, name, f"{dtype} input and target (2,3), var 0, 1e-3, 0.5, 2, 300, inf, eps={eps!r}",
-                          (dtype, (2, 3)), (dtype, (2, 3)), spec(np.array([[0.0, 1e-3, 0.5], [2.0, 300.0, INF]]), dtype),
+                          (dtype, (2, 3)), (dtype, (2, 3)),
+                          spec(np.array([[0.0, 1e-3, 0.5], [2.0, 300.0, INF]]), dtype),
                           REDUCTIONS[index % 3], index, eps=eps)
     for dtype, reduction in itertools.product(DTYPES, REDUCTIONS):
         index += 1
