@@ -3,7 +3,7 @@
 
 The exporter builds a fixed plan of cases from a seed, runs every case through
 the installed PyTorch, and writes inputs, outcomes, losses and gradients in the
-format of CONFORMANCE.md section 5, "Golden file format" (schema version 2).
+format of CONFORMANCE.md section 5, "Golden file format" (schema version 3).
 
 The plan depends only on the seed: all random values come from the SplitMix64
 generator of Tools/candidates/gnll_common.py in integer arithmetic (Python ints,
@@ -16,7 +16,9 @@ files that determine its plan.
 
 Schema 2 keeps every case of schema 1 (same names, parameters and inputs) and adds
 non-finite eps and scalar var, operands that do not require grad, and int32, int64
-and bool operands (Tools/golden_plan_notes.md lists the categories).
+and bool operands (Tools/golden_plan_notes.md lists the categories).  Schema 3 keeps every case of
+schema 2 and adds the higher_order category: Hessian-vector products (autograd.grad of the create_graph=True
+gradients along tangents) and forward-mode directional derivatives (torch.func.jvp) of the loss.
 
 Usage:
     export_golden.py --out FILE [--device cpu|cuda] [--seed N] [--profile-override P]
@@ -44,7 +46,7 @@ sys.path.insert(0, os.path.join(TOOLS, "candidates"))
 import gnll_common  # noqa: E402
 from gnll_common import PROFILES, SplitMix64, profile_for  # noqa: E402
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 GENERATOR_PATH = "Tools/export_golden.py"
 GENERATOR_COMMON_PATH = "Tools/candidates/gnll_common.py"
 DEFAULT_SEED = 20240917
@@ -249,6 +251,13 @@ class Case:
     grad_output_seed: int = 0
     # Which operands the call asks to require grad (input, target, var); see `requires_grad`.
     wants_grad: tuple = (True, True, True)
+    # Schema 3: whether the Hessian-vector product and the forward-mode derivative are recorded, and how the
+    # tangents are drawn from their own stream (grid: multiples of 1/8 in [-2, 2], exact in every dtype;
+    # random: uniform on [-2, 2) rounded to the operand's dtype).
+    hvp: bool = False
+    jvp: bool = False
+    tangent: str = "random"
+    tangent_seed: int = 0
 
     @property
     def requires_grad(self) -> tuple:
@@ -281,9 +290,11 @@ class Plan:
             raise ValueError(f"bad or duplicate case name: {name!r}")
         self._names.add(name)
         case = Case(name, category, description, grad_output_seed=derive_seed(self.seed, name, "grad_output"),
-                    **kwargs)
+                    tangent_seed=derive_seed(self.seed, name, "tangent"), **kwargs)
         if case.grad and not any(case.requires_grad):
             raise ValueError(f"case {name}: gradients requested, but no operand can require grad")
+        if (case.hvp or case.jvp) and not case.grad:
+            raise ValueError(f"case {name}: hvp or jvp requested without gradients")
         self.cases.append(case)
 
 
@@ -981,6 +992,150 @@ def add_int_operands(plan: Plan) -> None:
              eps=NAN)
 
 
+# ---------------------------------------------------------------------------
+# Schema 3: Hessian-vector products and forward-mode derivatives
+
+HIGHER_ORDER_EPS = 0.0625  # 2**-4: exact in every dtype, so a var can equal it exactly
+HIGHER_ORDER_FLAGS = ((True, True), (True, False), (False, True))  # (hvp, jvp), in turn where a case says so
+
+
+def clamp_var(rng: Rng, shape: tuple, dtype: str, where: str) -> Spec:
+    """var entries below eps (1/256 to 1/32), exactly at eps, or above it (1/8 to 3), for eps 2**-4."""
+    if where == "below":
+        return spec(rng.uniform(shape, 1.0 / 256, 1.0 / 32), dtype)
+    if where == "at":
+        return spec(np.full(shape, HIGHER_ORDER_EPS), dtype)
+    return spec(rng.uniform(shape, 0.125, 3.0), dtype)
+
+
+def mixed_clamp_var(shape: tuple, dtype: str) -> Spec:
+    """var cycling through 1/64 (below eps 2**-4), 2**-4 (at it), 1/2, 2 and 3/4 (above it)."""
+    cycle = [1.0 / 64, HIGHER_ORDER_EPS, 0.5, 2.0, 0.75]
+    count = math.prod(shape)
+    return spec(np.array([cycle[i % len(cycle)] for i in range(count)]).reshape(shape), dtype)
+
+
+def small_values(rng: Rng, shape: tuple, dtype: str) -> Spec:
+    """Input or target values uniform on [-1, 1): small enough that float16's 1/v**3 terms at v = eps stay
+    finite in the second derivatives."""
+    return spec(rng.uniform(shape, -1.0, 1.0), dtype)
+
+
+def higher_order_case(plan: Plan, name: str, text: str, input, target, var, reduction: str, index: int,
+                      flags: tuple = (True, True), **kwargs) -> None:
+    """Add one case of the higher_order category; input, target and var are (dtype, shape), a Spec or a float
+    (var only; a (dtype, shape) var draws above-eps values). The grad_output alternates 1.0 and random for mean and
+    sum (random for none), and the tangents alternate grid and random values."""
+    r = plan.rng(name)
+
+    def make(entry, is_var=False):
+        if isinstance(entry, (Spec, float)):
+            return entry
+        dtype, shape = entry
+        if dtype in INTEGER_DTYPES:
+            return integer_values(r, shape, dtype, 1, 3) if is_var else integer_values(r, shape, dtype)
+        return clamp_var(r, shape, dtype, "above") if is_var else small_values(r, shape, dtype)
+
+    hvp, jvp = flags
+    kwargs.setdefault("eps", HIGHER_ORDER_EPS)
+    kwargs.setdefault("full", index % 2 == 1)
+    kwargs.setdefault("grad_output", grade(index))
+    wanted = " and ".join(key for key, flag in (("hvp", hvp), ("jvp", jvp)) if flag)
+    plan.add(name, "higher_order", f"{text}, reduction {reduction}; {wanted}.",
+             input=make(input), target=make(target), var=make(var, True), reduction=reduction, hvp=hvp, jvp=jvp,
+             tangent="grid" if index % 2 == 0 else "random", **kwargs)
+
+
+def add_higher_order(plan: Plan) -> None:
+    """Hessian-vector products and forward-mode derivatives: var below, at and above eps in every dtype and
+    reduction; broadcast var and target; a 0-d and a Python float var; every subset of operands requiring grad;
+    non-finite eps; empty inputs; mixed and integer dtypes; float16 overflow at second order."""
+    index = 0
+    for where, dtype, reduction in itertools.product(("below", "at", "above"), DTYPES, REDUCTIONS):
+        index += 1
+        name = f"higher_order.clamp.{where}.{dtype}.{reduction}"
+        r = plan.rng(name)
+        higher_order_case(plan, name, f"{dtype} input and target (2,3), var (2,3) {where} eps 2**-4",
+                          small_values(r, (2, 3), dtype), small_values(r, (2, 3), dtype),
+                          clamp_var(r, (2, 3), dtype, where), reduction, index)
+    layouts = [
+        ("var_homo", "input (3,4), var (3,) (homoscedastic)", (3, 4), (3, 4), (3,)),
+        ("var_n1", "input (3,4), var (3,1)", (3, 4), (3, 4), (3, 1)),
+        ("target_bcast", "input (3,4), target (4,)", (3, 4), (4,), (3, 4)),
+        ("target_larger", "input (2,1,3), target (2,4,3), var (2,1,3)", (2, 1, 3), (2, 4, 3), (2, 1, 3)),
+        ("var_samerank", "input (3,4), var (1,4) (accepted from torch-2.10 on)", (3, 4), (3, 4), (1, 4)),
+    ]
+    for (key, text, in_shape, tgt_shape, var_shape), dtype in itertools.product(layouts, DTYPES):
+        index += 1
+        name = f"higher_order.{key}.{dtype}"
+        higher_order_case(plan, name, f"{dtype} {text}, var 1/64, 2**-4 (eps), 1/2, 2, 3/4 in turn",
+                          (dtype, in_shape), (dtype, tgt_shape), mixed_clamp_var(var_shape, dtype),
+                          REDUCTIONS[index % 3], index)
+    for dtype, where in itertools.product(DTYPES, ("above", "below", "at")):
+        index += 1
+        name = f"higher_order.var_0d.{where}.{dtype}"
+        r = plan.rng(name)
+        higher_order_case(plan, name, f"{dtype} input and target (5,), 0-d var {where} eps",
+                          (dtype, (5,)), (dtype, (5,)), clamp_var(r, (), dtype, where), REDUCTIONS[index % 3], index)
+    float_vars = [("0.5", 0.5), ("below", 1.0 / 64), ("at", HIGHER_ORDER_EPS), ("nan", NAN), ("inf", INF)]
+    for (key, value), dtype in itertools.product(float_vars, DTYPES):
+        index += 1
+        subset = ("it", "i", "t")[index % 3]
+        name = f"higher_order.float_var.{key}.{dtype}.{subset}"
+        higher_order_case(plan, name, f"{dtype} input and target (3,4), Python float var {value!r}, grad for {subset}",
+                          (dtype, (3, 4)), (dtype, (3, 4)), value, REDUCTIONS[index % 3], index,
+                          wants_grad=wants(subset))
+    for (layout_index, (key, in_shape, tgt_shape, var_shape)), subset in itertools.product(
+            enumerate(PARTIAL_LAYOUTS), GRAD_SUBSETS):
+        index += 1
+        dtype = DTYPES[index % 4]
+        name = f"higher_order.subset.{key}.{subset}"
+        higher_order_case(plan, name, f"{dtype} input {in_shape}, target {tgt_shape}, var {var_shape} (1/64, "
+                          f"2**-4, 1/2, 2, 3/4 in turn), grad for {subset}", (dtype, in_shape), (dtype, tgt_shape),
+                          mixed_clamp_var(var_shape, dtype), REDUCTIONS[index % 3], index,
+                          flags=HIGHER_ORDER_FLAGS[index % 3], wants_grad=wants(subset))
+    for (key, eps), dtype in itertools.product(NONFINITE, DTYPES):
+        index += 1
+        name = f"higher_order.eps_{key}.{dtype}"
+        higher_order_case(plan, name, f"{dtype} input and target (2,3), var 0, 1e-3, 0.5, 2, 300, inf, eps={eps!r}",
+                          (dtype, (2, 3)), (dtype, (2, 3)),
+                          spec(np.array([[0.0, 1e-3, 0.5], [2.0, 300.0, INF]]), dtype),
+                          REDUCTIONS[index % 3], index, eps=eps)
+    for dtype, reduction in itertools.product(DTYPES, REDUCTIONS):
+        index += 1
+        name = f"higher_order.empty.{dtype}.{reduction}"
+        var_shape = (0, 3) if index % 2 == 0 else (0,)
+        higher_order_case(plan, name, f"{dtype} input and target (0,3), var {var_shape}", (dtype, (0, 3)),
+                          (dtype, (0, 3)), (dtype, var_shape), reduction, index)
+    mixed = [
+        ("float32.float16.float64", ("float32", (2, 3)), ("float16", (2, 3)), ("float64", (2, 3))),
+        ("bfloat16.float32.float16", ("bfloat16", (2, 3)), ("float32", (2, 3)), ("float16", (2,))),
+        ("float16.float64.bfloat16", ("float16", (2, 3)), ("float64", (3,)), ("bfloat16", (2, 3))),
+        ("float64.bfloat16.float32", ("float64", (2, 3)), ("bfloat16", (2, 3)), ("float32", (2, 1))),
+        ("float32.int32.float32", ("float32", (2, 3)), ("int32", (2, 3)), ("float32", (2, 3))),
+        ("int64.float64.float16", ("int64", (2, 3)), ("float64", (2, 3)), ("float16", (2, 3))),
+    ]
+    for key, di, dt, dv in mixed:
+        for reduction in ("none", "sum"):
+            index += 1
+            name = f"higher_order.mixed.{key}.{reduction}"
+            higher_order_case(plan, name, f"{di[0]} input {di[1]}, {dt[0]} target {dt[1]}, {dv[0]} var {dv[1]}"
+                              f" (1/64, 2**-4, 1/2, ... in turn)", di, dt, mixed_clamp_var(dv[1], dv[0]), reduction,
+                              index)
+    for dtype, reduction in itertools.product(("float16", "bfloat16"), ("none", "sum")):
+        index += 1
+        name = f"higher_order.overflow.{dtype}.{reduction}"
+        higher_order_case(plan, name, f"{dtype} input 3, -2, 300, target 0, var 1e-2, 1e-3, 1 with eps 1e-3 "
+                          f"(1/v**3 and d**2/v**3 overflow float16)", spec([3.0, -2.0, 300.0], dtype),
+                          spec([0.0, 0.0, 0.0], dtype), spec([1e-2, 1e-3, 1.0], dtype), reduction, index, eps=1e-3)
+    for dtype in DTYPES:
+        index += 1
+        name = f"higher_order.special.{dtype}"
+        higher_order_case(plan, name, f"{dtype} input NaN, inf, 1, 0.5, target 0, var 1, 1, NaN, 0",
+                          spec([NAN, INF, 1.0, 0.5], dtype), spec([0.0, 0.0, 0.0, 0.0], dtype),
+                          spec([1.0, 1.0, NAN, 0.0], dtype), "none", index)
+
+
 def grade(index: int) -> str:
     """grad_output: random and 1.0 in turn (random for 'none' whatever the index)."""
     return "one" if index % 2 == 0 else "random"
@@ -992,7 +1147,7 @@ def build_plan(seed: int) -> list:
     for add in (add_dtypes, add_zero_size, add_mixed_dtypes, add_var_forms, add_float_var,
                 add_target_broadcast, add_eps, add_special_values, add_reductions, add_errors,
                 add_grad_output, add_large, add_fuzz, add_nonfinite_eps, add_scalar_var, add_partial_grad,
-                add_zero_sum_grad, add_int_operands):
+                add_zero_sum_grad, add_int_operands, add_higher_order):
         add(plan)
     return plan.cases
 
@@ -1105,7 +1260,90 @@ def run_case(case: Case, device: str) -> Outcome:
                 outcome.tensors[key] = from_torch(torch.zeros_like(operand))
             else:
                 outcome.tensors[key] = from_torch(operand.grad)
+        if case.hvp or case.jvp:
+            run_higher_order(case, device, grad_output, outcome)
     return outcome
+
+
+OPERAND_KEYS = ("input", "target", "var")
+
+
+def make_tangents(case: Case) -> dict:
+    """One tangent per operand that requires grad (its shape and dtype), from the case's tangent stream."""
+    rng = Rng(case.tangent_seed)
+    tangents = {}
+    for key, operand, wanted in zip(OPERAND_KEYS, (case.input, case.target, case.var), case.requires_grad):
+        if not wanted:
+            continue
+        if case.tangent == "grid":
+            values = rng.grid(operand.shape, -2.0, 2.0, 1.0 / 8.0)
+        else:
+            values = rng.uniform(operand.shape, -2.0, 2.0)
+        tangents[key] = spec(values, operand.dtype)
+    return tangents
+
+
+def check_like(case: Case, key: str, result: torch.Tensor, like: torch.Tensor) -> None:
+    """A higher-order result must have the shape and dtype of what it belongs to."""
+    if result.shape != like.shape or result.dtype != like.dtype:
+        raise SystemExit(f"case {case.name}: {key} is {result.dtype}{tuple(result.shape)}, expected "
+                         f"{like.dtype}{tuple(like.shape)}")
+
+
+def run_higher_order(case: Case, device: str, grad_output: Spec, outcome: Outcome) -> None:
+    """Record the tangents, and the Hessian-vector product and/or the forward-mode derivative along them.
+
+    hvp: `torch.autograd.grad(gradients, operands, tangents, allow_unused=True)` where `gradients` are
+    `torch.autograd.grad(loss, operands, grad_output, create_graph=True)`, on fresh leaves; a gradient that does
+    not depend on any operand (it does not require grad) contributes nothing, and an operand that none of them
+    depends on gets zeros (with a warning). jvp: `torch.func.jvp` of the loss as a function of the operands that
+    require grad (the others are constants), along their tangents.
+    """
+    planned = {key: operand for key, operand in zip(OPERAND_KEYS, (case.input, case.target, case.var))}
+    tangents = make_tangents(case)
+    for key, tangent in tangents.items():
+        outcome.tensors[f"tangent_{key}"] = (tangent.dtype, encode(tangent.values, tangent.dtype))
+    wanted = list(tangents)
+    tangent_tensors = {key: to_torch(tangent, device, False) for key, tangent in tangents.items()}
+
+    def leaves(requires: bool) -> dict:
+        return {key: (value if isinstance(value, float) else to_torch(value, device, requires and key in wanted))
+                for key, value in planned.items()}
+
+    def loss_of(values: dict) -> torch.Tensor:
+        return F.gaussian_nll_loss(values["input"], values["target"], values["var"], full=case.full, eps=case.eps,
+                                   reduction=case.reduction)
+
+    if case.hvp:
+        values = leaves(True)
+        loss = loss_of(values)
+        firsts = torch.autograd.grad(loss, [values[key] for key in wanted], to_torch(grad_output, device, False),
+                                     create_graph=True)
+        for key, first in zip(wanted, firsts):
+            if from_torch(first)[1].tobytes() != outcome.tensors[f"grad_{key}"][1].tobytes():
+                raise SystemExit(f"case {case.name}: grad_{key} with create_graph=True differs from backward's")
+        usable = [(first, tangent_tensors[key]) for key, first in zip(wanted, firsts) if first.requires_grad]
+        seconds = (torch.autograd.grad([first for first, _ in usable], [values[key] for key in wanted],
+                                       [tangent for _, tangent in usable], allow_unused=True)
+                   if usable else [None] * len(wanted))
+        for key, second in zip(wanted, seconds):
+            if second is None:
+                print(f"warning: case {case.name}: PyTorch gave no hvp_{key}; recorded zeros", file=sys.stderr)
+                second = torch.zeros_like(values[key])
+            check_like(case, f"hvp_{key}", second, values[key])
+            outcome.tensors[f"hvp_{key}"] = from_torch(second)
+    if case.jvp:
+        constants = leaves(False)
+
+        def function(*primals):
+            values = dict(constants)
+            values.update(zip(wanted, primals))
+            return loss_of(values)
+
+        loss, tangent_out = torch.func.jvp(function, tuple(constants[key] for key in wanted),
+                                           tuple(tangent_tensors[key] for key in wanted))
+        check_like(case, "jvp", tangent_out, loss)
+        outcome.tensors["jvp"] = from_torch(tangent_out)
 
 
 # ---------------------------------------------------------------------------
@@ -1147,6 +1385,8 @@ def write_case(cases: h5py.Group, case: Case, outcome: Outcome) -> None:
     if computed:
         for key, wanted in zip(REQUIRES_GRAD_NAMES, case.requires_grad):
             attrs[key] = np.int64(wanted)
+        attrs["hvp"] = np.int64(case.hvp)
+        attrs["jvp"] = np.int64(case.jvp)
     if isinstance(case.var, float):
         attrs["var_scalar"] = np.float64(case.var)
     attrs["outcome"] = "ok" if outcome.error is None else "error"

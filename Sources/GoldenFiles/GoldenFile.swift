@@ -9,16 +9,17 @@ internal import HDF5
 /// (Fuzz/KnownIssues), which no check in this process can prevent: `gnll` reads each file in a child process
 /// first (`GoldenFileLoader` in GoldenReplay lets a caller do the same).
 public struct GoldenFile: Sendable {
-    /// The schema version `Tools/export_golden.py` writes: 2, which adds integer and bool operands, non-finite eps
-    /// and scalar var, and `requires_grad` per operand to schema 1.
-    public static let schemaVersion: Int64 = 2
+    /// The schema version `Tools/export_golden.py` writes: 3, which adds Hessian-vector products and forward-mode
+    /// derivatives (the `hvp` and `jvp` attributes, the tangents and the results) to schema 2; schema 2 added
+    /// integer and bool operands, non-finite eps and scalar var, and `requires_grad` per operand to schema 1.
+    public static let schemaVersion: Int64 = 3
 
     /// The schema versions this reader reads: 1 (the files before protocol 2, where every tensor operand of a case
-    /// with gradients requires grad) and 2.
-    public static let readableSchemaVersions: ClosedRange<Int64> = 1...2
+    /// with gradients requires grad), 2 and 3 (a schema 1 or 2 case has no higher-order derivatives).
+    public static let readableSchemaVersions: ClosedRange<Int64> = 1...3
 
     public let path: String
-    /// The file's schema version: 1 or 2.
+    /// The file's schema version: 1, 2 or 3.
     public let schemaVersion: Int64
     /// The root attributes: versions, platform, generator, seed, creation time.
     public let provenance: [String: String]
@@ -71,7 +72,8 @@ public struct GoldenFile: Sendable {
             guard Self.readableSchemaVersions.contains(version) else {
                 throw GoldenFileError(
                     path: path, object: "/",
-                    message: "schema version \(version) is not supported (this reader reads schema versions 1 and 2)")
+                    message: "schema version \(version) is not supported (this reader reads schema versions 1, 2 and 3)"
+                )
             }
             schemaVersion = version
             let profileName = try root.attributes.string("profile")
@@ -197,6 +199,44 @@ public struct GoldenCase: Sendable {
             let requiresGrad = try Self.requiresGrad(
                 of: call, attributes: attributes, grad: grad == 1, schemaVersion: schemaVersion, fail: fail)
             call.requiresGrad = requiresGrad
+            let higherOrder = try Self.higherOrderFlags(
+                attributes: attributes, grad: grad == 1, schemaVersion: schemaVersion, fail: fail)
+            // The datasets of one operand each: its tangent or its hvp, exactly for the operands that require grad,
+            // each with the operand's shape and dtype; none when `wanted` is false.
+            let operands: [(name: String, key: String, tensor: Tensor?, required: Bool)] = [
+                ("input", "input", call.input, requiresGrad.input),
+                ("target", "target", call.target, requiresGrad.target),
+                ("var", "var", variance.tensor, requiresGrad.variance && variance.tensor != nil),
+            ]
+            func perOperand(_ prefix: String, wanted: Bool, why: String) throws(GoldenFileError) -> OperandTensors {
+                var found = [Tensor?]()
+                for operand in operands {
+                    let name = "\(prefix)_\(operand.key)"
+                    guard wanted && operand.required else {
+                        if members.contains(name) {
+                            throw fail(
+                                wanted
+                                    ? "dataset \(name) is present, but \(operand.name) does not require grad"
+                                    : "dataset \(name) is present, but \(why)")
+                        }
+                        found.append(nil)
+                        continue
+                    }
+                    let value = try tensor(name)
+                    if let like = operand.tensor, value.shape != like.shape || value.dtype != like.dtype {
+                        throw fail(
+                            "dataset \(name) is \(value.dtype) \(value.shape), but \(operand.name) is \(like.dtype)"
+                                + " \(like.shape) (it must have its operand's shape and dtype)")
+                    }
+                    found.append(value)
+                }
+                return OperandTensors(input: found[0], target: found[1], variance: found[2])
+            }
+            let wantsHigherOrder = higherOrder.hvp || higherOrder.jvp
+            let tangents = try perOperand("tangent", wanted: wantsHigherOrder, why: "hvp and jvp are 0 or absent")
+            if wantsHigherOrder {
+                call.higherOrder = HigherOrderRequest(tangents: tangents, hvp: higherOrder.hvp, jvp: higherOrder.jvp)
+            }
             switch try attributes.string("outcome") {
             case "ok":
                 let loss = try tensor("loss")
@@ -217,7 +257,21 @@ public struct GoldenCase: Sendable {
                         variance: try gradient(
                             "grad_var", "var", required: requiresGrad.variance && variance.tensor != nil))
                 }
-                expected = .success(LossResult(loss: loss, gradients: gradients))
+                let hvp = try perOperand("hvp", wanted: higherOrder.hvp, why: "hvp is 0 or absent")
+                var jvp: Tensor?
+                if higherOrder.jvp {
+                    let value = try tensor("jvp")
+                    guard value.shape == loss.shape && value.dtype == loss.dtype else {
+                        throw fail(
+                            "dataset jvp is \(value.dtype) \(value.shape), but the loss is \(loss.dtype) \(loss.shape)"
+                                + " (it must have the loss's shape and dtype)")
+                    }
+                    jvp = value
+                } else if members.contains("jvp") {
+                    throw fail("dataset jvp is present, but jvp is 0 or absent")
+                }
+                expected = .success(
+                    LossResult(loss: loss, gradients: gradients, hvp: higherOrder.hvp ? hvp : nil, jvp: jvp))
             case "error":
                 let kindName = try attributes.string("error_kind")
                 guard let kind = RejectionKind(rawValue: kindName) else {
@@ -231,6 +285,7 @@ public struct GoldenCase: Sendable {
             case let other:
                 throw fail("outcome is \"\(other)\", not ok or error")
             }
+            if let problem = call.higherOrderProblem { throw fail(problem) }
             self.call = call
         } catch let error as GoldenFileError {
             throw error
@@ -288,6 +343,29 @@ public struct GoldenCase: Sendable {
 }
 
 extension GoldenCase {
+    /// Which higher-order derivatives a case records: schema 3's `hvp` and `jvp` attributes, present exactly when
+    /// `grad` is 1, each 0 or 1; schemas 1 and 2 have neither (both false).
+    static func higherOrderFlags(
+        attributes: HDF5Attributes, grad: Bool, schemaVersion: Int64, fail: (String) -> GoldenFileError
+    ) throws -> (hvp: Bool, jvp: Bool) {
+        var flags = [Bool]()
+        for name in ["hvp", "jvp"] {
+            guard try attributes.contains(name) else {
+                if grad && schemaVersion >= 3 { throw fail("attribute \(name) is missing (grad is 1)") }
+                flags.append(false)
+                continue
+            }
+            guard schemaVersion >= 3 else {
+                throw fail("attribute \(name) needs schema version 3 (the file is schema \(schemaVersion))")
+            }
+            guard grad else { throw fail("attribute \(name) is present, but grad is 0") }
+            let value = try attributes.int64(name)
+            guard value == 0 || value == 1 else { throw fail("attribute \(name) is \(value), not 0 or 1") }
+            flags.append(value == 1)
+        }
+        return (flags[0], flags[1])
+    }
+
     /// The element count of the broadcast of input, target and var, or `nil` when they do not broadcast (such a
     /// call is rejected before any element is computed).
     static func lossElementCount(_ call: LossCase) -> Int? {

@@ -8,7 +8,7 @@ internal import GaussianNLL
 /// error): little-endian fixed-width integers and doubles, strings as a length and UTF-8 bytes, flags as one byte,
 /// tensors as a dtype, a shape and their values as doubles.
 extension GoldenFile {
-    private static let transferTag: [UInt8] = Array("gnll-golden-transfer-2\n".utf8)
+    private static let transferTag: [UInt8] = Array("gnll-golden-transfer-3\n".utf8)
 
     /// Encodes the file's path, schema version, provenance, profile and cases.
     public func transferEncoded() -> [UInt8] {
@@ -85,6 +85,12 @@ private struct TransferWriter {
 
     mutating func flag(_ value: Bool) { bytes.append(value ? 1 : 0) }
 
+    mutating func operandTensors(_ tensors: OperandTensors) {
+        optionalTensor(tensors.input)
+        optionalTensor(tensors.target)
+        optionalTensor(tensors.variance)
+    }
+
     mutating func goldenCase(_ golden: GoldenCase) {
         string(golden.name)
         string(golden.category)
@@ -107,16 +113,21 @@ private struct TransferWriter {
         flag(call.requiresGrad.input)
         flag(call.requiresGrad.target)
         flag(call.requiresGrad.variance)
+        flag(call.higherOrder != nil)
+        if let request = call.higherOrder {
+            flag(request.hvp)
+            flag(request.jvp)
+            operandTensors(request.tangents)
+        }
         switch golden.expected {
         case .success(let result):
             bytes.append(0)
             tensor(result.loss)
             bytes.append(result.gradients == nil ? 0 : 1)
-            if let gradients = result.gradients {
-                optionalTensor(gradients.input)
-                optionalTensor(gradients.target)
-                optionalTensor(gradients.variance)
-            }
+            if let gradients = result.gradients { operandTensors(gradients) }
+            flag(result.hvp != nil)
+            if let hvp = result.hvp { operandTensors(hvp) }
+            optionalTensor(result.jvp)
         case .rejection(let rejection):
             bytes.append(1)
             string(rejection.kind.rawValue)
@@ -197,6 +208,10 @@ private struct TransferReader {
         try flag() ? try tensor() : nil
     }
 
+    mutating func operandTensors() throws(GoldenFileError) -> OperandTensors {
+        OperandTensors(input: try optionalTensor(), target: try optionalTensor(), variance: try optionalTensor())
+    }
+
     mutating func goldenCase() throws(GoldenFileError) -> GoldenCase {
         let name = try string()
         let category = try string()
@@ -209,9 +224,15 @@ private struct TransferReader {
         let reduction = try string()
         let gradOutput = try optionalTensor()
         let requiresGrad = RequiresGrad(input: try flag(), target: try flag(), variance: try flag())
+        var higherOrder: HigherOrderRequest?
+        if try flag() {
+            let hvp = try flag()
+            let jvp = try flag()
+            higherOrder = HigherOrderRequest(tangents: try operandTensors(), hvp: hvp, jvp: jvp)
+        }
         let call = LossCase(
             input: input, target: target, variance: variance, full: full, eps: eps, reduction: reduction,
-            gradOutput: gradOutput, requiresGrad: requiresGrad)
+            gradOutput: gradOutput, requiresGrad: requiresGrad, higherOrder: higherOrder)
         let expected: LossOutcome
         if try flag() {
             let kindName = try string()
@@ -221,12 +242,10 @@ private struct TransferReader {
             expected = .rejection(Rejection(kind: kind, exceptionType: try string(), message: try string()))
         } else {
             let loss = try tensor()
-            var gradients: Gradients?
-            if try flag() {
-                gradients = Gradients(
-                    input: try optionalTensor(), target: try optionalTensor(), variance: try optionalTensor())
-            }
-            expected = .success(LossResult(loss: loss, gradients: gradients))
+            let gradients: Gradients? = try flag() ? try operandTensors() : nil
+            let hvp: OperandTensors? = try flag() ? try operandTensors() : nil
+            let jvp = try optionalTensor()
+            expected = .success(LossResult(loss: loss, gradients: gradients, hvp: hvp, jvp: jvp))
         }
         return GoldenCase(name: name, category: category, description: description, call: call, expected: expected)
     }

@@ -88,10 +88,11 @@ def test_a_case_group_holds_gradients_exactly_for_the_operands_that_require_grad
         assert group["loss"][()] == np.float32(2.5)
         assert group["grad_input"][()].tolist() == [1.0, 2.0]
         assert group["target"].dtype == np.dtype("<i4") and group["target"].attrs["dtype"] == "int32"
-        # Every one of its 10 attributes stays in the group's object header (libhdf5's default moves a ninth to
+        assert (attributes["hvp"], attributes["jvp"]) == (0, 0)
+        # Every one of its 12 attributes stays in the group's object header (libhdf5's default moves a ninth to
         # dense storage: a fractal heap and a B-tree index).
         info = h5py.h5o.get_info(group.id)
-        assert info.num_attrs == 10
+        assert info.num_attrs == 12
         assert (info.meta_size.attr.heap_size, info.meta_size.attr.index_size) == (0, 0)
 
 
@@ -105,3 +106,54 @@ def test_a_rejected_case_has_no_requires_grad_attributes(tmp_path):
         group = handle["cases/c"]
         assert group.attrs["grad"] == 0 and not any(name.startswith("requires_grad") for name in group.attrs)
         assert sorted(group) == ["input", "target", "var"]
+
+
+def test_a_higher_order_case_records_tangents_hvp_and_jvp(tmp_path):
+    # float64 input (1, 2), target (0, 0), var (1, 2), eps 1e-6, sum, grad_output 1, every operand requiring grad.
+    # Per element, with d = input - target, v = var, d' = tangent_input - tangent_target and v' = tangent_var
+    # (CONFORMANCE.md section 4): hvp_input = d'/v - d v'/v**2, hvp_target its negative,
+    # hvp_var = -d d'/v**2 + (d**2/v**3 - 1/(2 v**2)) v', jvp = sum of d d'/v + (1/(2v) - d**2/(2 v**2)) v'.
+    planned = case(exporter.spec([1.0, 2.0], "float64"), exporter.spec([0.0, 0.0], "float64"),
+                   exporter.spec([1.0, 2.0], "float64"), reduction="sum", grad_output="one", hvp=True, jvp=True,
+                   tangent="grid", tangent_seed=5)
+    outcome = exporter.run_case(planned, "cpu")
+    with h5py.File(tmp_path / "a.h5", "w") as handle:
+        exporter.write_case(handle.create_group("cases"), planned, outcome)
+    with h5py.File(tmp_path / "a.h5") as handle:
+        group = handle["cases/c"]
+        assert (group.attrs["hvp"], group.attrs["jvp"]) == (1, 1)
+        assert sorted(group) == ["grad_input", "grad_output", "grad_target", "grad_var", "hvp_input", "hvp_target",
+                                 "hvp_var", "input", "jvp", "loss", "tangent_input", "tangent_target", "tangent_var",
+                                 "target", "var"]
+        tx, tt, tv = (group[f"tangent_{name}"][()] for name in ("input", "target", "var"))
+        # grid tangents: multiples of 1/8 in [-2, 2]
+        assert all(np.all(t * 8 == np.round(t * 8)) and np.all(np.abs(t) <= 2) for t in (tx, tt, tv))
+        d, v, dd = np.array([1.0, 2.0]), np.array([1.0, 2.0]), tx - tt
+        assert np.allclose(group["hvp_input"][()], dd / v - d * tv / v**2, rtol=1e-14, atol=0)
+        assert np.allclose(group["hvp_target"][()], -(dd / v - d * tv / v**2), rtol=1e-14, atol=0)
+        assert np.allclose(group["hvp_var"][()], -d * dd / v**2 + (d**2 / v**3 - 1 / (2 * v**2)) * tv, rtol=1e-14,
+                           atol=1e-15)
+        assert np.isclose(group["jvp"][()], np.sum(d * dd / v + (1 / (2 * v) - d**2 / (2 * v**2)) * tv), rtol=1e-14,
+                          atol=1e-15)
+        assert group["jvp"].shape == () and group["jvp"].attrs["dtype"] == "float64"
+
+
+def test_jvp_only_records_no_hvp_and_tangents_only_for_operands_requiring_grad(tmp_path):
+    # float32 input 3 requiring grad, target 1 and var 4 not, none: jvp = d d'/v = 2 d'/4.
+    planned = case(exporter.spec([3.0], "float32"), exporter.spec([1.0], "float32"), exporter.spec([4.0], "float32"),
+                   reduction="none", wants_grad=(True, False, False), jvp=True, tangent="grid", tangent_seed=3)
+    outcome = exporter.run_case(planned, "cpu")
+    with h5py.File(tmp_path / "a.h5", "w") as handle:
+        exporter.write_case(handle.create_group("cases"), planned, outcome)
+    with h5py.File(tmp_path / "a.h5") as handle:
+        group = handle["cases/c"]
+        assert (group.attrs["hvp"], group.attrs["jvp"]) == (0, 1)
+        assert sorted(group) == ["grad_input", "grad_output", "input", "jvp", "loss", "tangent_input", "target", "var"]
+        assert group["jvp"][()].tolist() == [group["tangent_input"][()][0] / 2]
+
+
+def test_hvp_or_jvp_without_gradients_is_refused():
+    plan = exporter.Plan(1)
+    floating = exporter.spec([1.0], "float32")
+    with pytest.raises(ValueError, match="hvp or jvp requested without gradients"):
+        plan.add("x", "test", "no gradients.", input=floating, target=floating, var=floating, grad=False, hvp=True)

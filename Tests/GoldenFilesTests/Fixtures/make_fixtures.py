@@ -71,7 +71,7 @@ def malformed(path, mutate):
 
 
 valid("valid.h5")
-malformed("schema3.h5", lambda f: f.attrs.__setitem__("schema_version", np.int64(3)))
+malformed("schema3_without_hvp.h5", lambda f: f.attrs.__setitem__("schema_version", np.int64(3)))
 malformed("no_outcome.h5", lambda f: f["cases/a.ok"].attrs.__delitem__("outcome"))
 malformed("bad_dtype.h5", lambda f: f["cases/a.ok/input"].attrs.__setitem__("dtype", "int8"))
 malformed("wrong_storage.h5", lambda f: f["cases/a.ok/input"].attrs.__setitem__("dtype", "float64"))
@@ -238,3 +238,90 @@ malformed2("unrequired_gradient.h5", lambda f: tensor(f["cases/a.partial"], "gra
 malformed2("missing_gradient.h5", lambda f: f["cases/d.int64"].__delitem__("grad_var"))
 malformed("schema1_requires_grad.h5", lambda f: requires_grad(f["cases/a.ok"], 1, 1, 1))
 malformed("schema1_int32.h5", lambda f: replace_tensor(f, "cases/a.ok/target", [0, 0], "int32"))
+
+
+# ---------------------------------------------------------------------------
+# Schema 3: Hessian-vector products and forward-mode derivatives
+
+
+def higher_order(group, hvp, jvp):
+    """The hvp and jvp attributes of a case with grad 1."""
+    group.attrs["hvp"] = np.int64(hvp)
+    group.attrs["jvp"] = np.int64(jvp)
+
+
+def valid3(path):
+    """Three cases of schema 3, with the values PyTorch 2.15.0 gives (checked with torch.autograd.grad and
+    torch.func.jvp).
+
+    a.both: float64 input (1, 2), target (0, 0), var (1, 2), all requiring grad, eps 1e-6, sum, grad_output 1;
+      tangents input (1, 0), target (0, 1), var (0.5, 0.5); hvp and jvp. Per element, with d = input - target,
+      d' = tangent_input - tangent_target = (1, -1), v' = (0.5, 0.5):
+      hvp_input = d'/v - d v'/v**2 = (1 - 0.5, -0.5 - 0.25) = (0.5, -0.75), hvp_target its negative,
+      hvp_var = -d d'/v**2 + (d**2/v**3 - 1/(2 v**2)) v' = (-1 + 0.25, 0.5 + 0.1875) = (-0.75, 0.6875),
+      jvp = sum of d d'/v + (1/(2v) - d**2/(2 v**2)) v' = (1 + 0) + (-1 - 0.125) = -0.125.
+    b.error: a rejection (grad 0), so neither attribute.
+    c.jvp_only: float32 input (3,) requiring grad, target (1,) and var (4,) not, none, grad_output (2,); tangent
+      input (0.5,); jvp only: d d'/v = 2 * 0.5 / 4 = 0.25; grad_input = 2 * d / v = 1.
+    """
+    with h5py.File(path, "w") as f:
+        root(f, schema_version=3)
+        cases = f.create_group("cases")
+        both = case(cases, "a.both")
+        requires_grad(both, 1, 1, 1)
+        higher_order(both, 1, 1)
+        tensor(both, "input", [1.0, 2.0], "float64")
+        tensor(both, "target", [0.0, 0.0], "float64")
+        tensor(both, "var", [1.0, 2.0], "float64")
+        tensor(both, "loss", 1.5 + 0.5 * np.log(2.0), "float64")
+        tensor(both, "grad_output", 1.0, "float64")
+        tensor(both, "grad_input", [1.0, 1.0], "float64")
+        tensor(both, "grad_target", [-1.0, -1.0], "float64")
+        tensor(both, "grad_var", [0.0, -0.25], "float64")
+        tensor(both, "tangent_input", [1.0, 0.0], "float64")
+        tensor(both, "tangent_target", [0.0, 1.0], "float64")
+        tensor(both, "tangent_var", [0.5, 0.5], "float64")
+        tensor(both, "hvp_input", [0.5, -0.75], "float64")
+        tensor(both, "hvp_target", [-0.5, 0.75], "float64")
+        tensor(both, "hvp_var", [-0.75, 0.6875], "float64")
+        tensor(both, "jvp", -0.125, "float64")
+        rejected = case(cases, "b.error", category="errors", outcome="error", grad=0, reduction="avg",
+                        error_kind="reduction", error_type="ValueError", error_message="avg is not valid")
+        tensor(rejected, "input", [1.0], "float32")
+        tensor(rejected, "target", [1.0], "float32")
+        tensor(rejected, "var", [1.0], "float32")
+        only = case(cases, "c.jvp_only", reduction="none")
+        requires_grad(only, 1, 0, 0)
+        higher_order(only, 0, 1)
+        tensor(only, "input", [3.0], "float32")
+        tensor(only, "target", [1.0], "float32")
+        tensor(only, "var", [4.0], "float32")
+        tensor(only, "loss", [0.5 * (np.log(np.float32(4)) + 1)], "float32")
+        tensor(only, "grad_output", [2.0], "float32")
+        tensor(only, "grad_input", [1.0], "float32")
+        tensor(only, "tangent_input", [0.5], "float32")
+        tensor(only, "jvp", [0.25], "float32")
+
+
+def malformed3(path, mutate):
+    """The valid schema 3 file with one change."""
+    valid3(path)
+    with h5py.File(path, "r+") as f:
+        mutate(f)
+
+
+valid3("valid3.h5")
+malformed3("schema4.h5", lambda f: f.attrs.__setitem__("schema_version", np.int64(4)))
+malformed3("tangent_shape.h5", lambda f: replace_tensor(f, "cases/a.both/tangent_target", [0.0, 1.0, 2.0], "float64"))
+malformed3("tangent_dtype.h5", lambda f: replace_tensor(f, "cases/a.both/tangent_var", [0.5, 0.5], "float32"))
+malformed3("tangent_missing.h5", lambda f: f["cases/a.both"].__delitem__("tangent_input"))
+malformed3("tangent_unrequired.h5", lambda f: tensor(f["cases/c.jvp_only"], "tangent_target", [1.0], "float32"))
+malformed3("hvp_missing.h5", lambda f: f["cases/a.both"].__delitem__("hvp_var"))
+malformed3("hvp_unrequested.h5", lambda f: tensor(f["cases/c.jvp_only"], "hvp_input", [1.0], "float32"))
+malformed3("hvp_shape.h5", lambda f: replace_tensor(f, "cases/a.both/hvp_input", [[0.5, -0.75]], "float64"))
+malformed3("jvp_missing.h5", lambda f: f["cases/c.jvp_only"].__delitem__("jvp"))
+malformed3("jvp_shape.h5", lambda f: replace_tensor(f, "cases/c.jvp_only/jvp", 0.25, "float32"))
+malformed3("hvp_without_grad.h5", lambda f: higher_order(f["cases/b.error"], 1, 0))
+malformed3("hvp_attribute_missing.h5", lambda f: f["cases/a.both"].attrs.__delitem__("jvp"))
+malformed3("hvp_attribute_two.h5", lambda f: f["cases/a.both"].attrs.__setitem__("hvp", np.int64(2)))
+malformed2("schema2_hvp.h5", lambda f: higher_order(f["cases/a.partial"], 1, 0))
