@@ -41,20 +41,10 @@ public struct GoldenMargins: Sendable {
                 disagreements.append("\(golden.name): \(problem)")
                 continue
             }
-            guard case .success(let loss, let gradients, _) = exact else { continue }
+            guard case .success(let loss, let gradients, let higherOrder) = exact else { continue }
             let u = golden.call.largestUnitRoundoff
-            var pairs: [(Tensor, ExactTensor, OutputKind)] = [(recorded.loss, loss, .loss)]
-            if let gradients, let recordedGradients = recorded.gradients {
-                let candidates: [(Tensor?, ExactTensor?, OutputKind)] = [
-                    (recordedGradients.input, gradients.input, .gradInput),
-                    (recordedGradients.target, gradients.target, .gradTarget),
-                    (recordedGradients.variance, gradients.variance, .gradVar),
-                ]
-                for case (let tensor?, let exactTensor?, let kind) in candidates {
-                    pairs.append((tensor, exactTensor, kind))
-                }
-            }
-            for (tensor, exactTensor, kind) in pairs {
+            let outputs = OutputPairing.pairs(of: recorded, loss: loss, gradients: gradients, higherOrder: higherOrder)
+            for case .pair(let kind, let tensor?, let exactTensor) in outputs {
                 let row = Row(dtype: exactTensor.dtype, kind: kind)
                 var measurement = rows[row] ?? Measurement()
                 for (value, element) in zip(tensor.values, exactTensor.elements) {

@@ -130,9 +130,9 @@ public struct GoldenReplayCheck: ConformanceCheck {
     /// Where the oracle's view of a call differs from what PyTorch recorded: acceptance, shape or dtype.
     static func disagreement(_ exact: ExactOutcome, recorded: LossResult, call: LossCase, judge: Judge) -> String? {
         if let structural = structuralDisagreement(exact, recorded: recorded) { return structural }
-        guard case .success(let loss, let gradients, _) = exact else { return nil }
+        guard case .success(let loss, let gradients, let higherOrder) = exact else { return nil }
         // PyTorch's own values must conform, or the oracle or the tolerance model is wrong.
-        let own = judge.judgeResult(recorded, loss: loss, gradients: gradients, call: call)
+        let own = judge.judgeResult(recorded, loss: loss, gradients: gradients, higherOrder: higherOrder, call: call)
         if own.status != .passed {
             return "PyTorch's recorded values do not pass: \(own.findings.joined(separator: "; "))"
         }
@@ -157,7 +157,7 @@ public struct GoldenReplayCheck: ConformanceCheck {
         switch exact {
         case .rejection(let rejection):
             return "the oracle rejects (\(rejection)) a call PyTorch accepts"
-        case .success(let loss, let gradients, _):
+        case .success(let loss, let gradients, let higherOrder):
             if loss.shape != recorded.loss.shape || loss.dtype != recorded.loss.dtype {
                 return "loss \(loss.dtype)\(loss.shape) vs PyTorch's \(recorded.loss.dtype)\(recorded.loss.shape)"
             }
@@ -166,12 +166,16 @@ public struct GoldenReplayCheck: ConformanceCheck {
                     ? "PyTorch recorded gradients the oracle does not give"
                     : "the oracle gives gradients PyTorch did not record"
             }
-            guard let gradients, let recordedGradients = recorded.gradients else { return nil }
-            // The gradients present are exactly those of the operands that require grad, in the file and in the oracle.
+            // The gradients (and hvp) present are exactly those of the operands that require grad, and jvp is there
+            // when asked for, in the file and in the oracle.
             let pairs: [(String, ExactTensor?, Tensor?)] = [
-                ("grad_input", gradients.input, recordedGradients.input),
-                ("grad_target", gradients.target, recordedGradients.target),
-                ("grad_var", gradients.variance, recordedGradients.variance),
+                ("grad_input", gradients?.input, recorded.gradients?.input),
+                ("grad_target", gradients?.target, recorded.gradients?.target),
+                ("grad_var", gradients?.variance, recorded.gradients?.variance),
+                ("hvp_input", higherOrder?.hvp?.input, recorded.hvp?.input),
+                ("hvp_target", higherOrder?.hvp?.target, recorded.hvp?.target),
+                ("hvp_var", higherOrder?.hvp?.variance, recorded.hvp?.variance),
+                ("jvp", higherOrder?.jvp, recorded.jvp),
             ]
             for (name, exactTensor, tensor) in pairs {
                 switch (exactTensor, tensor) {
@@ -192,11 +196,12 @@ public struct GoldenReplayCheck: ConformanceCheck {
     /// How many outputs are bitwise identical to PyTorch's, out of how many.
     static func bitExactCount(_ got: LossResult, _ recorded: LossResult) -> (Int, Int) {
         var pairs: [(Tensor, Tensor?)] = [(recorded.loss, got.loss)]
-        if let gradients = recorded.gradients {
-            if let input = gradients.input { pairs.append((input, got.gradients?.input)) }
-            if let target = gradients.target { pairs.append((target, got.gradients?.target)) }
-            if let variance = gradients.variance { pairs.append((variance, got.gradients?.variance)) }
+        for (recordedTensors, gotTensors) in [(recorded.gradients, got.gradients), (recorded.hvp, got.hvp)] {
+            if let input = recordedTensors?.input { pairs.append((input, gotTensors?.input)) }
+            if let target = recordedTensors?.target { pairs.append((target, gotTensors?.target)) }
+            if let variance = recordedTensors?.variance { pairs.append((variance, gotTensors?.variance)) }
         }
+        if let jvp = recorded.jvp { pairs.append((jvp, got.jvp)) }
         let same = pairs.filter { recordedTensor, tensor in tensor?.isBitwiseIdentical(to: recordedTensor) == true }
         return (same.count, pairs.count)
     }

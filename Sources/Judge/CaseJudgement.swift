@@ -93,7 +93,7 @@ public struct Judge: Sendable {
     /// Judges a successful result's outputs element by element: the loss, the gradients, and the hvp and jvp
     /// that `higherOrder` holds.
     public func judgeResult(
-        _ result: LossResult, loss: ExactTensor, gradients: ExactGradients?, higherOrder: ExactHigherOrder? = nil,
+        _ result: LossResult, loss: ExactTensor, gradients: ExactGradients?, higherOrder: ExactHigherOrder?,
         call: LossCase
     )
         -> CaseJudgement
@@ -193,7 +193,7 @@ public enum OutputPairing {
 
     /// Pairs `result`'s outputs with the exact `loss`, `gradients` and `higherOrder` outputs.
     public static func pairs(
-        of result: LossResult, loss: ExactTensor, gradients: ExactGradients?, higherOrder: ExactHigherOrder? = nil
+        of result: LossResult, loss: ExactTensor, gradients: ExactGradients?, higherOrder: ExactHigherOrder?
     ) -> [OutputPairing] {
         var pairs: [OutputPairing] = [.pair(.loss, result.loss, loss)]
         let expected: [(OutputKind, ExactTensor?, Tensor?)] = [
