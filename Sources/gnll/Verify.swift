@@ -63,7 +63,9 @@ struct Verify: ParsableCommand {
 
     @OptionGroup var expected: ExpectedFailuresOptions
 
-    @Option(name: .long, help: "Run only shard K of N (1-based), e.g. 2/4; merge with 'gnll report merge'.")
+    @Option(
+        name: .long,
+        help: "Run only shard K of N (1-based), e.g. 2/4: every K-th of each N cases of every check; merge with 'gnll report merge'.")
     var shard: ShardSpec?
 
     @Option(
