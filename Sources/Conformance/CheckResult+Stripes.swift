@@ -70,8 +70,12 @@ extension CheckResult {
                 for (dtype, histogram) in part.ratioHistograms {
                     merged.ratioHistograms[dtype, default: RatioHistogram()].merge(histogram)
                 }
-                if let outputs = part.bitExactOutputs { merged.bitExactOutputs = (merged.bitExactOutputs ?? 0) + outputs }
-                if let outputs = part.comparedOutputs { merged.comparedOutputs = (merged.comparedOutputs ?? 0) + outputs }
+                if let outputs = part.bitExactOutputs {
+                    merged.bitExactOutputs = (merged.bitExactOutputs ?? 0) + outputs
+                }
+                if let outputs = part.comparedOutputs {
+                    merged.comparedOutputs = (merged.comparedOutputs ?? 0) + outputs
+                }
             }
             let failing = parts.filter { $0.failedCases > 0 && $0.failure != nil }
             merged.failure =
@@ -80,9 +84,10 @@ extension CheckResult {
                     return sa != sb ? sa < sb : (a.stripe?.failureIndex ?? .max) < (b.stripe?.failureIndex ?? .max)
                 }?.failure
         }
-        merged.firstSkipReason = records.filter { $0.firstSkipIndex != nil }.min {
-            $0.firstSkipIndex! < $1.firstSkipIndex!
-        }?.firstSkipReason
+        merged.firstSkipReason =
+            records.filter { $0.firstSkipIndex != nil }.min {
+                $0.firstSkipIndex! < $1.firstSkipIndex!
+            }?.firstSkipReason
         if merged.cases == 0 && parts.allSatisfy({ $0.status == .skipped }) {
             // Every stripe gives the same reason when the check drew no case: the check's own, or that it drew none.
             merged.status = .skipped

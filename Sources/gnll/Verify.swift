@@ -65,7 +65,9 @@ struct Verify: ParsableCommand {
 
     @Option(
         name: .long,
-        help: "Run only shard K of N (1-based), e.g. 2/4: every K-th of each N cases of every check; merge with 'gnll report merge'.")
+        help:
+            "Run only shard K of N (1-based), e.g. 2/4: the K-th of every N cases of every check; merge with 'gnll report merge'."
+    )
     var shard: ShardSpec?
 
     @Option(

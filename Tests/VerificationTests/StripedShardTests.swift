@@ -36,11 +36,11 @@ struct StripedShardTests {
         var testDescription: String { rawValue }
     }
 
-    /// 120 cases a property: three blocks of 50, so that a property can stop after a block that is not the last.
+    /// 100 cases a property: two blocks of 50, so that a property can stop after a block that is not the last.
     static func run(_ subject: Subject, seed: UInt64, shard: ShardSpec?) throws -> VerificationOutcome {
         var settings = VerificationSettings()
         settings.seed = seed
-        settings.casesPerProperty = 120
+        settings.casesPerProperty = 100
         settings.sources = [try golden.get()]
         settings.shard = shard
         settings.candidateArgument = "--candidate 'python3 my_loss.py'"
@@ -66,8 +66,9 @@ struct StripedShardTests {
             let merged = try ReportMerge.merge(parts)
             let mergedText = String(decoding: try merged.jsonData(), as: UTF8.self)
             let wholeText = String(decoding: try whole.report.jsonData(), as: UTF8.self)
+            // The text, not the values: a failing case's eps may be NaN, which compares unequal to itself.
             #expect(mergedText == wholeText, "seed \(seed)")
-            #expect(merged == whole.report, "seed \(seed)")
+            #expect(merged.summary == whole.report.summary, "seed \(seed)")
             let verdict = GatedVerdict(merged)
             #expect(verdict.exitCode == whole.verdict.exitCode && verdict.closingLine == whole.verdict.closingLine)
 

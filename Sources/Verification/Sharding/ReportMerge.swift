@@ -116,11 +116,11 @@ public enum ReportMerge {
             if let other = seen[spec.index] { throw MergeError("\(other) and \(name) are both shard \(spec)") }
             seen[spec.index] = name
             let assignment = ShardSpec.assignment(of: record.checks, count: spec.count)
-            if let stray = parts[offset].report.checks.first(where: { $0.stripe == nil && assignment[$0.id] != spec.index })
-            {
+            let checks = parts[offset].report.checks
+            if let stray = checks.first(where: { $0.stripe == nil && assignment[$0.id] != spec.index }) {
                 throw MergeError("\(name) holds check '\(stray.id)', which is not in shard \(spec) of its run")
             }
-            if let stray = parts[offset].report.checks.first(where: {
+            if let stray = checks.first(where: {
                 $0.stripe.map { $0.index != spec.index || $0.count != spec.count } ?? false
             }) {
                 throw MergeError(
