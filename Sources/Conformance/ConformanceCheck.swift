@@ -72,10 +72,6 @@ public final class CheckContext: @unchecked Sendable {
             casesPerProperty: casesPerProperty, stripe: stripe, reproduction: reproduction)
     }
 
-    /// Whether the case with this index (from 0, in the check's order) is judged in this run: every case, or those
-    /// of ``stripe``.
-    public func judges(caseIndex: Int) -> Bool { stripe?.contains(caseIndex) ?? true }
-
     /// The candidate under test.
     public var candidate: any Candidate { session.candidate }
     /// The profile the candidate is judged under.
@@ -109,8 +105,14 @@ public final class CheckContext: @unchecked Sendable {
     /// records its stripe, so a check whose cases are one list of calls run here once can run in stripes.
     public func runCases(_ calls: [LossCase], into result: inout CheckResult) {
         let command = reproduction(result.id)
-        if let stripe, result.stripe == nil { result.stripe = StripeRecord(stripe: stripe) }
-        let indices = calls.indices.filter(judges(caseIndex:))
+        guard let stripe else {
+            for (call, answer) in zip(calls, answers(calls)) {
+                result.record(judge(answer, for: call), call: call, reproduction: command)
+            }
+            return
+        }
+        if result.stripe == nil { result.stripe = StripeRecord(stripe: stripe) }
+        let indices = Array(stride(from: stripe.index - 1, to: calls.count, by: stripe.count))
         let mine = indices.map { calls[$0] }
         for (index, (call, answer)) in zip(indices, zip(mine, answers(mine))) {
             result.record(judge(answer, for: call), call: call, caseIndex: index, reproduction: command)

@@ -34,8 +34,11 @@ public struct GoldenReplayCheck: ConformanceCheck {
         var bitExact = 0
         var compared = 0
         let command = context.reproduction(id)
-        let indices = cases.indices.filter(context.judges(caseIndex:))
-        for (index, replay) in zip(indices, Self.replay(indices.map { cases[$0] }, in: context.session)) {
+        // The stripe's cases: K − 1, K − 1 + N, … (every case without a stripe).
+        let (first, step) = context.stripe.map { ($0.index - 1, $0.count) } ?? (0, 1)
+        let mine = context.stripe == nil ? cases : stride(from: first, to: cases.count, by: step).map { cases[$0] }
+        for (offset, replay) in Self.replay(mine, in: context.session).enumerated() {
+            let index = first + offset * step
             if let disagreement = replay.disagreement {
                 var failed = CheckResult.error(
                     id: id, category: category, title: title,

@@ -67,9 +67,14 @@ struct Property: ConformanceCheck {
         while start < origins.count {
             let block = start..<Swift.min(start + Self.batchSize, origins.count)
             start = block.upperBound
-            let indices = block.filter(context.judges(caseIndex:))
-            if indices.isEmpty { continue }
-            let batch = indices.map { origins[$0] }
+            // The stripe's cases of the block: every step-th index from the first in the stripe.
+            let step = context.stripe?.count ?? 1
+            let first =
+                block.lowerBound + (context.stripe.map { ($0.index - 1 - block.lowerBound % step + step) % step } ?? 0)
+            let batch =
+                context.stripe == nil
+                ? Array(origins[block]) : stride(from: first, to: block.upperBound, by: step).map { origins[$0] }
+            if batch.isEmpty { continue }
             let drawn = batch.map { origin -> (ChoiceSource, Trial) in
                 var source: ChoiceSource
                 switch origin {
@@ -85,7 +90,8 @@ struct Property: ConformanceCheck {
             var firstFailure: Int?
             for (position, judgement) in judgements.enumerated() {
                 result.record(
-                    judgement, call: drawn[position].1.calls[0], caseIndex: indices[position], reproduction: command)
+                    judgement, call: drawn[position].1.calls[0], caseIndex: first + position * step,
+                    reproduction: command)
                 if judgement.status == .failed && firstFailure == nil { firstFailure = position }
             }
             if let position = firstFailure {
