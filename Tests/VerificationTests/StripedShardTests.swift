@@ -17,30 +17,28 @@ struct StripedShardTests {
             checks: [.current: try FakeSuite.checks().filter { $0.id.hasPrefix("golden.") }])
     }
 
-    /// The reference, and mutants that fail golden and property checks at different case indices.
+    /// The reference, and two mutants that fail golden and property checks at different case indices.
     enum Subject: String, CaseIterable, CustomTestStringConvertible {
         case reference
         case epsIgnored
         case halfNaiveSum
-        case meanOverInputCount
 
         var candidate: any Candidate {
             switch self {
             case .reference: ReferenceCandidate(profile: .current)
             case .epsIgnored: MutantCandidate(.epsIgnored)
             case .halfNaiveSum: MutantCandidate(.halfNaiveSum)
-            case .meanOverInputCount: MutantCandidate(.meanOverInputCount)
             }
         }
 
         var testDescription: String { rawValue }
     }
 
-    /// 100 cases a property: two blocks of 50, so that a property can stop after a block that is not the last.
+    /// 60 cases a property: two blocks (50 and 10), so that a property can stop after a block that is not the last.
     static func run(_ subject: Subject, seed: UInt64, shard: ShardSpec?) throws -> VerificationOutcome {
         var settings = VerificationSettings()
         settings.seed = seed
-        settings.casesPerProperty = 100
+        settings.casesPerProperty = 60
         settings.sources = [try golden.get()]
         settings.shard = shard
         settings.candidateArgument = "--candidate 'python3 my_loss.py'"
@@ -48,12 +46,12 @@ struct StripedShardTests {
     }
 
     @Test(
-        "Merged shards equal the unsharded run: results, verdict and exit code (seeds 1 to 3)",
+        "Merged shards equal the unsharded run: results, verdict and exit code (seeds 1 and 2)",
         arguments: Subject.allCases, [2, 3])
     func mergedShardsEqualOneRun(subject: Subject, count: Int) throws {
         var cutAfterFailure = 0
         var failuresBeyondFirstStripe = 0
-        for seed: UInt64 in 1...3 {
+        for seed: UInt64 in 1...2 {
             let whole = try Self.run(subject, seed: seed, shard: nil)
             var parts = [ShardedReport]()
             for index in (1...count).reversed() {
