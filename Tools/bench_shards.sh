@@ -30,6 +30,7 @@ if [ -z "$out" ]; then
     out="$(mktemp -d)"
     trap 'rm -rf "$out"' EXIT
 fi
+mkdir -p "$out"
 verify=("$gnll" verify --candidate "'$gnll' serve" --no-regressions --quiet "$@")
 samples="$out/samples.tsv"
 printf 'round\twhole_wall\twhole_cpu\tpair_wall\tshard1_cpu\tshard2_cpu\tload_before\tload_after\tmerged_equal\n' |
