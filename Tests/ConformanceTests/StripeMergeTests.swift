@@ -126,7 +126,8 @@ struct StripeMergeTests {
         }
         #expect(message([]) == "no stripe to merge")
         #expect(message([stripe(1, of: 3), stripe(3, of: 3)]) == "check 'a.b': stripe 2/3 missing")
-        #expect(message([stripe(1, of: 2), stripe(1, of: 2)]) == "check 'a.b': a stripe is given twice")
+        #expect(
+            message([stripe(1, of: 2), stripe(1, of: 2), stripe(2, of: 2)]) == "check 'a.b': a stripe is given twice")
         #expect(message([stripe(1, of: 2), stripe(2, of: 3)]) == "check 'a.b': the stripes are of different splits")
         #expect(
             message([stripe(1, of: 2), stripe(2, of: 2, id: "a.c")])
