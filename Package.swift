@@ -116,7 +116,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["gnll", "GNLLTestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "VerificationTests",
-            dependencies: ["Verification", "GoldenReplay", "Conformance", "GaussianNLL", "GNLLTestSupport"],
+            dependencies: ["Verification", "GoldenReplay", "Conformance", "GaussianNLL", "GNLLTestSupport", "Mutants"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "ConformanceTests", dependencies: ["Conformance", "Judge", "GaussianNLL", "GNLLTestSupport"],

@@ -43,13 +43,16 @@ public struct CheckResult: Sendable, Codable, Equatable {
     public var failure: CheckFailure?
     /// Per loss dtype: how many compared cases fell into each bin of |error| / bound (see ``RatioHistogram``).
     public var ratioHistograms: [String: RatioHistogram]
+    /// In a shard's results, what the merge needs of this stripe of the check's cases (``CaseStripe``); `nil` for a
+    /// whole check.
+    public var stripe: StripeRecord?
     /// Why the first skipped case was skipped ("unsupported: needs protocol 2 (…)"), to name in the not-run
     /// reason of a check that judged none; not part of the results file.
-    private var firstSkipReason: String?
+    var firstSkipReason: String?
 
     private enum CodingKeys: String, CodingKey {
         case id, category, title, status, cases, passedCases, failedCases, skippedCases, worstRatio
-        case messageMismatches, bitExactOutputs, comparedOutputs, failure, ratioHistograms
+        case messageMismatches, bitExactOutputs, comparedOutputs, failure, ratioHistograms, stripe
     }
 
     public init(id: String, category: String, title: String) {
@@ -67,7 +70,13 @@ public struct CheckResult: Sendable, Codable, Equatable {
     }
 
     /// Counts one judged case.
-    public mutating func record(_ judgement: CaseJudgement, call: LossCase, reproduction: @autoclosure () -> String) {
+    ///
+    /// - Parameter caseIndex: The case's index in the whole check (from 0), which a result with a ``stripe``
+    ///   record needs; without it, the case counts as the next one.
+    public mutating func record(
+        _ judgement: CaseJudgement, call: LossCase, caseIndex: Int? = nil, reproduction: @autoclosure () -> String
+    ) {
+        if stripe != nil { recordInStripe(judgement, caseIndex: caseIndex ?? cases) }
         cases += 1
         if judgement.messageMatches == false { messageMismatches += 1 }
         if judgement.worstRatio.isFinite { worstRatio = Swift.max(worstRatio, judgement.worstRatio) }
@@ -84,11 +93,35 @@ public struct CheckResult: Sendable, Codable, Equatable {
             failedCases += 1
             let size = call.input.elementCount + call.target.elementCount + (call.variance.tensor?.elementCount ?? 1)
             if failure == nil || size < (failure?.caseSize ?? .max) {
+                stripe?.failureIndex = caseIndex ?? (cases - 1)
                 failure = CheckFailure(
                     message: judgement.findings.joined(separator: "; "), call: CaseRecord(call), caseSize: size,
                     reproduction: reproduction())
             }
         }
+    }
+
+    /// Updates the stripe record for one case of the stripe.
+    private mutating func recordInStripe(_ judgement: CaseJudgement, caseIndex index: Int) {
+        guard var record = stripe else { return }
+        switch judgement.status {
+        case .passed: break
+        case .skipped:
+            // As `firstSkipReason`: the first skipped case that says why.
+            if judgement.findings.first != nil, record.firstSkipIndex.map({ index < $0 }) ?? true {
+                record.firstSkipIndex = index
+                record.firstSkipReason = judgement.findings.first
+            }
+        case .failed:
+            if record.firstFailureIndex.map({ index < $0 }) ?? true { record.firstFailureIndex = index }
+        }
+        if let size = record.blockSize, size > 0, var blocks = record.blocks {
+            let block = index / size
+            while blocks.count <= block { blocks.append(StripeBlock()) }
+            blocks[block].add(judgement)
+            record.blocks = blocks
+        }
+        stripe = record
     }
 
     /// Sets the status from the counts, unless the check already ended in an error; a check that judged no case

@@ -24,22 +24,34 @@ public struct GoldenReplayCheck: ConformanceCheck {
         return grouped.keys.sorted().map { GoldenReplayCheck(category: $0, cases: grouped[$0]!, source: source) }
     }
 
+    /// A golden check replays the stripe's cases of the category (case i of the category, in file order, is in
+    /// stripe i mod N).
+    public var runsInStripes: Bool { true }
+
     public func run(in context: CheckContext) -> CheckResult {
         var result = CheckResult(id: id, category: category, title: title)
+        result.stripe = context.stripe.map { StripeRecord(stripe: $0) }
         var bitExact = 0
         var compared = 0
         let command = context.reproduction(id)
-        for replay in Self.replay(cases, in: context.session) {
+        // The stripe's cases: K − 1, K − 1 + N, … (every case without a stripe).
+        let (first, step) = context.stripe.map { ($0.index - 1, $0.count) } ?? (0, 1)
+        let mine = context.stripe == nil ? cases : stride(from: first, to: cases.count, by: step).map { cases[$0] }
+        for (offset, replay) in Self.replay(mine, in: context.session).enumerated() {
+            let index = first + offset * step
             if let disagreement = replay.disagreement {
                 var failed = CheckResult.error(
                     id: id, category: category, title: title,
                     message: "case \(replay.golden.name): the oracle disagrees with PyTorch: \(disagreement)")
-                failed.cases = result.cases
+                // The replay stops here: the cases of the category before this one were judged.
+                failed.cases = index
+                failed.stripe = result.stripe
+                failed.stripe?.errorIndex = index
                 return failed
             }
             bitExact += replay.bitExactOutputs
             compared += replay.comparedOutputs
-            result.record(replay.judgement, call: replay.golden.call, reproduction: command)
+            result.record(replay.judgement, call: replay.golden.call, caseIndex: index, reproduction: command)
         }
         result.bitExactOutputs = bitExact
         result.comparedOutputs = compared

@@ -183,7 +183,7 @@ public enum Verification {
         let context = CheckContext(
             candidate: candidate, profile: profile, seed: settings.seed,
             casesPerProperty: settings.casesPerProperty ?? settings.budget.casesPerProperty,
-            reproduction: { settings.reproduction(check: $0, profile: profile) })
+            stripe: settings.shard?.stripe, reproduction: { settings.reproduction(check: $0, profile: profile) })
         let total = plan.selected.count
         observer.started(
             RunStart(
@@ -222,7 +222,8 @@ public struct CheckPlan: Sendable {
     /// The ids a list may name: every check's, plus, for a source the selection did not need (and so did not
     /// read), each listed id of its form.
     public var knownIDs: Set<String>
-    /// The checks to run, in run order.
+    /// The checks to run, in run order: with a shard, every selected check that runs in stripes (for its stripe of
+    /// cases) and the shard's share of the others.
     public var selected: [any ConformanceCheck]
 
     /// Validates the expected-failures list and the selection against the checks, and applies the selection
@@ -251,6 +252,6 @@ public struct CheckPlan: Sendable {
             }
             selected = selected.filter { settings.selection.contains($0.id) }
         }
-        if let shard = settings.shard { selected = shard.select(selected, id: \.id) }
+        if let shard = settings.shard { selected = shard.select(selected) }
     }
 }

@@ -91,8 +91,8 @@ struct MergeReports: ParsableCommand {
         abstract: "Merge the results of the shards of one run into the results of the whole run.",
         discussion: """
             The files must come from one run split with `gnll verify --shard K/N` (same candidate, profile, \
-            seed and budget), every shard once; the checks come out in the order of an unsharded run, and \
-            the summary is counted anew. Prints the closing line "N passed, N failed, N errors, N not run". \
+            seed and budget), every shard once; each check's stripes of cases are added back up, the checks \
+            come out in the order of an unsharded run, and the summary is counted anew. Prints the closing line "N passed, N failed, N errors, N not run". \
             Exit codes: 0 merged, 2 files that cannot be read or merged.
 
               $ gnll report merge shard-1.json shard-2.json shard-3.json -o results.json

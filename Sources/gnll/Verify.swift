@@ -63,7 +63,11 @@ struct Verify: ParsableCommand {
 
     @OptionGroup var expected: ExpectedFailuresOptions
 
-    @Option(name: .long, help: "Run only shard K of N (1-based), e.g. 2/4; merge with 'gnll report merge'.")
+    @Option(
+        name: .long,
+        help:
+            "Run only shard K of N (1-based), e.g. 2/4: the K-th of every N cases of every check; merge with 'gnll report merge'."
+    )
     var shard: ShardSpec?
 
     @Option(

@@ -72,6 +72,9 @@ public struct RandomCasesCheck: ConformanceCheck {
         self.randomEps = randomEps
     }
 
+    /// Its cases are one list of calls run through ``CheckContext/runCases(_:into:)``, which judges a stripe's.
+    public var runsInStripes: Bool { true }
+
     public func run(in context: CheckContext) -> CheckResult {
         var random = SeededRandomNumberGenerator(seed: context.seed ^ FNV1a.hash(id))
         let calls = (0..<context.casesPerProperty).map { _ in makeCase(using: &random) }
@@ -145,13 +148,13 @@ public enum FakeSuite {
         return checks
     }
 
-    /// Runs checks against the corrupting candidate.
+    /// Runs checks against the corrupting candidate (the cases of `stripe`, with one).
     public static func run(
         _ checks: [any ConformanceCheck], seed: UInt64 = 7, casesPerProperty: Int = 12,
-        candidate: any Candidate = CorruptingCandidate()
+        candidate: any Candidate = CorruptingCandidate(), stripe: CaseStripe? = nil
     ) -> VerifyReport {
         let context = CheckContext(
-            candidate: candidate, profile: .current, seed: seed, casesPerProperty: casesPerProperty,
+            candidate: candidate, profile: .current, seed: seed, casesPerProperty: casesPerProperty, stripe: stripe,
             reproduction: { "gnll verify --candidate 'python3 my_loss.py' --seed \(seed) --check \($0)" })
         return Verifier(checks: checks).run(in: context, budget: "\(casesPerProperty) cases")
     }

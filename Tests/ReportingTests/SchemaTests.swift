@@ -53,11 +53,11 @@ struct SchemaTests {
         let full = try FakeSuite.report()
         let handmade = try handmadeReport()
         let spec = try ShardSpec(parsing: "2/3")
+        let checks = try FakeSuite.checks()
         let shard = ShardedReport(
-            report: VerifyReport(
-                candidate: full.candidate, profile: full.profile, seed: full.seed, budget: full.budget,
-                checks: spec.select(full.checks, id: \.id)),
-            shard: ShardRecord(shard: spec, checks: full.checks.map(\.id)))
+            report: FakeSuite.run(spec.select(checks), stripe: spec.stripe),
+            shard: ShardRecord(shard: spec, checks: checks.map(\.id)))
+        #expect(shard.report.checks.contains { $0.stripe?.firstFailureIndex != nil })
         var interrupted = VerifyReport(
             candidate: CandidateInfo(name: "unknown", version: ""), profile: .torch1_8, seed: 0, budget: "")
         interrupted.incomplete = true

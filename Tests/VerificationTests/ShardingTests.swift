@@ -23,7 +23,9 @@ struct ShardingTests {
         )
     }
 
-    @Test("Shards split the checks: each once, balanced within one, and each kind spread evenly", arguments: 1...6)
+    @Test(
+        "Checks that do not run in stripes are split by id: each once, balanced within one, each kind spread evenly",
+        arguments: 1...6)
     func split(count: Int) throws {
         let ids = try FakeSuite.checks().map(\.id)
         let shards = try (1...count).map { try ShardSpec(index: $0, count: count).select(ids: ids) }
@@ -70,7 +72,7 @@ struct ShardingTests {
         // Shards in a scrambled order, as a CI job might download them.
         for index in (1...count).reversed() {
             let shard = try ShardSpec(index: index, count: count)
-            let report = FakeSuite.run(shard.select(checks, id: \.id), seed: seed)
+            let report = FakeSuite.run(shard.select(checks), seed: seed, stripe: shard.stripe)
             // Through the file format, as gnll report merge reads them.
             let data = try ShardedReport(report: report, shard: ShardRecord(shard: shard, checks: ids)).jsonData()
             parts.append(try JSONDecoder.results.decode(ShardedReport.self, from: data))
@@ -81,6 +83,38 @@ struct ShardingTests {
         #expect(merged.summary == full.summary)
         #expect(merged.checks.map(\.failure) == full.checks.map(\.failure))
         #expect(GatedVerdict(merged) == GatedVerdict(full))
+    }
+
+    @Test("A check's stripes must all be merged: a missing one is an error, or left out of an interrupted run")
+    func stripeMergeErrors() throws {
+        let checks = try FakeSuite.checks(includeGolden: false)
+        let ids = checks.map(\.id)
+        func part(_ index: Int) throws -> ShardedReport {
+            let shard = try ShardSpec(index: index, count: 2)
+            return ShardedReport(
+                report: FakeSuite.run(shard.select(checks), stripe: shard.stripe),
+                shard: ShardRecord(shard: shard, checks: ids))
+        }
+        let (first, second) = (try part(1), try part(2))
+        let dropped = try #require(second.report.checks.first { $0.stripe != nil })
+        var short = second
+        short.report = VerifyReport(
+            candidate: second.report.candidate, profile: second.report.profile, seed: second.report.seed,
+            budget: second.report.budget, checks: second.report.checks.filter { $0.id != dropped.id })
+        #expect(throws: MergeError("check '\(dropped.id)': stripe 2/2 missing")) {
+            try ReportMerge.merge([first, short])
+        }
+        short.report.incomplete = true
+        let merged = try ReportMerge.merge([first, short])
+        #expect(merged.incomplete && !merged.checks.contains { $0.id == dropped.id })
+        #expect(merged.checks.count == checks.count - 1)
+
+        // A stripe in the wrong shard's file.
+        var stray = second
+        stray.report.checks[0].stripe?.index = 1
+        #expect(throws: MergeError.self) { try ReportMerge.merge([first, stray]) }
+        // Every stripe record is dropped from the merged results.
+        #expect(try ReportMerge.merge([first, second]).checks.allSatisfy { $0.stripe == nil })
     }
 
     @Test("A shard file is a results file with a shard member")

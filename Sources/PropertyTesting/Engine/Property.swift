@@ -38,8 +38,14 @@ struct Property: ConformanceCheck {
     /// How many trials go to the candidate in one batch.
     static let batchSize = 50
 
+    /// A property judges the stripe's cases: case i (the stored cases first, then the drawn ones) is in stripe
+    /// i mod N, and each stripe stops after the block of ``batchSize`` cases that holds its first failure, as an
+    /// unsharded run does (``StripeRecord/blockSize``).
+    var runsInStripes: Bool { true }
+
     func run(in context: CheckContext) -> CheckResult {
         var result = CheckResult(id: id, category: category, title: title)
+        result.stripe = context.stripe.map { StripeRecord(stripe: $0, blockSize: Self.batchSize) }
         let environment = GenerationEnvironment(profile: context.profile, candidate: context.candidate.info)
         if let reason = requirement(environment) {
             result.finish(notRunReason: reason)
@@ -55,10 +61,20 @@ struct Property: ConformanceCheck {
         var origins: [Origin] = stored.indices.map { .stored($0) }
         origins += (0..<fresh).map { .fresh($0) }
 
+        // Blocks of batchSize cases, each sent as one batch; a run stops after the block of its first failure. With a
+        // stripe, a block's batch holds the stripe's cases of the block.
         var start = 0
         while start < origins.count {
-            let batch = Array(origins[start..<Swift.min(start + Self.batchSize, origins.count)])
-            start += batch.count
+            let block = start..<Swift.min(start + Self.batchSize, origins.count)
+            start = block.upperBound
+            // The stripe's cases of the block: every step-th index from the first in the stripe.
+            let step = context.stripe?.count ?? 1
+            let first =
+                block.lowerBound + (context.stripe.map { ($0.index - 1 - block.lowerBound % step + step) % step } ?? 0)
+            let batch =
+                context.stripe == nil
+                ? Array(origins[block]) : stride(from: first, to: block.upperBound, by: step).map { origins[$0] }
+            if batch.isEmpty { continue }
             let drawn = batch.map { origin -> (ChoiceSource, Trial) in
                 var source: ChoiceSource
                 switch origin {
@@ -73,7 +89,9 @@ struct Property: ConformanceCheck {
             let judgements = Self.judge(drawn.map(\.1), in: context)
             var firstFailure: Int?
             for (position, judgement) in judgements.enumerated() {
-                result.record(judgement, call: drawn[position].1.calls[0], reproduction: command)
+                result.record(
+                    judgement, call: drawn[position].1.calls[0], caseIndex: first + position * step,
+                    reproduction: command)
                 if judgement.status == .failed && firstFailure == nil { firstFailure = position }
             }
             if let position = firstFailure {

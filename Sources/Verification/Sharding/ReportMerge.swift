@@ -7,9 +7,11 @@ public enum ReportMerge {
     ///
     /// The parts must share the schema version, candidate, profile, seed and budget. When they carry shard
     /// records (written by `gnll verify --shard K/N`), they must be the N shards of one run, each once, and
-    /// the checks come out in the run's order; without records, in the order the parts list them. A check
-    /// id in two parts is an error. The summary is counted anew; the result is incomplete when a part is,
-    /// or when a check of the run is in no part.
+    /// the checks come out in the run's order; without records, in the order the parts list them. A check that
+    /// ran in stripes (it has a `stripe` record) is in every shard, and its stripes are added back up into the
+    /// result of the whole check (``CheckResult/merging(stripes:)``); any other check id in two parts is an error.
+    /// The summary is counted anew; the result is incomplete when a part is, or when a check of the run is in no
+    /// part (a check some of whose stripes an incomplete part lacks is left out).
     ///
     /// - Parameter labels: How to name each part in errors (file names); `part 1`, `part 2`… by default.
     public static func merge(_ parts: [ShardedReport], labels: [String]? = nil) throws(MergeError) -> VerifyReport {
@@ -26,7 +28,7 @@ public enum ReportMerge {
         }
         var owner = [String: Int]()
         for (index, part) in parts.enumerated() {
-            for id in part.report.checks.map(\.id) {
+            for id in part.report.checks.filter({ $0.stripe == nil }).map(\.id) {
                 if let other = owner[id], other != index {
                     throw MergeError("check '\(id)' is in both \(names[other]) and \(names[index])")
                 }
@@ -34,7 +36,43 @@ public enum ReportMerge {
             }
         }
         let order = try runOrder(parts, names: names)
-        var checks = parts.flatMap(\.report.checks)
+        let anyIncomplete = parts.contains { $0.report.incomplete }
+
+        // Each check once, where it first appears; the stripes of a check (the n-th check of that id in each part)
+        // are gathered in its place.
+        var slots = [[CheckResult]]()
+        var stripedSlot = [String: [Int]]()
+        for part in parts {
+            var seen = [String: Int]()
+            for check in part.report.checks {
+                guard check.stripe != nil else {
+                    slots.append([check])
+                    continue
+                }
+                let occurrence = seen[check.id, default: 0]
+                seen[check.id] = occurrence + 1
+                if let slot = stripedSlot[check.id]?.dropFirst(occurrence).first {
+                    slots[slot].append(check)
+                } else {
+                    stripedSlot[check.id, default: []].append(slots.count)
+                    slots.append([check])
+                }
+            }
+        }
+        var checks = [CheckResult]()
+        var leftOut = false
+        for slot in slots {
+            guard slot[0].stripe != nil else {
+                checks.append(slot[0])
+                continue
+            }
+            do throws(StripeMergeError) {
+                checks.append(try CheckResult.merging(stripes: slot))
+            } catch {
+                guard anyIncomplete else { throw MergeError(error.message) }
+                leftOut = true
+            }
+        }
         if let order {
             let position = Dictionary(order.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
             // Stable: checks sharing an id keep the order they ran in.
@@ -46,8 +84,8 @@ public enum ReportMerge {
         var merged = VerifyReport(
             candidate: first.report.candidate, profile: first.report.profile, seed: first.report.seed,
             budget: first.report.budget, checks: checks)
-        let missing = order.map { Set($0).subtracting(owner.keys) } ?? []
-        merged.incomplete = parts.contains { $0.report.incomplete } || !missing.isEmpty
+        let missing = order.map { Set($0).subtracting(checks.map(\.id)) } ?? []
+        merged.incomplete = anyIncomplete || leftOut || !missing.isEmpty
         return merged
     }
 
@@ -78,8 +116,16 @@ public enum ReportMerge {
             if let other = seen[spec.index] { throw MergeError("\(other) and \(name) are both shard \(spec)") }
             seen[spec.index] = name
             let assignment = ShardSpec.assignment(of: record.checks, count: spec.count)
-            if let stray = parts[offset].report.checks.first(where: { assignment[$0.id] != spec.index }) {
+            let checks = parts[offset].report.checks
+            if let stray = checks.first(where: { $0.stripe == nil && assignment[$0.id] != spec.index }) {
                 throw MergeError("\(name) holds check '\(stray.id)', which is not in shard \(spec) of its run")
+            }
+            if let stray = checks.first(where: {
+                $0.stripe.map { $0.index != spec.index || $0.count != spec.count } ?? false
+            }) {
+                throw MergeError(
+                    "\(name) (shard \(spec)) holds stripe \(stray.stripe!.index)/\(stray.stripe!.count) of check "
+                        + "'\(stray.id)'")
             }
         }
         let absent = (1...first.count).filter { seen[$0] == nil }

@@ -1,15 +1,18 @@
+public import Conformance
+
 /// One part of a run split N ways: `K/N`, with K from 1 to N.
 ///
-/// The checks are split by id, so that every shard of one run agrees on the split without talking to
-/// the others: the distinct ids are sorted, and the i-th (from 0) goes to shard `i mod N + 1`. This is
-/// round-robin rather than a hash because it balances: shard sizes differ by at most one, and since ids
-/// sort by kind (`golden.…`, `property.…`), each kind is spread evenly over the shards too. The split
-/// depends only on the ids, not on the process, the platform or the order checks run in; checks that
-/// share an id go to the same shard.
+/// Every check that runs in stripes (the golden and property checks, ``ConformanceCheck/runsInStripes``) runs
+/// in every shard, on the shard's stripe of its cases (``stripe``: case i of a check goes to shard `i mod N + 1`),
+/// so that each shard does about 1/N of every check. A check that does not run in stripes goes whole to one
+/// shard, split by id, so that every shard of one run agrees on the split without talking to the others: the
+/// distinct ids are sorted, and the i-th (from 0) goes to shard `i mod N + 1`. The split depends only on the ids
+/// and the case indices, not on the process, the platform or the order checks run in; checks that share an id go
+/// to the same shard.
 ///
 /// ```swift
 /// let shard = try ShardSpec(parsing: "2/4")
-/// let mine = shard.select(checks, id: \.id)     // about a quarter of them, in run order
+/// let mine = shard.select(checks)      // every striped check, and a quarter of the others, in run order
 /// ```
 public struct ShardSpec: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Which shard, from 1 to ``count``.
@@ -50,12 +53,22 @@ public struct ShardSpec: Sendable, Hashable, Codable, CustomStringConvertible {
         return shards
     }
 
-    /// The ids of this shard, in the order given.
+    /// The stripe of every check's cases that this shard judges.
+    public var stripe: CaseStripe { CaseStripe(index: index, count: count)! }
+
+    /// The checks this shard runs, in the order given: every check that runs in stripes, and those of the others
+    /// whose ids fall in this shard (among the ids of all the checks).
+    public func select(_ checks: [any ConformanceCheck]) -> [any ConformanceCheck] {
+        let shards = Self.assignment(of: checks.map(\.id), count: count)
+        return checks.filter { $0.runsInStripes || shards[$0.id] == index }
+    }
+
+    /// The ids of this shard, in the order given, when no check runs in stripes.
     public func select(ids: [String]) -> [String] {
         select(ids, id: { $0 })
     }
 
-    /// The elements whose ids fall in this shard, in the order given.
+    /// The elements whose ids fall in this shard, in the order given, when no check runs in stripes.
     public func select<Element>(_ elements: [Element], id: (Element) -> String) -> [Element] {
         let shards = Self.assignment(of: elements.map(id), count: count)
         return elements.filter { shards[id($0)] == index }
