@@ -20,7 +20,7 @@ CONFORMANCE = os.path.join(ROOT, "CONFORMANCE.md")
 BEGIN = "<!-- BEGIN results matrix (generated: Tools/update_results.sh) -->"
 END = "<!-- END results matrix -->"
 CATEGORIES = ["golden", "random", "broadcast", "eps", "gradient", "reduction", "full", "symmetry", "dtype",
-              "errors", "scalar_var"]
+              "errors", "scalar_var", "higher_order"]
 
 
 def load(path):

@@ -84,6 +84,36 @@ struct HigherOrderJudgeTests {
         }
     }
 
+    /// PyTorch's forward mode gives a float64 jvp when every operand is 0-d (dual tensors on 2.9.1 and 2.1.2,
+    /// torch.func.jvp everywhere): accepted there, and only there. jvp = d·ḋ/v = 0.5·1/1 under 'mean'.
+    @Test("A float64 jvp is accepted for a call whose operands are all 0-d, and only there")
+    func float64ForwardModeOfZeroDimensionalCalls() throws {
+        for shape: Shape in [[], [1]] {
+            let input = try Tensor(dtype: .float32, shape: shape, values: [0.5])
+            let call = LossCase(
+                input: input, target: try Tensor(dtype: .float32, shape: shape, values: [0]),
+                variance: .tensor(try Tensor(dtype: .float32, shape: [], values: [1])),
+                gradOutput: try Tensor(dtype: .float32, shape: [], values: [1]),
+                requiresGrad: RequiresGrad(input: true, target: false, variance: false),
+                higherOrder: HigherOrderRequest(
+                    tangents: OperandTensors(
+                        input: try Tensor(dtype: .float32, shape: shape, values: [1]), target: nil, variance: nil),
+                    hvp: false, jvp: true))
+            let expected = Oracle.evaluate(call, profile: .torch2_10)
+            var result = try #require(Reference.evaluate(call, profile: .torch2_10).result)
+            #expect(result.jvp?.values == [0.5] && result.jvp?.dtype == .float32)
+            result.jvp = try Tensor(dtype: .float64, shape: [], values: [0.5])
+            let findings = Judge().judge(.success(result), expected: expected, call: call).findings
+            if shape.rank == 0 {
+                #expect(findings.isEmpty, "\(findings)")
+            } else {
+                #expect(findings == ["jvp has dtype float64, expected float32"])
+            }
+            result.jvp = try Tensor(dtype: .float64, shape: [], values: [0.75])
+            #expect(!Judge().judge(.success(result), expected: expected, call: call).findings.isEmpty)
+        }
+    }
+
     /// A missing hvp or jvp, and one that was not asked for, are findings that name the output.
     @Test("Missing and extra hvp and jvp outputs are findings")
     func missingAndExtra() throws {
