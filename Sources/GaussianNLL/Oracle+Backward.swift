@@ -130,17 +130,8 @@ extension OracleEvaluation {
         }
 
         let wanted = call.gradientOperands
-        let differenceElements = differenceSums.map { $0.element(type: differenceType) }
-        let input =
-            wanted.input
-            ? reduceToOperand(
-                differenceElements, operandShape: layout.inputShape, dtype: call.input.dtype,
-                outputShape: call.input.shape, negate: false) : nil
-        let target =
-            wanted.target
-            ? reduceToOperand(
-                differenceElements, operandShape: layout.targetShape, dtype: call.target.dtype,
-                outputShape: call.target.shape, negate: true) : nil
+        let (input, target) = throughSubtraction(
+            differenceSums.map { $0.element(type: differenceType) }, wanted: wanted)
         var variance: ExactTensor?
         if wanted.variance, let original = call.variance.tensor {
             variance = ExactTensor(
@@ -148,6 +139,26 @@ extension OracleEvaluation {
                 elements: varianceSums.map { $0.element(type: varianceType) })
         }
         return ExactGradients(input: input, target: target, variance: variance)
+    }
+
+    /// `input - target`'s backward for elements on the difference's shape: summed to input's shape, and negated
+    /// to target's, for the operands in `wanted`.
+    func throughSubtraction(
+        _ elements: [ExactElement], wanted: RequiresGrad
+    ) -> (
+        input: ExactTensor?, target: ExactTensor?
+    ) {
+        let input =
+            wanted.input
+            ? reduceToOperand(
+                elements, operandShape: layout.inputShape, dtype: call.input.dtype, outputShape: call.input.shape,
+                negate: false) : nil
+        let target =
+            wanted.target
+            ? reduceToOperand(
+                elements, operandShape: layout.targetShape, dtype: call.target.dtype, outputShape: call.target.shape,
+                negate: true) : nil
+        return (input, target)
     }
 
     /// Sums difference-shaped gradient elements to an operand's shape (input or target).

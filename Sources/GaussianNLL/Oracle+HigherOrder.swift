@@ -215,16 +215,7 @@ extension OracleEvaluation {
                 ? ExactElement(value: 0, errorScale: 0, magnitude: 0, summands: 1, rangeSlack: 0, overflows: false)
                 : sum.element(type: differenceType)
         }
-        let input =
-            wanted.input
-            ? reduceToOperand(
-                differenceElements, operandShape: layout.inputShape, dtype: call.input.dtype,
-                outputShape: call.input.shape, negate: false) : nil
-        let target =
-            wanted.target
-            ? reduceToOperand(
-                differenceElements, operandShape: layout.targetShape, dtype: call.target.dtype,
-                outputShape: call.target.shape, negate: true) : nil
+        let (input, target) = throughSubtraction(differenceElements, wanted: wanted)
         return ExactGradients(input: input, target: target, variance: variance)
     }
 

@@ -156,22 +156,7 @@ extension Evaluation {
             if let squaredBarSums { parts.append(differenceType.multiply(squaredBarSums[position], twice[position])) }
             return parts.dropFirst().reduce(parts.first ?? 0) { differenceType.add($0, $1) }
         }
-        var input: Tensor?
-        if wanted.input {
-            let sums = sumToOperand(
-                differenceBar, index: layout.inputIndex, operandCount: call.input.elementCount, type: differenceType)
-            input = Tensor(
-                uncheckedDType: call.input.dtype, shape: call.input.shape, values: sums.map(call.input.dtype.round))
-        }
-        var target: Tensor?
-        if wanted.target {
-            let sums = sumToOperand(
-                differenceBar.map { -$0 }, index: layout.targetIndex, operandCount: call.target.elementCount,
-                type: differenceType)
-            target = Tensor(
-                uncheckedDType: call.target.dtype, shape: call.target.shape,
-                values: sums.map(call.target.dtype.round))
-        }
+        let (input, target) = throughSubtraction(differenceBar, wanted: wanted)
         return OperandTensors(input: input, target: target, variance: variance)
     }
 

@@ -224,25 +224,23 @@ struct Evaluation {
                 differenceType.round(squaredSum[position]), differenceType.multiplyScalar(difference[position], 2))
         }
 
-        // input - target: +grad to input, −grad to target (negated element by element, then summed from +0.0, so
-        // an exactly cancelling broadcast sum is +0.0), each summed to its own shape and cast to its dtype.
-        var input: Tensor?
-        if wanted.input {
-            let sums = sumToOperand(
-                differenceGradient, index: layout.inputIndex, operandCount: call.input.elementCount,
-                type: differenceType)
-            input = Tensor(
-                uncheckedDType: call.input.dtype, shape: call.input.shape, values: sums.map(call.input.dtype.round))
-        }
-        var target: Tensor?
-        if wanted.target {
-            let sums = sumToOperand(
-                differenceGradient.map { -$0 }, index: layout.targetIndex, operandCount: call.target.elementCount,
-                type: differenceType)
-            target = Tensor(
-                uncheckedDType: call.target.dtype, shape: call.target.shape,
-                values: sums.map(call.target.dtype.round))
-        }
+        let (input, target) = throughSubtraction(differenceGradient, wanted: wanted)
         return Gradients(input: input, target: target, variance: variance)
+    }
+
+    /// `input - target`'s backward for values on the difference's shape: +value to input, −value to target
+    /// (negated element by element, then summed from +0.0, so an exactly cancelling broadcast sum is +0.0), each
+    /// summed to its operand's shape in the difference's dtype and cast to the operand's dtype; only for the
+    /// operands in `wanted`.
+    func throughSubtraction(_ values: [Double], wanted: RequiresGrad) -> (input: Tensor?, target: Tensor?) {
+        func summed(_ values: [Double], to operand: Tensor, index: BroadcastIndex) -> Tensor {
+            let sums = sumToOperand(
+                values, index: index, operandCount: operand.elementCount, type: layout.differenceType)
+            return Tensor(uncheckedDType: operand.dtype, shape: operand.shape, values: sums.map(operand.dtype.round))
+        }
+        return (
+            wanted.input ? summed(values, to: call.input, index: layout.inputIndex) : nil,
+            wanted.target ? summed(values.map { -$0 }, to: call.target, index: layout.targetIndex) : nil
+        )
     }
 }
