@@ -28,7 +28,7 @@ func check(_ call: LossCase, profile: Profile) {
         fail("the reference rejects with \(got), the oracle accepts")
     case (.success, .rejection(let wanted)):
         fail("the reference accepts, the oracle rejects with \(wanted)")
-    case (.success(let result), .success(let loss, let gradients)):
+    case (.success(let result), .success(let loss, let gradients, _)):
         if result.loss.dtype != loss.dtype || result.loss.shape != loss.shape {
             fail("loss \(result.loss.dtype)\(result.loss.shape), oracle \(loss.dtype)\(loss.shape)")
         }

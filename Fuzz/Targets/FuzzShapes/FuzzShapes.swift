@@ -169,7 +169,7 @@ func checkEvaluation(input: Shape, target: Shape, bytes: inout FuzzBytes) {
         let outcome = Reference.evaluate(call, profile: profile)
         let exact = Oracle.evaluate(call, profile: profile)
         switch (outcome, exact) {
-        case (.success(let result), .success(let loss, _)):
+        case (.success(let result), .success(let loss, _, _)):
             require(result.loss.shape == loss.shape, "\(profile): loss shapes differ for \(call)")
             require(
                 result.loss.values.count == (try? result.loss.shape.elementCount())
