@@ -312,24 +312,6 @@ extension OracleEvaluation {
                 total.add(value, scale: scale, slack: slack, overflows: range.overflows)
             }
         }
-        let unreduced = rows.map { $0.element(type: resultType) }
-        if keepsRows && layout.reduction != .none {
-            for (row, element) in zip(rows, unreduced) {
-                var element = element
-                element.overflows =
-                    element.overflows || sumMayOverflow(row, accumulatingIn: resultType, roundedTo: resultType)
-                total.absorb(element)
-            }
-        }
-        switch layout.reduction {
-        case .none:
-            return ExactTensor(dtype: resultType, shape: layout.unreducedShape, elements: unreduced)
-        case .sum, .mean:
-            var element = total.element(dividedBy: layout.reduction == .mean ? W(unreducedCount) : 1, type: resultType)
-            element.overflows =
-                element.overflows
-                || sumMayOverflow(total, accumulatingIn: resultType, roundedTo: resultType.accumulationType)
-            return ExactTensor(dtype: resultType, shape: [], elements: [element])
-        }
+        return reducedLikeTheLoss(rows: rows, total: total, unreducedCount: unreducedCount)
     }
 }

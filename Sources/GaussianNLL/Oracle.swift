@@ -116,32 +116,7 @@ struct OracleEvaluation<W: OracleReal> {
                 rows[index].add(rowConstant, scale: rowConstant, slack: 0, overflows: constantOverflows)
             }
         }
-        let unreduced = rows.map { $0.element(type: resultType) }
-        if keepsRows && layout.reduction != .none {
-            // Each row sum is rounded to the result's dtype before the reduction adds it.
-            for (row, element) in zip(rows, unreduced) {
-                var element = element
-                element.overflows =
-                    element.overflows || sumMayOverflow(row, accumulatingIn: resultType, roundedTo: resultType)
-                total.absorb(element)
-            }
-        }
-
-        let loss: ExactTensor
-        switch layout.reduction {
-        case .none:
-            loss = ExactTensor(dtype: resultType, shape: layout.unreducedShape, elements: unreduced)
-        case .sum, .mean:
-            // 'mean' divides the sum PyTorch forms first, so both may overflow in that sum's accumulation type,
-            // with the margin of every other intermediate (a float16 difference rounded up can carry a float64 sum
-            // past its range). What the result's own rounding does is the judge's to decide, as before.
-            var element = total.element(
-                dividedBy: layout.reduction == .mean ? W(unreducedCount) : 1, type: resultType)
-            element.overflows =
-                element.overflows
-                || sumMayOverflow(total, accumulatingIn: resultType, roundedTo: resultType.accumulationType)
-            loss = ExactTensor(dtype: resultType, shape: [], elements: [element])
-        }
+        let loss = reducedLikeTheLoss(rows: rows, total: total, unreducedCount: unreducedCount)
         guard let gradOutput = call.gradOutput else { return .success(loss: loss, gradients: nil, higherOrder: nil) }
         let gradients = backward(
             gradOutput: gradOutput, unreducedCount: unreducedCount, clamped: clamped, difference: difference,
@@ -154,6 +129,37 @@ struct OracleEvaluation<W: OracleReal> {
             higherOrder: higherOrder(
                 request, gradOutput: gradOutput, unreducedCount: unreducedCount, clamped: clamped,
                 difference: difference, squares: squares))
+    }
+
+    /// The element-wise sums of a loss-shaped output reduced as the loss is: `rows` (per sample in torch-1.8, per
+    /// element for 'none'; empty otherwise) for 'none', else `total` plus each row sum, which is rounded to the
+    /// result's dtype before the reduction adds it, divided by the count under 'mean'.
+    func reducedLikeTheLoss(rows: [ExactSum<W>], total: ExactSum<W>, unreducedCount: Int) -> ExactTensor {
+        let resultType = layout.resultType
+        let unreduced = rows.map { $0.element(type: resultType) }
+        var total = total
+        if !rows.isEmpty && layout.reduction != .none {
+            for (row, element) in zip(rows, unreduced) {
+                var element = element
+                element.overflows =
+                    element.overflows || sumMayOverflow(row, accumulatingIn: resultType, roundedTo: resultType)
+                total.absorb(element)
+            }
+        }
+        switch layout.reduction {
+        case .none:
+            return ExactTensor(dtype: resultType, shape: layout.unreducedShape, elements: unreduced)
+        case .sum, .mean:
+            // 'mean' divides the sum PyTorch forms first, so both may overflow in that sum's accumulation type,
+            // with the margin of every other intermediate (a float16 difference rounded up can carry a float64 sum
+            // past its range). What the result's own rounding does is the judge's to decide, as before.
+            var element = total.element(
+                dividedBy: layout.reduction == .mean ? W(unreducedCount) : 1, type: resultType)
+            element.overflows =
+                element.overflows
+                || sumMayOverflow(total, accumulatingIn: resultType, roundedTo: resultType.accumulationType)
+            return ExactTensor(dtype: resultType, shape: [], elements: [element])
+        }
     }
 
     /// `input - target` exactly, after a 0-d operand that lost the promotion, or an integral operand beside a
